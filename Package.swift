@@ -1,0 +1,90 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target of the package shares: Swift 6 language mode plus the upcoming features the house style
+/// asks for.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-cosign",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SigstoreCrypto", targets: ["SigstoreCrypto"]),
+        .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
+        .library(name: "Cosign", targets: ["Cosign"]),
+        .library(name: "CosignCLI", targets: ["CosignCLI"]),
+        .executable(name: "cosign", targets: ["cosign"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // libsodium from the system (Debian: libsodium-dev), used for NaCl secretbox only.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(
+            name: "SigstoreModels",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SigstoreCrypto",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Cosign",
+            dependencies: [
+                "CSodium",
+                "SigstoreCrypto",
+                "SigstoreModels",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "CosignCLI",
+            dependencies: [
+                "Cosign",
+                "SigstoreCrypto",
+                "SigstoreModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "cosign",
+            dependencies: ["CosignCLI"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigstoreCryptoTests",
+            dependencies: ["SigstoreCrypto"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CosignTests",
+            dependencies: ["Cosign", "SigstoreCrypto", "SigstoreModels"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CosignCLITests",
+            dependencies: ["CosignCLI", "Cosign", "SigstoreCrypto"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,71 @@
+public import SigstoreModels
+
+/// cosign's legacy blob bundle (`LocalSignedPayload`), written by `sign-blob --new-bundle-format=false --bundle`.
+///
+/// `cert` holds base64 of a PEM certificate or public key (older image writers used base64 DER); `rekorBundle` is
+/// present only when the signature was logged.
+public struct LegacySignedPayload: Codable, Hashable, Sendable {
+    /// Base64 of the raw signature.
+    public var base64Signature: String
+    /// Base64 of the PEM certificate or public key, if any.
+    public var cert: String?
+    /// The Rekor bundle (SET and entry payload), kept as parsed JSON.
+    public var rekorBundle: RekorBundle?
+
+    /// Creates a payload.
+    public init(base64Signature: String, cert: String?, rekorBundle: RekorBundle? = nil) {
+        self.base64Signature = base64Signature
+        self.cert = cert
+        self.rekorBundle = rekorBundle
+    }
+
+    /// The `rekorBundle` object of a legacy bundle.
+    public struct RekorBundle: Codable, Hashable, Sendable {
+        public var SignedEntryTimestamp: Base64Bytes
+        public var Payload: Payload
+        /// The logged entry.
+        public struct Payload: Codable, Hashable, Sendable {
+            public var body: String
+            public var integratedTime: Int64
+            public var logIndex: Int64
+            public var logID: String
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case base64Signature, cert, rekorBundle }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(base64Signature, forKey: .base64Signature)
+        if let cert, !cert.isEmpty { try c.encode(cert, forKey: .cert) }
+        try c.encodeIfPresent(rekorBundle, forKey: .rekorBundle)
+    }
+
+    /// Parses the JSON.
+    public init(jsonData: [UInt8]) throws {
+        do {
+            self = try SigstoreJSON.decode(LegacySignedPayload.self, from: jsonData, what: "legacy bundle")
+        } catch let error as BundleError {
+            throw CosignError(.invalidInput, error.message)
+        }
+    }
+
+    /// The JSON text cosign writes (Go `json.Marshal` field order).
+    public func jsonData() -> [UInt8] {
+        var members: [(String, OrderedJSON)] = [("base64Signature", .string(base64Signature))]
+        if let cert, !cert.isEmpty { members.append(("cert", .string(cert))) }
+        if let rekorBundle {
+            members.append(
+                ("rekorBundle", .object([
+                    ("SignedEntryTimestamp", .string(Base64.encode(rekorBundle.SignedEntryTimestamp.bytes))),
+                    ("Payload", .object([
+                        ("body", .string(rekorBundle.Payload.body)),
+                        ("integratedTime", .number(rekorBundle.Payload.integratedTime)),
+                        ("logIndex", .number(rekorBundle.Payload.logIndex)),
+                        ("logID", .string(rekorBundle.Payload.logID)),
+                    ])),
+                ])))
+        }
+        return OrderedJSON.object(members).serialized(escapeHTML: true)
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Cosign
+import SigstoreCrypto
+import SigstoreModels
+
+/// The `cosign` command line, runnable in-process.
+public enum CosignCLI {
+    /// Runs cosign with `arguments` (without the program name) in `context`, returning the exit status.
+    ///
+    /// Results go to `context.stdout`; progress, warnings and `Error: …` lines go to `context.stderr`.
+    public static func run(_ arguments: [String], context: CommandContext = .process()) async -> Int32 {
+        await CommandContext.$current.withValue(context) {
+            await runInContext(arguments, context: context)
+        }
+    }
+
+    private static func runInContext(_ arguments: [String], context: CommandContext) async -> Int32 {
+        var normalizer = ArgumentNormalizer(root: CosignCommand.self)
+        let normalized = normalizer.normalize(arguments, environment: context.environment)
+        for warning in normalizer.warnings { context.warn(warning) }
+        let command: any ParsableCommand
+        do {
+            command = try CosignCommand.parseAsRoot(normalized)
+        } catch {
+            let code = CosignCommand.exitCode(for: error)
+            let message = CosignCommand.fullMessage(for: error)
+            if code == .success {
+                context.stdout.line(message)
+            } else {
+                context.stderr.line(message)
+            }
+            return code.rawValue
+        }
+        do {
+            guard var runnable = command as? any AsyncParsableCommand else {
+                var plain = command
+                try plain.run()
+                return 0
+            }
+            try await runnable.run()
+            return 0
+        } catch let exit as ExitCode {
+            return exit.rawValue
+        } catch {
+            let (message, code) = describe(error)
+            context.stderr.line("Error: \(message)")
+            return code
+        }
+    }
+
+    /// The one-line message and exit status for an error.
+    static func describe(_ error: any Error) -> (String, Int32) {
+        switch error {
+        case let e as CLIError: return (e.message, e.exitCode)
+        case let e as CosignError: return (e.message, 1)
+        case let e as SigstoreCryptoError: return (e.message, 1)
+        case let e as BundleError: return (e.message, 1)
+        case let e as ValidationError: return (e.message, 1)
+        default: return ("\(error)", 1)
+        }
+    }
+}
+
+/// The root command.
+struct CosignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cosign",
+        abstract: "A tool for Container Signing, Verification and Storage in an OCI registry.",
+        subcommands: [
+            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, SignBlob.self, VerifyBlob.self,
+            EnvCommand.self, VersionCommand.self,
+        ])
+}

@@ -1,0 +1,175 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+
+/// Rewrites a cosign command line into what swift-argument-parser parses, reproducing Go cosign's conventions:
+///
+/// - single-dash long flags (`-key`) become `--key`, and `--o` becomes `-o`, each with cosign's deprecation warning;
+/// - flag aliases (`--cert` → `--certificate`, …);
+/// - boolean flags with values (`--tlog-upload=false`) become `--tlog-upload` / `--no-tlog-upload`;
+/// - every flag not on the command line can be set as `COSIGN_<FLAG>` (`COSIGN_KEY`, `COSIGN_TLOG_UPLOAD=false`).
+struct ArgumentNormalizer {
+    /// Long option names of one command: which are flags (booleans) and which take values.
+    struct CommandShape {
+        var flags: Set<String> = []
+        var options: Set<String> = []
+    }
+
+    static let aliases: [String: String] = [
+        "cert": "certificate", "cert-email": "certificate-email", "cert-chain": "certificate-chain",
+        "cert-oidc-issuer": "certificate-oidc-issuer", "output-cert": "output-certificate",
+        "cert-identity": "certificate-identity",
+    ]
+
+    var shapes: [[String]: CommandShape]
+    var warnings: [String] = []
+
+    init(root: any ParsableCommand.Type) {
+        shapes = Self.describe(root: root)
+    }
+
+    /// Normalises `arguments` (without the program name) using `environment` for `COSIGN_*` bindings.
+    mutating func normalize(_ arguments: [String], environment: [String: String]) -> [String] {
+        var args = [String]()
+        var passthrough = false
+        for arg in arguments {
+            if passthrough || arg == "--" {
+                passthrough = true
+                args.append(arg)
+                continue
+            }
+            args.append(rewriteDashes(arg))
+        }
+        // Find the subcommand path.
+        var path = [String]()
+        var index = 0
+        while index < args.count, shapes[path + [args[index]]] != nil {
+            path.append(args[index])
+            index += 1
+        }
+        let shape = shapes[path] ?? CommandShape()
+        var result = Array(args[..<index])
+        var rest = [String]()
+        var present = Set<String>()
+        passthrough = false
+        for arg in args[index...] {
+            if passthrough || arg == "--" {
+                passthrough = true
+                rest.append(arg)
+                continue
+            }
+            guard arg.hasPrefix("--"), arg.count > 2 else {
+                rest.append(arg)
+                continue
+            }
+            var name = String(arg.dropFirst(2))
+            var value: String?
+            if let eq = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            if let target = Self.aliases[name] { name = target }
+            present.insert(name.hasPrefix("no-") ? String(name.dropFirst(3)) : name)
+            if shape.flags.contains(name), let value {
+                rest.append(contentsOf: flagArguments(name: name, value: value, shape: shape, source: arg))
+            } else if let value {
+                rest.append("--\(name)=\(value)")
+            } else {
+                rest.append("--\(name)")
+            }
+        }
+        // Environment bindings for everything not given explicitly.
+        var bound = [String]()
+        for name in shape.options.union(shape.flags).sorted() where !present.contains(name) {
+            let variable = "COSIGN_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+            guard let value = environment[variable] else { continue }
+            if shape.flags.contains(name) {
+                bound.append(contentsOf: flagArguments(name: name, value: value, shape: shape, source: variable))
+            } else {
+                bound.append("--\(name)=\(value)")
+            }
+        }
+        result.append(contentsOf: bound)
+        result.append(contentsOf: rest)
+        return result
+    }
+
+    private mutating func rewriteDashes(_ arg: String) -> String {
+        if arg.hasPrefix("--"), arg.count == 3 {
+            let replacement = "-" + arg.dropFirst(2)
+            warnings.append("the flag \(arg) is deprecated and will be removed in a future release. Please use the flag \(replacement).")
+            return replacement
+        }
+        if arg.hasPrefix("-"), !arg.hasPrefix("--"), arg.count > 2, !(arg.dropFirst().first?.isNumber ?? false) {
+            var replacement = "-" + arg
+            var kind = "flag"
+            if replacement == "--version" {
+                replacement = "version"
+                kind = "subcommand"
+            }
+            warnings.append(
+                "the \(arg) flag is deprecated and will be removed in a future release. Please use the \(replacement) \(kind) instead.")
+            return replacement
+        }
+        return arg
+    }
+
+    private func flagArguments(name: String, value: String, shape: CommandShape, source: String) -> [String] {
+        switch value.lowercased() {
+        case "1", "t", "true", "y", "yes": return ["--\(name)"]
+        case "0", "f", "false", "n", "no":
+            return shape.flags.contains("no-\(name)") ? ["--no-\(name)"] : []
+        default:
+            // Let the parser report the bad value.
+            return ["--\(name)=\(value)"]
+        }
+    }
+
+    // MARK: - Introspection through swift-argument-parser's help dump
+
+    private struct Dump: Decodable {
+        var command: Command
+        struct Command: Decodable {
+            var commandName: String
+            var subcommands: [Command]?
+            var arguments: [Argument]?
+        }
+        struct Argument: Decodable {
+            var kind: String
+            var names: [Name]?
+        }
+        struct Name: Decodable {
+            var kind: String
+            var name: String
+        }
+    }
+
+    private static func describe(root: any ParsableCommand.Type) -> [[String]: CommandShape] {
+        var result: [[String]: CommandShape] = [[]: CommandShape()]
+        let json: String
+        do {
+            _ = try root.parseAsRoot(["--experimental-dump-help"])
+            return result
+        } catch {
+            json = root.fullMessage(for: error)
+        }
+        guard let dump = try? JSONDecoder().decode(Dump.self, from: Data(json.utf8)) else { return result }
+        func walk(_ command: Dump.Command, path: [String]) {
+            var shape = CommandShape()
+            for argument in command.arguments ?? [] {
+                for name in argument.names ?? [] where name.kind == "long" {
+                    if argument.kind == "flag" { shape.flags.insert(name.name) }
+                    if argument.kind == "option" { shape.options.insert(name.name) }
+                }
+            }
+            shape.flags.remove("help")
+            result[path] = shape
+            for sub in command.subcommands ?? [] { walk(sub, path: path + [sub.commandName]) }
+        }
+        walk(dump.command, path: [])
+        return result
+    }
+}

@@ -1,0 +1,271 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`) in the protobuf JSON mapping, media types v0.1 to v0.3.
+public struct SigstoreBundle: Codable, Hashable, Sendable {
+    /// The media type written for new bundles.
+    public static let mediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    /// Every media type this library reads.
+    public static let supportedMediaTypes: Set<String> = [
+        "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        "application/vnd.dev.sigstore.bundle+json;version=0.2",
+        "application/vnd.dev.sigstore.bundle+json;version=0.3",
+        "application/vnd.dev.sigstore.bundle.v0.3+json",
+    ]
+
+    /// The bundle media type.
+    public var mediaType: String
+    /// Keys, certificates, log entries and timestamps that support the signature.
+    public var verificationMaterial: VerificationMaterial
+    /// The signature: over a message digest or a DSSE envelope.
+    public var content: Content
+
+    /// The signed content of a bundle.
+    public enum Content: Hashable, Sendable {
+        case messageSignature(MessageSignature)
+        case dsseEnvelope(DSSEEnvelope)
+    }
+
+    /// Creates a bundle.
+    public init(mediaType: String = SigstoreBundle.mediaTypeV03, verificationMaterial: VerificationMaterial, content: Content) {
+        self.mediaType = mediaType
+        self.verificationMaterial = verificationMaterial
+        self.content = content
+    }
+
+    /// Parses bundle JSON, refusing unknown fields and media types.
+    public init(jsonData: some Collection<UInt8>) throws {
+        self = try SigstoreJSON.decode(SigstoreBundle.self, from: jsonData, what: "bundle")
+    }
+
+    /// Compact JSON in protobuf field order.
+    public func jsonData() -> [UInt8] { orderedJSON.serialized() }
+
+    /// The minor version of the media type: 1, 2 or 3.
+    public var minorVersion: Int {
+        mediaType.hasSuffix("0.1") ? 1 : mediaType.hasSuffix("0.2") ? 2 : 3
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case mediaType, verificationMaterial, messageSignature, dsseEnvelope
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mediaType = try c.decode(String.self, forKey: .mediaType)
+        guard Self.supportedMediaTypes.contains(mediaType) else {
+            throw BundleError(.unsupportedVersion, "unsupported bundle media type \"\(mediaType)\"")
+        }
+        verificationMaterial = try c.decode(VerificationMaterial.self, forKey: .verificationMaterial)
+        let message = try c.decodeIfPresent(MessageSignature.self, forKey: .messageSignature)
+        let envelope = try c.decodeIfPresent(DSSEEnvelope.self, forKey: .dsseEnvelope)
+        switch (message, envelope) {
+        case (let m?, nil): content = .messageSignature(m)
+        case (nil, let e?): content = .dsseEnvelope(e)
+        case (nil, nil): throw BundleError(.malformed, "malformed bundle: no messageSignature or dsseEnvelope")
+        case (_?, _?): throw BundleError(.malformed, "malformed bundle: both messageSignature and dsseEnvelope")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mediaType, forKey: .mediaType)
+        try c.encode(verificationMaterial, forKey: .verificationMaterial)
+        switch content {
+        case .messageSignature(let m): try c.encode(m, forKey: .messageSignature)
+        case .dsseEnvelope(let e): try c.encode(e, forKey: .dsseEnvelope)
+        }
+    }
+}
+
+/// `VerificationMaterial`: one of a public-key hint, a certificate chain or a single certificate, plus log entries and
+/// timestamps.
+public struct VerificationMaterial: Codable, Hashable, Sendable {
+    /// How the signer is identified.
+    public enum Signer: Hashable, Sendable {
+        /// A key the verifier must already have; the hint names it.
+        case publicKey(hint: String?)
+        /// DER certificates, leaf first (bundle v0.1/v0.2).
+        case x509CertificateChain([Base64Bytes])
+        /// One DER certificate (bundle v0.3).
+        case certificate(Base64Bytes)
+    }
+
+    /// The signer identification.
+    public var signer: Signer
+    /// Transparency-log entries.
+    public var tlogEntries: [TransparencyLogEntry]
+    /// RFC 3161 timestamps and other verification data.
+    public var timestampVerificationData: TimestampVerificationData?
+
+    /// Creates verification material.
+    public init(signer: Signer, tlogEntries: [TransparencyLogEntry] = [], timestampVerificationData: TimestampVerificationData? = nil) {
+        self.signer = signer
+        self.tlogEntries = tlogEntries
+        self.timestampVerificationData = timestampVerificationData
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case publicKey, x509CertificateChain, certificate, tlogEntries, timestampVerificationData
+    }
+    struct Hint: Codable {
+        var hint: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case hint }
+        init(hint: String?) { self.hint = hint }
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            hint = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .hint)
+        }
+    }
+    struct Chain: Codable {
+        var certificates: [RawBytes]
+        enum CodingKeys: String, CodingKey, CaseIterable { case certificates }
+        init(certificates: [RawBytes]) { self.certificates = certificates }
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            certificates = try decoder.container(keyedBy: CodingKeys.self)
+                .decodeIfPresent([RawBytes].self, forKey: .certificates) ?? []
+            guard certificates.count <= Limits.maxCertificates else {
+                throw BundleError(.tooLarge, "certificate chain has more than \(Limits.maxCertificates) certificates")
+            }
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let key = try c.decodeIfPresent(Hint.self, forKey: .publicKey)
+        let chain = try c.decodeIfPresent(Chain.self, forKey: .x509CertificateChain)
+        let cert = try c.decodeIfPresent(RawBytes.self, forKey: .certificate)
+        switch (key, chain, cert) {
+        case (let k?, nil, nil): signer = .publicKey(hint: k.hint)
+        case (nil, let ch?, nil): signer = .x509CertificateChain(ch.certificates.map(\.rawBytes))
+        case (nil, nil, let ce?): signer = .certificate(ce.rawBytes)
+        case (nil, nil, nil):
+            throw BundleError(.malformed, "malformed bundle: verification material has no public key or certificate")
+        default:
+            throw BundleError(.malformed, "malformed bundle: verification material has more than one signer")
+        }
+        tlogEntries = try c.decodeIfPresent([TransparencyLogEntry].self, forKey: .tlogEntries) ?? []
+        guard tlogEntries.count <= Limits.maxTlogEntries else {
+            throw BundleError(.tooLarge, "bundle has more than \(Limits.maxTlogEntries) transparency log entries")
+        }
+        timestampVerificationData = try c.decodeIfPresent(TimestampVerificationData.self, forKey: .timestampVerificationData)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch signer {
+        case .publicKey(let hint): try c.encode(Hint(hint: hint), forKey: .publicKey)
+        case .x509CertificateChain(let certs):
+            try c.encode(Chain(certificates: certs.map(RawBytes.init)), forKey: .x509CertificateChain)
+        case .certificate(let cert): try c.encode(RawBytes(rawBytes: cert), forKey: .certificate)
+        }
+        if !tlogEntries.isEmpty { try c.encode(tlogEntries, forKey: .tlogEntries) }
+        if let timestampVerificationData { try c.encode(timestampVerificationData, forKey: .timestampVerificationData) }
+    }
+}
+
+/// `{"rawBytes": "<base64>"}`: an X.509 certificate in DER.
+struct RawBytes: Codable, Hashable, Sendable {
+    var rawBytes: Base64Bytes
+    enum CodingKeys: String, CodingKey, CaseIterable { case rawBytes }
+    init(rawBytes: Base64Bytes) { self.rawBytes = rawBytes }
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        rawBytes = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Base64Bytes.self, forKey: .rawBytes)
+            ?? Base64Bytes([])
+    }
+}
+
+/// `MessageSignature`: a signature over an artifact, with the artifact's digest.
+public struct MessageSignature: Codable, Hashable, Sendable {
+    /// The digest of the artifact; optional in the spec.
+    public var messageDigest: MessageDigest?
+    /// The raw signature bytes.
+    public var signature: Base64Bytes
+
+    /// Creates a message signature.
+    public init(messageDigest: MessageDigest?, signature: [UInt8]) {
+        self.messageDigest = messageDigest
+        self.signature = Base64Bytes(signature)
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case messageDigest, signature }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        messageDigest = try c.decodeIfPresent(MessageDigest.self, forKey: .messageDigest)
+        signature = try c.decodeIfPresent(Base64Bytes.self, forKey: .signature) ?? Base64Bytes([])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(messageDigest, forKey: .messageDigest)
+        try c.encode(signature, forKey: .signature)
+    }
+}
+
+/// `HashOutput`: an algorithm name (`SHA2_256`) and digest bytes.
+public struct MessageDigest: Codable, Hashable, Sendable {
+    /// The protobuf-specs algorithm name.
+    public var algorithm: String
+    /// The digest.
+    public var digest: Base64Bytes
+
+    /// Creates a digest value.
+    public init(algorithm: String, digest: [UInt8]) {
+        self.algorithm = algorithm
+        self.digest = Base64Bytes(digest)
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case algorithm, digest }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        algorithm = try c.decodeIfPresent(String.self, forKey: .algorithm) ?? "HASH_ALGORITHM_UNSPECIFIED"
+        digest = try c.decodeIfPresent(Base64Bytes.self, forKey: .digest) ?? Base64Bytes([])
+    }
+}
+
+/// `TimestampVerificationData`: RFC 3161 signed timestamps.
+public struct TimestampVerificationData: Codable, Hashable, Sendable {
+    /// DER `TimeStampResp` tokens.
+    public var rfc3161Timestamps: [Base64Bytes]
+
+    /// Creates timestamp data.
+    public init(rfc3161Timestamps: [Base64Bytes]) { self.rfc3161Timestamps = rfc3161Timestamps }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case rfc3161Timestamps }
+    struct Signed: Codable {
+        var signedTimestamp: Base64Bytes
+        enum CodingKeys: String, CodingKey, CaseIterable { case signedTimestamp }
+        init(signedTimestamp: Base64Bytes) { self.signedTimestamp = signedTimestamp }
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            signedTimestamp = try decoder.container(keyedBy: CodingKeys.self).decode(Base64Bytes.self, forKey: .signedTimestamp)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let list = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([Signed].self, forKey: .rfc3161Timestamps) ?? []
+        guard list.count <= Limits.maxTimestamps else {
+            throw BundleError(.tooLarge, "bundle has more than \(Limits.maxTimestamps) RFC 3161 timestamps")
+        }
+        rfc3161Timestamps = list.map(\.signedTimestamp)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        if !rfc3161Timestamps.isEmpty {
+            try c.encode(rfc3161Timestamps.map(Signed.init), forKey: .rfc3161Timestamps)
+        }
+    }
+}
