@@ -22,14 +22,7 @@ public enum CosignCLI {
         do {
             command = try CosignCommand.parseAsRoot(normalized)
         } catch {
-            let code = CosignCommand.exitCode(for: error)
-            let message = CosignCommand.fullMessage(for: error)
-            if code == .success {
-                context.stdout.line(message)
-            } else {
-                context.stderr.line(message)
-            }
-            return code.rawValue
+            return reportParserError(error, context: context)
         }
         do {
             guard var runnable = command as? any AsyncParsableCommand else {
@@ -41,11 +34,31 @@ public enum CosignCLI {
             return 0
         } catch let exit as ExitCode {
             return exit.rawValue
-        } catch {
+        } catch let error where isOwnError(error) {
             let (message, code) = describe(error)
             context.stderr.line("Error: \(message)")
             return code
+        } catch {
+            // swift-argument-parser's own errors (help requested, validation) surface from `run()` too.
+            return reportParserError(error, context: context)
         }
+    }
+
+    /// Prints an argument-parser error (or help text) as cosign would: help on stdout with exit 0, usage errors on
+    /// stderr with exit 1.
+    private static func reportParserError(_ error: any Error, context: CommandContext) -> Int32 {
+        let code = CosignCommand.exitCode(for: error)
+        let message = CosignCommand.fullMessage(for: error)
+        if code == .success {
+            context.stdout.line(message)
+            return 0
+        }
+        context.stderr.line(message)
+        return 1
+    }
+
+    private static func isOwnError(_ error: any Error) -> Bool {
+        error is CLIError || error is CosignError || error is SigstoreCryptoError || error is BundleError
     }
 
     /// The one-line message and exit status for an error.

@@ -1,0 +1,29 @@
+SHELL := /bin/bash
+# swift-cosign: the two commands a newcomer needs are `make demo` and `make test`.
+SWIFT ?= swift
+
+.PHONY: demo test build setup bench conformance clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+demo: build
+	@scripts/demo.sh
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+
+conformance: build
+	CLIENT=$(CURDIR)/.build/debug/cosign $(or $(VECTORS_DIR),../shared/vectors)/run-conformance.sh
+
+bench: 
+	@scripts/setup.sh --bench
+	$(SWIFT) build -c release
+	COSIGN_BIN=$(CURDIR)/.build/release/cosign bench/run.sh
+
+clean:
+	rm -rf .build bench/work

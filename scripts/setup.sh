@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what building, testing and benchmarking swift-cosign needs, idempotently.
+#   scripts/setup.sh          build + test needs (libsodium, pkg-config, openssl, PyNaCl, cryptography)
+#   scripts/setup.sh --bench  also hyperfine and sigstore-python (the peer measured by bench/run.sh)
+set -euo pipefail
+
+want_bench=0
+[ "${1:-}" = "--bench" ] && want_bench=1
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+if ! command -v swift >/dev/null 2>&1; then
+    say "the Swift toolchain is missing: install Swift 6.1 or newer and put 'swift' on PATH"
+    exit 1
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+fi
+
+apt_packages=(libsodium-dev pkg-config openssl python3)
+[ "$want_bench" -eq 1 ] && apt_packages+=(hyperfine time)
+missing=()
+for p in "${apt_packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        say "missing packages ${missing[*]} and no apt-get to install them: install them by hand"
+        exit 1
+    fi
+    if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
+        say "missing packages ${missing[*]}: run as root or install sudo"
+        exit 1
+    fi
+    say "installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PY=python3
+pip_install() {
+    # Prefer a plain pip install; fall back to --break-system-packages on externally managed Pythons.
+    $PY -m pip install -q "$@" 2>/dev/null || $PY -m pip install -q --break-system-packages "$@"
+}
+if ! $PY -c 'import nacl.secret, cryptography' >/dev/null 2>&1; then
+    if ! $PY -m pip --version >/dev/null 2>&1; then
+        say "python3 has no pip: install python3-pip"
+        exit 1
+    fi
+    say "installing PyNaCl and cryptography (independent readers used by the tests)"
+    pip_install pynacl cryptography
+fi
+if [ "$want_bench" -eq 1 ] && ! command -v sigstore >/dev/null 2>&1; then
+    say "installing sigstore-python (the start-up peer in bench/run.sh)"
+    pip_install sigstore
+fi
+say "ok"
