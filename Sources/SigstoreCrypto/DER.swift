@@ -10,6 +10,31 @@ enum OID {
     static let p521: ASN1ObjectIdentifier = [1, 3, 132, 0, 35]
 }
 
+/// The key algorithms a PKIX or PKCS#8 `AlgorithmIdentifier` can name that this module supports.
+enum KeyAlgorithm {
+    case p256, p384, p521, rsa, ed25519
+
+    /// Maps an algorithm identifier to a supported algorithm, or throws ``SigstoreCryptoError/Code/unsupportedKey``.
+    init(_ identifier: AlgorithmIdentifier, what: String) throws {
+        switch identifier.algorithm {
+        case OID.ecPublicKey:
+            switch identifier.namedCurve {
+            case OID.p256: self = .p256
+            case OID.p384: self = .p384
+            case OID.p521: self = .p521
+            case let curve:
+                throw SigstoreCryptoError(
+                    .unsupportedKey,
+                    "unsupported elliptic curve \(curve.map { String(describing: $0) } ?? "(none)") (supported: P-256, P-384, P-521)")
+            }
+        case OID.rsaEncryption: self = .rsa
+        case OID.ed25519: self = .ed25519
+        default:
+            throw SigstoreCryptoError(.unsupportedKey, "unsupported \(what) algorithm \(identifier.algorithm)")
+        }
+    }
+}
+
 /// An X.509 `AlgorithmIdentifier`: an OID and optional parameters.
 struct AlgorithmIdentifier {
     var algorithm: ASN1ObjectIdentifier

@@ -29,25 +29,16 @@ public struct PublicKey: Sendable {
             throw SigstoreCryptoError(.malformedKey, "malformed public key: not a PKIX SubjectPublicKeyInfo")
         }
         do {
-            switch spki.algorithm.algorithm {
-            case OID.ecPublicKey:
-                switch spki.algorithm.namedCurve {
-                case OID.p256: self.init(backing: .p256(try P256.Signing.PublicKey(derRepresentation: bytes)))
-                case OID.p384: self.init(backing: .p384(try P384.Signing.PublicKey(derRepresentation: bytes)))
-                case OID.p521: self.init(backing: .p521(try P521.Signing.PublicKey(derRepresentation: bytes)))
-                case let curve:
-                    throw SigstoreCryptoError(
-                        .unsupportedKey,
-                        "unsupported elliptic curve \(curve.map { String(describing: $0) } ?? "(none)") (supported: P-256, P-384, P-521)")
-                }
-            case OID.rsaEncryption:
+            switch try KeyAlgorithm(spki.algorithm, what: "public key") {
+            case .p256: self.init(backing: .p256(try P256.Signing.PublicKey(derRepresentation: bytes)))
+            case .p384: self.init(backing: .p384(try P384.Signing.PublicKey(derRepresentation: bytes)))
+            case .p521: self.init(backing: .p521(try P521.Signing.PublicKey(derRepresentation: bytes)))
+            case .rsa:
                 let key = try _RSA.Signing.PublicKey(unsafeDERRepresentation: bytes)
                 try Self.checkRSASize(key.keySizeInBits)
                 self.init(backing: .rsa(key))
-            case OID.ed25519:
+            case .ed25519:
                 self.init(backing: .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: spki.keyBytes)))
-            default:
-                throw SigstoreCryptoError(.unsupportedKey, "unsupported public key algorithm \(spki.algorithm.algorithm)")
             }
         } catch let error as SigstoreCryptoError {
             throw error

@@ -47,26 +47,17 @@ public struct SigningKey: Sendable, CustomStringConvertible {
             throw SigstoreCryptoError(.malformedKey, "private key is not PKCS#8 encoded")
         }
         do {
-            switch info.algorithm.algorithm {
-            case OID.ecPublicKey:
-                switch info.algorithm.namedCurve {
-                case OID.p256: self.init(backing: .p256(try P256.Signing.PrivateKey(derRepresentation: bytes)))
-                case OID.p384: self.init(backing: .p384(try P384.Signing.PrivateKey(derRepresentation: bytes)))
-                case OID.p521: self.init(backing: .p521(try P521.Signing.PrivateKey(derRepresentation: bytes)))
-                case let curve:
-                    throw SigstoreCryptoError(
-                        .unsupportedKey,
-                        "unsupported elliptic curve \(curve.map { String(describing: $0) } ?? "(none)") (supported: P-256, P-384, P-521)")
-                }
-            case OID.rsaEncryption:
+            switch try KeyAlgorithm(info.algorithm, what: "private key") {
+            case .p256: self.init(backing: .p256(try P256.Signing.PrivateKey(derRepresentation: bytes)))
+            case .p384: self.init(backing: .p384(try P384.Signing.PrivateKey(derRepresentation: bytes)))
+            case .p521: self.init(backing: .p521(try P521.Signing.PrivateKey(derRepresentation: bytes)))
+            case .rsa:
                 let key = try _RSA.Signing.PrivateKey(unsafeDERRepresentation: bytes)
                 try PublicKey.checkRSASize(key.keySizeInBits)
                 self.init(backing: .rsa(key))
-            case OID.ed25519:
+            case .ed25519:
                 let seed = try Ed25519DER.seed(fromCurvePrivateKey: info.privateKey)
                 self.init(backing: .ed25519(try Curve25519.Signing.PrivateKey(rawRepresentation: seed)))
-            default:
-                throw SigstoreCryptoError(.unsupportedKey, "unsupported private key algorithm \(info.algorithm.algorithm)")
             }
         } catch let error as SigstoreCryptoError {
             throw error

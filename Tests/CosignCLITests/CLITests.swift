@@ -48,6 +48,23 @@ struct CLITests {
         #expect(timeout.stderr.contains("invalid duration"))
     }
 
+    @Test("--output-file receives stdout; env:// key references work")
+    func outputFileAndEnvKey() async throws {
+        let dir = try makeTemporaryDirectory()
+        _ = await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/k"])
+        let pem = try String(contentsOfFile: "\(dir)/k.key", encoding: .utf8)
+        let result = await cosign(
+            ["public-key", "--key", "env://MY_KEY", "--output-file", "\(dir)/out.pem"],
+            env: ["COSIGN_PASSWORD": "test-password", "MY_KEY": pem])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(try String(contentsOfFile: "\(dir)/out.pem", encoding: .utf8) == (try String(contentsOfFile: "\(dir)/k.pub", encoding: .utf8)))
+        let unset = await cosign(["public-key", "--key", "env://NOT_SET"])
+        expectOneLineError(unset, containing: "NOT_SET")
+        let kms = await cosign(["public-key", "--key", "awskms://localhost/alias/x"])
+        expectOneLineError(kms, containing: "not supported yet")
+    }
+
     @Test("generate-key-pair writes cosign's files with the right modes and never prints the password")
     func generate() async throws {
         let dir = try makeTemporaryDirectory()
