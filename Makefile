@@ -22,7 +22,7 @@ conformance: build
 
 bench: 
 	@scripts/setup.sh --bench
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 	COSIGN_BIN=$(CURDIR)/.build/release/cosign bench/run.sh
 
 clean:

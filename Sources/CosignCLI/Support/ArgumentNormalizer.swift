@@ -24,15 +24,34 @@ struct ArgumentNormalizer {
         "cert-identity": "certificate-identity",
     ]
 
-    var shapes: [[String]: CommandShape]
+    let root: any ParsableCommand.Type
+    var shapes: [[String]: CommandShape] = [:]
     var warnings: [String] = []
 
     init(root: any ParsableCommand.Type) {
-        shapes = Self.describe(root: root)
+        self.root = root
+    }
+
+    /// Environment variables cosign reads itself, which are not flags.
+    static let nonFlagVariables = Set(EnvironmentVariables.all.map(\.name))
+
+    /// Whether rewriting needs the flag tables (built by introspection, which costs a few milliseconds of start-up).
+    static func needsIntrospection(_ arguments: [String], environment: [String: String]) -> Bool {
+        if environment.keys.contains(where: { $0.hasPrefix("COSIGN_") && !nonFlagVariables.contains($0) }) { return true }
+        return arguments.contains { arg in
+            guard arg.hasPrefix("--") else { return false }
+            let name = arg.dropFirst(2).split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            return arg.contains("=") || aliases[name] != nil
+        }
     }
 
     /// Normalises `arguments` (without the program name) using `environment` for `COSIGN_*` bindings.
     mutating func normalize(_ arguments: [String], environment: [String: String]) -> [String] {
+        if Self.needsIntrospection(arguments, environment: environment) {
+            shapes = Self.describe(root: root)
+        } else if !arguments.contains(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 || $0.hasPrefix("--") && $0.count == 3 }) {
+            return arguments
+        }
         var args = [String]()
         var passthrough = false
         for arg in arguments {

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Benchmarks for swift-cosign; writes bench/RESULTS.md.
+#
+#   make bench                         # release build + this script
+#   COSIGN_BIN=path RUNS=5 bench/run.sh
+#   BENCH_SIZE_MB=64 bench/run.sh      # quick run on a smaller file
+#   BENCH_4G=1 bench/run.sh            # also check peak RSS at 4 GiB
+#
+# Measures, in one run: sign-blob / verify-blob throughput on a large file as a ratio to `openssl dgst -sha256` on
+# the same file (goal >= 0.9x), their peak RSS (goal <= 32 MiB, unchanged at 4 GiB), and `cosign version` start-up
+# (goal <= 10 ms and <= 0.02x `sigstore --help`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+COSIGN_BIN="${COSIGN_BIN:-$ROOT/.build/release/cosign}"
+RUNS="${RUNS:-5}"
+SIZE_MB="${BENCH_SIZE_MB:-1024}"
+WORK="$ROOT/bench/work"
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$COSIGN_BIN" ] || die "no cosign binary at $COSIGN_BIN (run: swift build -c release)"
+for tool in hyperfine openssl python3; do
+    command -v "$tool" >/dev/null || die "$tool is missing (run: scripts/setup.sh --bench)"
+done
+[ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is missing (run: scripts/setup.sh --bench)"
+HAVE_SIGSTORE=0
+command -v sigstore >/dev/null && HAVE_SIGSTORE=1
+
+mkdir -p "$WORK"
+BIG="$WORK/blob-${SIZE_MB}M"
+if [ ! -f "$BIG" ] || [ "$(stat -c %s "$BIG")" -ne $((SIZE_MB * 1048576)) ]; then
+    echo "bench: creating $BIG" >&2
+    head -c $((SIZE_MB * 1048576)) /dev/urandom > "$BIG.tmp" && mv "$BIG.tmp" "$BIG"
+fi
+export COSIGN_PASSWORD=bench
+rm -f "$WORK/bench.key" "$WORK/bench.pub"
+"$COSIGN_BIN" generate-key-pair --output-key-prefix "$WORK/bench" 2>/dev/null
+"$COSIGN_BIN" sign-blob --key "$WORK/bench.key" --tlog-upload=false --bundle "$WORK/big.bundle" "$BIG" 2>/dev/null
+
+SIGN="$COSIGN_BIN sign-blob --key $WORK/bench.key --tlog-upload=false --bundle $WORK/big.bundle $BIG"
+VERIFY="$COSIGN_BIN verify-blob --key $WORK/bench.pub --bundle $WORK/big.bundle --insecure-ignore-tlog $BIG"
+OPENSSL="openssl dgst -sha256 $BIG"
+VERSION="$COSIGN_BIN version"
+PEER="sigstore --help"
+
+median_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
+hf() { # name, runs, command
+    hyperfine -N --warmup 1 --runs "$2" --export-json "$WORK/$1.json" "$3" >/dev/null 2>&1 || die "hyperfine failed on: $3"
+    median_of "$WORK/$1.json"
+}
+rss_median() { # command words...: median peak RSS in KiB over 3 runs
+    local values=()
+    for _ in 1 2 3; do values+=("$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1)"); done
+    printf '%s\n' "${values[@]}" | sort -n | sed -n 2p
+}
+
+echo "bench: timing (${RUNS} runs each, ${SIZE_MB} MiB file)" >&2
+t_openssl=$(hf openssl "$RUNS" "$OPENSSL")
+t_sign=$(hf sign "$RUNS" "$SIGN")
+t_verify=$(hf verify "$RUNS" "$VERIFY")
+t_version=$(hf version 30 "$VERSION")
+t_peer=""
+[ "$HAVE_SIGSTORE" -eq 1 ] && t_peer=$(hf peer 10 "$PEER")
+
+echo "bench: peak RSS" >&2
+# shellcheck disable=SC2086
+rss_sign=$(rss_median $SIGN)
+# shellcheck disable=SC2086
+rss_verify=$(rss_median $VERIFY)
+rss4_sign=""; rss4_verify=""
+if [ "${BENCH_4G:-0}" = 1 ]; then
+    BIG4="$WORK/blob-4096M"
+    [ -f "$BIG4" ] && [ "$(stat -c %s "$BIG4")" -eq 4294967296 ] || head -c 4294967296 /dev/urandom > "$BIG4"
+    "$COSIGN_BIN" sign-blob --key "$WORK/bench.key" --tlog-upload=false --bundle "$WORK/big4.bundle" "$BIG4" 2>/dev/null
+    rss4_sign=$(rss_median "$COSIGN_BIN" sign-blob --key "$WORK/bench.key" --tlog-upload=false --bundle "$WORK/big4.bundle" "$BIG4")
+    rss4_verify=$(rss_median "$COSIGN_BIN" verify-blob --key "$WORK/bench.pub" --bundle "$WORK/big4.bundle" --insecure-ignore-tlog "$BIG4")
+fi
+
+# A key-decryption-only baseline: scrypt (N=65536, r=8, p=1) is part of every sign-blob with a cosign.key.
+t_pubkey=$(hf pubkey "$RUNS" "$COSIGN_BIN public-key --key $WORK/bench.key")
+rss_pubkey=$(rss_median "$COSIGN_BIN" public-key --key "$WORK/bench.key")
+
+python3 - "$SIZE_MB" "$t_openssl" "$t_sign" "$t_verify" "$t_version" "${t_peer:-}" "$rss_sign" "$rss_verify" \
+    "${rss4_sign:-}" "${rss4_verify:-}" "$t_pubkey" "$rss_pubkey" "$SIGN" "$VERIFY" "$OPENSSL" "$VERSION" "$PEER" \
+    "$COSIGN_BIN" > "$ROOT/bench/RESULTS.md" <<'PY'
+import datetime, os, platform, sys
+(size_mb, t_ossl, t_sign, t_verify, t_ver, t_peer, rss_s, rss_v, rss4_s, rss4_v, t_pub, rss_pub,
+ c_sign, c_verify, c_ossl, c_ver, c_peer, binary) = sys.argv[1:]
+f = float
+size = int(size_mb) * 1048576
+gbs = lambda t: size / f(t) / 1e9
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+def met(ok): return "met" if ok else "**not met**"
+root = os.getcwd() + "/"
+short = lambda c: c.replace(root, "")
+out = []
+p = out.append
+p("# Benchmark results\n")
+p(f"Written by `bench/run.sh` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
+  f"{os.cpu_count()} cores, {platform.machine()}, {cpu}; binary `{short(binary)}`. "
+  "Times are hyperfine medians (warm page cache), RSS is the median of 3 runs of GNU `time -f %M`; "
+  "every ratio compares figures measured in this same run. The machine is a noisy 2-core VM: read ratios, not single times.\n")
+p(f"## Large blob ({size_mb} MiB), ECDSA P-256 key\n")
+p("| command | median | throughput | ratio to openssl | goal |")
+p("|---|---|---|---|---|")
+p(f"| `{short(c_ossl)}` | {f(t_ossl):.3f} s | {gbs(t_ossl):.2f} GB/s | 1.00× | (peer) |")
+rs, rv = f(t_ossl) / f(t_sign), f(t_ossl) / f(t_verify)
+p(f"| `{short(c_sign)}` | {f(t_sign):.3f} s | {gbs(t_sign):.2f} GB/s | {rs:.2f}× | ≥ 0.9×: {met(rs >= 0.9)} |")
+p(f"| `{short(c_verify)}` | {f(t_verify):.3f} s | {gbs(t_verify):.2f} GB/s | {rv:.2f}× | ≥ 0.9×: {met(rv >= 0.9)} |")
+p(f"| `{short(binary)} public-key --key …` (key decryption alone: scrypt N=65536) | {f(t_pub):.3f} s | | | (included in sign-blob) |")
+p("")
+p("## Peak RSS\n")
+p("| command | peak RSS | goal |")
+p("|---|---|---|")
+mib = lambda k: int(k) / 1024
+p(f"| sign-blob, {size_mb} MiB | {mib(rss_s):.1f} MiB | ≤ 32 MiB: {met(mib(rss_s) <= 32)} |")
+p(f"| verify-blob, {size_mb} MiB | {mib(rss_v):.1f} MiB | ≤ 32 MiB: {met(mib(rss_v) <= 32)} |")
+if rss4_s:
+    p(f"| sign-blob, 4096 MiB | {mib(rss4_s):.1f} MiB | unchanged from {size_mb} MiB: {met(abs(int(rss4_s) - int(rss_s)) < 2048)} |")
+    p(f"| verify-blob, 4096 MiB | {mib(rss4_v):.1f} MiB | unchanged from {size_mb} MiB: {met(abs(int(rss4_v) - int(rss_v)) < 2048)} |")
+else:
+    p("| 4 GiB runs | not run | set `BENCH_4G=1` |")
+p(f"| public-key (scrypt only, no artifact) | {mib(rss_pub):.1f} MiB | — |")
+p("")
+p("## Start-up\n")
+p("| command | median | goal |")
+p("|---|---|---|")
+ms = f(t_ver) * 1000
+p(f"| `{short(c_ver)}` | {ms:.1f} ms | ≤ 10 ms: {met(ms <= 10)} |")
+if t_peer:
+    r = f(t_ver) / f(t_peer)
+    p(f"| `{c_peer}` (sigstore-python) | {f(t_peer)*1000:.0f} ms | ratio {r:.4f}×, goal ≤ 0.02×: {met(r <= 0.02)} |")
+else:
+    p("| `sigstore --help` | not installed | run `scripts/setup.sh --bench` |")
+p("")
+p("## Notes\n")
+p("- `sign-blob` with a `cosign.key` first decrypts the key: scrypt with N=65536, r=8, p=1 needs 64 MiB of memory "
+  "by construction (128·r·N bytes) and the time shown in the `public-key` row. That fixed cost, not the artifact, is "
+  "why sign-blob's peak RSS is above 32 MiB; it does not grow with the file. verify-blob reads only a public key.")
+p("- Artifacts are hashed in 64 KiB `read(2)` chunks (measured faster here than 1 MiB reads, which spill the L2 cache). "
+  "This holds for ECDSA and RSA keys; Ed25519 keys sign the whole message (pure Ed25519, as cosign does without a "
+  "transparency log), so with them the file is memory-mapped and RSS grows with its size.")
+print("\n".join(out))
+PY
+cat "$ROOT/bench/RESULTS.md"
