@@ -37,6 +37,19 @@ public enum BlobSigning {
         }
     }
 
+    /// Signs a digest computed beforehand (for example while the key was being decrypted). The digest must use the
+    /// key's hash (``KeyKind/defaultHashAlgorithm``); Ed25519 keys cannot sign digests.
+    public static func sign(digest: ArtifactDigest, with key: SigningKey) throws -> BlobSignature {
+        guard !key.signsWholeMessage, digest.algorithm == key.kind.defaultHashAlgorithm else {
+            throw CosignError(.invalidInput, "a \(key.kind) key cannot sign a precomputed \(digest.algorithm.rawValue) digest")
+        }
+        do {
+            return BlobSignature(signature: try key.signature(forDigest: digest), digest: digest, publicKey: key.publicKey)
+        } catch let error as SigstoreCryptoError {
+            throw CosignError(.invalidInput, "signing: \(error.message)")
+        }
+    }
+
     /// The public-key hint cosign writes into bundles: base64 of the SHA-256 of the PKIX public key.
     public static func publicKeyHint(_ key: PublicKey) -> String {
         Base64.encode(Array(SHA256.hash(data: key.derRepresentation)))
