@@ -46,8 +46,12 @@ pip_install() {
 }
 if ! $PY -c 'import nacl.secret, cryptography' >/dev/null 2>&1; then
     if ! $PY -m pip --version >/dev/null 2>&1; then
-        say "python3 has no pip: install python3-pip"
-        exit 1
+        if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; }; then
+            say "installing python3-pip"
+            $SUDO apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip >/dev/null
+        fi
+        $PY -m pip --version >/dev/null 2>&1 || { say "python3 has no pip: install python3-pip"; exit 1; }
     fi
     say "installing PyNaCl and cryptography (independent readers used by the tests)"
     pip_install pynacl cryptography
