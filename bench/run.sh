@@ -22,10 +22,12 @@ export -n COSIGN_BIN
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$COSIGN_BIN" ] || die "no cosign binary at $COSIGN_BIN (run: swift build -c release)"
+missing=()
 for tool in hyperfine openssl python3; do
-    command -v "$tool" >/dev/null || die "$tool is missing (run: scripts/setup.sh --bench)"
+    command -v "$tool" >/dev/null || missing+=("$tool")
 done
-[ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is missing (run: scripts/setup.sh --bench)"
+[ -x /usr/bin/time ] || missing+=("GNU time (/usr/bin/time)")
+[ ${#missing[@]} -eq 0 ] || die "missing: $(IFS=,; echo "${missing[*]}" | sed 's/,/, /g') (run: scripts/setup.sh --bench)"
 HAVE_SIGSTORE=0
 command -v sigstore >/dev/null && HAVE_SIGSTORE=1
 
