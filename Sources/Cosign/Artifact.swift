@@ -6,9 +6,9 @@ import Musl
 import Darwin
 #endif
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 public import SigstoreCrypto
 
@@ -57,20 +57,21 @@ public enum Artifact: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Reads the whole artifact; only for pure Ed25519, which signs the message itself. Files are memory-mapped.
-    public func contents() throws -> [UInt8] {
+    /// Reads the whole artifact; only for pure Ed25519, which signs the message itself. Files are memory-mapped
+    /// (not copied), so their pages are the only memory the artifact takes.
+    public func contents() throws -> Data {
         switch self {
         case .digest:
             throw CosignError(.invalidInput, "this key type signs the whole artifact: a digest alone is not enough")
         case .file(let path):
             try FileSystem.checkReadableFile(path)
             do {
-                return Array(try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped))
+                return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
             } catch {
                 throw CosignError(.io, "reading \(path): \(error)")
             }
         case .standardInput:
-            var all = [UInt8]()
+            var all = Data()
             try stream { all.append(contentsOf: $0) }
             return all
         }

@@ -165,9 +165,9 @@ public struct EncryptedPrivateKey: Sendable, Hashable {
 }
 
 /// The JSON layout of the PEM body, in the field order of secure-systems-lab's Go structs.
-private struct FileJSON: Codable {
-    struct KDF: Codable {
-        struct Params: Codable {
+private struct FileJSON: Decodable {
+    struct KDF: Decodable {
+        struct Params: Decodable {
             var N: Int
             var r: Int
             var p: Int
@@ -176,7 +176,7 @@ private struct FileJSON: Codable {
         var params: Params
         var salt: Base64Bytes
     }
-    struct Cipher: Codable {
+    struct Cipher: Decodable {
         var name: String
         var nonce: Base64Bytes
     }

@@ -24,8 +24,7 @@ public enum KeyFiles {
         try EncryptedPrivateKey(pemEncoded: pem).decrypt(password: password)
     }
 
-    /// Loads a public key from PEM text: a `PUBLIC KEY`/`RSA PUBLIC KEY` block, or the public key of a certificate is
-    /// not handled here.
+    /// Loads a public key from PEM text: a `PUBLIC KEY` (PKIX) or `RSA PUBLIC KEY` (PKCS#1) block.
     public static func loadPublicKey(pem: String) throws -> PublicKey {
         do {
             return try PublicKey(pemEncoded: pem)

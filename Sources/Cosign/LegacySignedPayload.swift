@@ -4,7 +4,7 @@ public import SigstoreModels
 ///
 /// `cert` holds base64 of a PEM certificate or public key (older image writers used base64 DER); `rekorBundle` is
 /// present only when the signature was logged.
-public struct LegacySignedPayload: Codable, Hashable, Sendable {
+public struct LegacySignedPayload: Decodable, Hashable, Sendable {
     /// Base64 of the raw signature.
     public var base64Signature: String
     /// Base64 of the PEM certificate or public key, if any.
@@ -20,11 +20,11 @@ public struct LegacySignedPayload: Codable, Hashable, Sendable {
     }
 
     /// The `rekorBundle` object of a legacy bundle.
-    public struct RekorBundle: Codable, Hashable, Sendable {
+    public struct RekorBundle: Decodable, Hashable, Sendable {
         public var SignedEntryTimestamp: Base64Bytes
         public var Payload: Payload
         /// The logged entry.
-        public struct Payload: Codable, Hashable, Sendable {
+        public struct Payload: Decodable, Hashable, Sendable {
             public var body: String
             public var integratedTime: Int64
             public var logIndex: Int64
@@ -33,13 +33,6 @@ public struct LegacySignedPayload: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey { case base64Signature, cert, rekorBundle }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(base64Signature, forKey: .base64Signature)
-        if let cert, !cert.isEmpty { try c.encode(cert, forKey: .cert) }
-        try c.encodeIfPresent(rekorBundle, forKey: .rekorBundle)
-    }
 
     /// Parses the JSON.
     public init(jsonData: [UInt8]) throws {

@@ -1,5 +1,5 @@
 /// A DSSE envelope (`io.intoto.Envelope`): a payload, its type and signatures over the PAE encoding.
-public struct DSSEEnvelope: Codable, Hashable, Sendable {
+public struct DSSEEnvelope: Decodable, Hashable, Sendable {
     /// The signed payload bytes.
     public var payload: Base64Bytes
     /// The payload type, e.g. `application/vnd.in-toto+json`.
@@ -8,7 +8,7 @@ public struct DSSEEnvelope: Codable, Hashable, Sendable {
     public var signatures: [Signature]
 
     /// One DSSE signature.
-    public struct Signature: Codable, Hashable, Sendable {
+    public struct Signature: Decodable, Hashable, Sendable {
         /// The signature bytes.
         public var sig: Base64Bytes
         /// An optional key id.

@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Decoding accepts the standard and URL-safe alphabets with or without padding, as protojson does; encoding
 /// writes standard base64 with padding.
-public struct Base64Bytes: Codable, Hashable, Sendable {
+public struct Base64Bytes: Decodable, Hashable, Sendable {
     /// The decoded bytes.
     public var bytes: [UInt8]
 
@@ -23,15 +23,10 @@ public struct Base64Bytes: Codable, Hashable, Sendable {
         }
         self.bytes = bytes
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(Base64.encode(bytes))
-    }
 }
 
 /// An int64 in the protobuf JSON mapping: written as a decimal string, read from a string or a number.
-public struct Int64String: Codable, Hashable, Sendable {
+public struct Int64String: Decodable, Hashable, Sendable {
     /// The value.
     public var value: Int64
 
@@ -49,11 +44,6 @@ public struct Int64String: Codable, Hashable, Sendable {
         } else {
             value = try c.decode(Int64.self)
         }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(String(value))
     }
 }
 
@@ -126,13 +116,6 @@ public enum SigstoreJSON {
         } catch {
             throw BundleError(.malformed, "malformed \(what): \(error)")
         }
-    }
-
-    /// Encodes compactly, keeping the field order of the `encode(to:)` implementations and not escaping `/`.
-    public static func encode(_ value: some Encodable) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return Array(try encoder.encode(value))
     }
 
     /// A one-line description of a decoding error with the JSON path.

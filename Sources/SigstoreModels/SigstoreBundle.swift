@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// A Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`) in the protobuf JSON mapping, media types v0.1 to v0.3.
-public struct SigstoreBundle: Codable, Hashable, Sendable {
+public struct SigstoreBundle: Decodable, Hashable, Sendable {
     /// The media type written for new bundles.
     public static let mediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
     /// Every media type this library reads.
@@ -70,21 +70,11 @@ public struct SigstoreBundle: Codable, Hashable, Sendable {
         case (_?, _?): throw BundleError(.malformed, "malformed bundle: both messageSignature and dsseEnvelope")
         }
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(mediaType, forKey: .mediaType)
-        try c.encode(verificationMaterial, forKey: .verificationMaterial)
-        switch content {
-        case .messageSignature(let m): try c.encode(m, forKey: .messageSignature)
-        case .dsseEnvelope(let e): try c.encode(e, forKey: .dsseEnvelope)
-        }
-    }
 }
 
 /// `VerificationMaterial`: one of a public-key hint, a certificate chain or a single certificate, plus log entries and
 /// timestamps.
-public struct VerificationMaterial: Codable, Hashable, Sendable {
+public struct VerificationMaterial: Decodable, Hashable, Sendable {
     /// How the signer is identified.
     public enum Signer: Hashable, Sendable {
         /// A key the verifier must already have; the hint names it.
@@ -112,19 +102,17 @@ public struct VerificationMaterial: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case publicKey, x509CertificateChain, certificate, tlogEntries, timestampVerificationData
     }
-    struct Hint: Codable {
+    struct Hint: Decodable {
         var hint: String?
         enum CodingKeys: String, CodingKey, CaseIterable { case hint }
-        init(hint: String?) { self.hint = hint }
         init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             hint = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .hint)
         }
     }
-    struct Chain: Codable {
+    struct Chain: Decodable {
         var certificates: [RawBytes]
         enum CodingKeys: String, CodingKey, CaseIterable { case certificates }
-        init(certificates: [RawBytes]) { self.certificates = certificates }
         init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             certificates = try decoder.container(keyedBy: CodingKeys.self)
@@ -156,25 +144,12 @@ public struct VerificationMaterial: Codable, Hashable, Sendable {
         }
         timestampVerificationData = try c.decodeIfPresent(TimestampVerificationData.self, forKey: .timestampVerificationData)
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        switch signer {
-        case .publicKey(let hint): try c.encode(Hint(hint: hint), forKey: .publicKey)
-        case .x509CertificateChain(let certs):
-            try c.encode(Chain(certificates: certs.map(RawBytes.init)), forKey: .x509CertificateChain)
-        case .certificate(let cert): try c.encode(RawBytes(rawBytes: cert), forKey: .certificate)
-        }
-        if !tlogEntries.isEmpty { try c.encode(tlogEntries, forKey: .tlogEntries) }
-        if let timestampVerificationData { try c.encode(timestampVerificationData, forKey: .timestampVerificationData) }
-    }
 }
 
 /// `{"rawBytes": "<base64>"}`: an X.509 certificate in DER.
-struct RawBytes: Codable, Hashable, Sendable {
+struct RawBytes: Decodable, Hashable, Sendable {
     var rawBytes: Base64Bytes
     enum CodingKeys: String, CodingKey, CaseIterable { case rawBytes }
-    init(rawBytes: Base64Bytes) { self.rawBytes = rawBytes }
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         rawBytes = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Base64Bytes.self, forKey: .rawBytes)
@@ -183,7 +158,7 @@ struct RawBytes: Codable, Hashable, Sendable {
 }
 
 /// `MessageSignature`: a signature over an artifact, with the artifact's digest.
-public struct MessageSignature: Codable, Hashable, Sendable {
+public struct MessageSignature: Decodable, Hashable, Sendable {
     /// The digest of the artifact; optional in the spec.
     public var messageDigest: MessageDigest?
     /// The raw signature bytes.
@@ -203,16 +178,10 @@ public struct MessageSignature: Codable, Hashable, Sendable {
         messageDigest = try c.decodeIfPresent(MessageDigest.self, forKey: .messageDigest)
         signature = try c.decodeIfPresent(Base64Bytes.self, forKey: .signature) ?? Base64Bytes([])
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(messageDigest, forKey: .messageDigest)
-        try c.encode(signature, forKey: .signature)
-    }
 }
 
 /// `HashOutput`: an algorithm name (`SHA2_256`) and digest bytes.
-public struct MessageDigest: Codable, Hashable, Sendable {
+public struct MessageDigest: Decodable, Hashable, Sendable {
     /// The protobuf-specs algorithm name.
     public var algorithm: String
     /// The digest.
@@ -235,7 +204,7 @@ public struct MessageDigest: Codable, Hashable, Sendable {
 }
 
 /// `TimestampVerificationData`: RFC 3161 signed timestamps.
-public struct TimestampVerificationData: Codable, Hashable, Sendable {
+public struct TimestampVerificationData: Decodable, Hashable, Sendable {
     /// DER `TimeStampResp` tokens.
     public var rfc3161Timestamps: [Base64Bytes]
 
@@ -243,10 +212,9 @@ public struct TimestampVerificationData: Codable, Hashable, Sendable {
     public init(rfc3161Timestamps: [Base64Bytes]) { self.rfc3161Timestamps = rfc3161Timestamps }
 
     enum CodingKeys: String, CodingKey, CaseIterable { case rfc3161Timestamps }
-    struct Signed: Codable {
+    struct Signed: Decodable {
         var signedTimestamp: Base64Bytes
         enum CodingKeys: String, CodingKey, CaseIterable { case signedTimestamp }
-        init(signedTimestamp: Base64Bytes) { self.signedTimestamp = signedTimestamp }
         init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             signedTimestamp = try decoder.container(keyedBy: CodingKeys.self).decode(Base64Bytes.self, forKey: .signedTimestamp)
@@ -260,12 +228,5 @@ public struct TimestampVerificationData: Codable, Hashable, Sendable {
             throw BundleError(.tooLarge, "bundle has more than \(Limits.maxTimestamps) RFC 3161 timestamps")
         }
         rfc3161Timestamps = list.map(\.signedTimestamp)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        if !rfc3161Timestamps.isEmpty {
-            try c.encode(rfc3161Timestamps.map(Signed.init), forKey: .rfc3161Timestamps)
-        }
     }
 }

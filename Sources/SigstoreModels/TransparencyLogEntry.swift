@@ -1,5 +1,5 @@
 /// `TransparencyLogEntry` of the Rekor protobuf specs, as carried in bundles.
-public struct TransparencyLogEntry: Codable, Hashable, Sendable {
+public struct TransparencyLogEntry: Decodable, Hashable, Sendable {
     /// Index of the entry in the log (global for Rekor v1 shards).
     public var logIndex: Int64String
     /// The log's key id (SHA-256 of its public key for Rekor v1).
@@ -20,23 +20,10 @@ public struct TransparencyLogEntry: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case logIndex, logId, kindVersion, integratedTime, inclusionPromise, inclusionProof, canonicalizedBody
     }
-    struct LogID: Codable {
-        var keyId: Base64Bytes
-        enum CodingKeys: String, CodingKey, CaseIterable { case keyId }
-        init(keyId: Base64Bytes) { self.keyId = keyId }
-        init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            keyId = try decoder.container(keyedBy: CodingKeys.self).decode(Base64Bytes.self, forKey: .keyId)
-        }
-    }
-    struct KindVersion: Codable {
+    struct KindVersion: Decodable {
         var kind: String
         var version: String
         enum CodingKeys: String, CodingKey, CaseIterable { case kind, version }
-        init(kind: String, version: String) {
-            self.kind = kind
-            self.version = version
-        }
         init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -44,10 +31,9 @@ public struct TransparencyLogEntry: Codable, Hashable, Sendable {
             version = try c.decode(String.self, forKey: .version)
         }
     }
-    struct Promise: Codable {
+    struct Promise: Decodable {
         var signedEntryTimestamp: Base64Bytes
         enum CodingKeys: String, CodingKey, CaseIterable { case signedEntryTimestamp }
-        init(signedEntryTimestamp: Base64Bytes) { self.signedEntryTimestamp = signedEntryTimestamp }
         init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             signedEntryTimestamp = try decoder.container(keyedBy: CodingKeys.self)
@@ -59,7 +45,7 @@ public struct TransparencyLogEntry: Codable, Hashable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         logIndex = try c.decodeIfPresent(Int64String.self, forKey: .logIndex) ?? Int64String(0)
-        logID = try c.decode(LogID.self, forKey: .logId).keyId
+        logID = try c.decode(LogIDJSON.self, forKey: .logId).keyId
         let kv = try c.decode(KindVersion.self, forKey: .kindVersion)
         kind = kv.kind
         version = kv.version
@@ -68,21 +54,10 @@ public struct TransparencyLogEntry: Codable, Hashable, Sendable {
         inclusionProof = try c.decodeIfPresent(InclusionProof.self, forKey: .inclusionProof)
         canonicalizedBody = try c.decodeIfPresent(Base64Bytes.self, forKey: .canonicalizedBody)
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(logIndex, forKey: .logIndex)
-        try c.encode(LogID(keyId: logID), forKey: .logId)
-        try c.encode(KindVersion(kind: kind, version: version), forKey: .kindVersion)
-        try c.encodeIfPresent(integratedTime, forKey: .integratedTime)
-        try c.encodeIfPresent(signedEntryTimestamp.map(Promise.init), forKey: .inclusionPromise)
-        try c.encodeIfPresent(inclusionProof, forKey: .inclusionProof)
-        try c.encodeIfPresent(canonicalizedBody, forKey: .canonicalizedBody)
-    }
 }
 
 /// `InclusionProof`: a Merkle audit path and the checkpoint it leads to.
-public struct InclusionProof: Codable, Hashable, Sendable {
+public struct InclusionProof: Decodable, Hashable, Sendable {
     /// The entry's index within this log shard.
     public var logIndex: Int64String
     /// The tree root hash.
@@ -95,10 +70,9 @@ public struct InclusionProof: Codable, Hashable, Sendable {
     public var checkpoint: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable { case logIndex, rootHash, treeSize, hashes, checkpoint }
-    struct Checkpoint: Codable {
+    struct Checkpoint: Decodable {
         var envelope: String
         enum CodingKeys: String, CodingKey, CaseIterable { case envelope }
-        init(envelope: String) { self.envelope = envelope }
         init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             envelope = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .envelope)
@@ -115,13 +89,14 @@ public struct InclusionProof: Codable, Hashable, Sendable {
         guard hashes.count <= 64 else { throw BundleError(.tooLarge, "inclusion proof has more than 64 hashes") }
         checkpoint = try c.decodeIfPresent(Checkpoint.self, forKey: .checkpoint)?.envelope
     }
+}
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(logIndex, forKey: .logIndex)
-        try c.encode(rootHash, forKey: .rootHash)
-        try c.encode(treeSize, forKey: .treeSize)
-        try c.encode(hashes, forKey: .hashes)
-        try c.encodeIfPresent(checkpoint.map(Checkpoint.init), forKey: .checkpoint)
+/// `{"keyId": "<base64>"}`, the `LogId` message shared by log entries and trusted roots.
+struct LogIDJSON: Decodable {
+    var keyId: Base64Bytes
+    enum CodingKeys: String, CodingKey, CaseIterable { case keyId }
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        keyId = try decoder.container(keyedBy: CodingKeys.self).decode(Base64Bytes.self, forKey: .keyId)
     }
 }

@@ -130,23 +130,14 @@ public struct TransparencyLogInstance: Decodable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case baseUrl, hashAlgorithm, publicKey, logId, checkpointKeyId, `operator`
     }
-    struct KeyID: Decodable {
-        var keyId: Base64Bytes
-        enum CodingKeys: String, CodingKey, CaseIterable { case keyId }
-        init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            keyId = try decoder.container(keyedBy: CodingKeys.self).decode(Base64Bytes.self, forKey: .keyId)
-        }
-    }
-
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         baseURL = try c.decodeIfPresent(String.self, forKey: .baseUrl) ?? ""
         hashAlgorithm = try c.decodeIfPresent(String.self, forKey: .hashAlgorithm) ?? "HASH_ALGORITHM_UNSPECIFIED"
         publicKey = try c.decode(PublicKeyMaterial.self, forKey: .publicKey)
-        logID = try c.decode(KeyID.self, forKey: .logId).keyId.bytes
-        checkpointKeyID = try c.decodeIfPresent(KeyID.self, forKey: .checkpointKeyId)?.keyId.bytes
+        logID = try c.decode(LogIDJSON.self, forKey: .logId).keyId.bytes
+        checkpointKeyID = try c.decodeIfPresent(LogIDJSON.self, forKey: .checkpointKeyId)?.keyId.bytes
         `operator` = try c.decodeIfPresent(String.self, forKey: .operator)
     }
 }
