@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .library(name: "SigstoreCrypto", targets: ["SigstoreCrypto"]),
         .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
+        .library(name: "SigstoreVerify", targets: ["SigstoreVerify"]),
+        .library(name: "SigstoreTesting", targets: ["SigstoreTesting"]),
         .library(name: "Cosign", targets: ["Cosign"]),
         .library(name: "CosignCLI", targets: ["CosignCLI"]),
         .executable(name: "cosign", targets: ["cosign"]),
@@ -22,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
@@ -44,10 +47,36 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The offline Sigstore verifier: trusted roots, certificates, SCTs, transparency-log proofs, RFC 3161.
+        .target(
+            name: "SigstoreVerify",
+            dependencies: [
+                "SigstoreCrypto",
+                "SigstoreModels",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // An in-memory Sigstore (CA, CT log, transparency log, TSA) that issues valid bundles at a chosen time.
+        .target(
+            name: "SigstoreTesting",
+            dependencies: [
+                "SigstoreCrypto",
+                "SigstoreModels",
+                "SigstoreVerify",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Cosign",
             dependencies: [
                 "CSodium",
+                "SigstoreVerify",
                 "SigstoreCrypto",
                 "SigstoreModels",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -59,6 +88,7 @@ let package = Package(
             name: "CosignCLI",
             dependencies: [
                 "Cosign",
+                "SigstoreVerify",
                 "SigstoreCrypto",
                 "SigstoreModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -78,6 +108,11 @@ let package = Package(
         .testTarget(
             name: "CosignTests",
             dependencies: ["Cosign", "SigstoreCrypto", "SigstoreModels"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigstoreVerifyTests",
+            dependencies: ["SigstoreVerify", "SigstoreTesting", "SigstoreCrypto", "SigstoreModels"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cosign
 import SigstoreCrypto
 import SigstoreModels
+import SigstoreVerify
 
 /// The `cosign` command line, runnable in-process.
 public enum CosignCLI {
@@ -59,6 +60,7 @@ public enum CosignCLI {
 
     private static func isOwnError(_ error: any Error) -> Bool {
         error is CLIError || error is CosignError || error is SigstoreCryptoError || error is BundleError
+            || error is VerificationError
     }
 
     /// The one-line message and exit status for an error.
@@ -68,6 +70,7 @@ public enum CosignCLI {
         case let e as CosignError: return (e.message, 1)
         case let e as SigstoreCryptoError: return (e.message, 1)
         case let e as BundleError: return (e.message, 1)
+        case let e as VerificationError: return ("verification failed (\(e.check.rawValue) check): \(e.message)", 1)
         case let e as ValidationError: return (e.message, 1)
         default: return ("\(error)", 1)
         }

@@ -54,18 +54,23 @@ public struct PublicKey: Sendable {
         case "PUBLIC KEY":
             try self.init(derEncoded: block.bytes)
         case "RSA PUBLIC KEY":
-            let key: _RSA.Signing.PublicKey
-            do {
-                key = try _RSA.Signing.PublicKey(unsafeDERRepresentation: block.bytes)
-            } catch {
-                throw SigstoreCryptoError(.malformedKey, "malformed RSA public key: \(error)")
-            }
-            try Self.checkRSASize(key.keySizeInBits)
-            self.init(backing: .rsa(key))
+            try self.init(pkcs1RSA: block.bytes)
         default:
             throw SigstoreCryptoError(
                 .malformedPEM, "PEM block \"\(block.label)\" is not a public key (expected \"PUBLIC KEY\")")
         }
+    }
+
+    /// Parses a PKCS#1 `RSAPublicKey` (as trusted roots carry with key details `PKCS1_RSA_PKCS1V5`).
+    public init(pkcs1RSA der: [UInt8]) throws {
+        let key: _RSA.Signing.PublicKey
+        do {
+            key = try _RSA.Signing.PublicKey(unsafeDERRepresentation: der)
+        } catch {
+            throw SigstoreCryptoError(.malformedKey, "malformed RSA public key: \(error)")
+        }
+        try Self.checkRSASize(key.keySizeInBits)
+        self.init(backing: .rsa(key))
     }
 
     static func checkRSASize(_ bits: Int) throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cosign
 import SigstoreCrypto
 import SigstoreModels
+import SigstoreVerify
 
 struct VerifyBlob: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,20 +35,13 @@ struct VerifyBlob: AsyncParsableCommand {
     @Option(name: .customLong("certificate"), help: "path to the public certificate")
     var certificate: String?
 
-    @Option(name: .customLong("certificate-identity"), help: "the identity expected in a valid Fulcio certificate")
-    var certificateIdentity: String?
-
-    @Option(name: .customLong("certificate-identity-regexp"), help: "a regular expression alternative to --certificate-identity")
-    var certificateIdentityRegexp: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer"), help: "the OIDC issuer expected in a valid Fulcio certificate")
-    var certificateOIDCIssuer: String?
-
-    @Option(name: .customLong("certificate-oidc-issuer-regexp"), help: "a regular expression alternative to --certificate-oidc-issuer")
-    var certificateOIDCIssuerRegexp: String?
+    @OptionGroup var identity: CertificateIdentityOptions
 
     @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
     var trustedRoot: String?
+
+    @Flag(name: .customLong("insecure-ignore-sct"), help: "when set, verification will not check that a certificate contains an embedded SCT, a proof of inclusion in a certificate transparency log")
+    var insecureIgnoreSCT = false
 
     @Flag(name: .customLong("insecure-ignore-tlog"), help: "ignore transparency log verification, to be used when an artifact signature has not been uploaded to the transparency log")
     var insecureIgnoreTlog = false
@@ -66,29 +60,24 @@ struct VerifyBlob: AsyncParsableCommand {
 
     func run() async throws {
         let command = self
-        try await global.run { context in try command.execute(context) }
+        try await global.run { context in try await command.execute(context) }
     }
 
-    private func execute(_ context: CommandContext) throws {
+    private func execute(_ context: CommandContext) async throws {
         if [key, certificate, bundle].allSatisfy({ $0 == nil }) && !sk {
             throw CLIError(
                 "provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle")
         }
-        if key != nil && (certificateIdentity != nil || certificateIdentityRegexp != nil) {
+        if key != nil && (identity.certificateIdentity != nil || identity.certificateIdentityRegexp != nil) {
             throw CLIError("--key and --certificate-identity/--certificate-identity-regexp cannot be used together")
         }
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        guard let key else {
-            throw CLIError(
-                "certificate-based (keyless) verification is not supported yet: pass --key with the signer's public key")
-        }
         let ignoreTlog = insecureIgnoreTlog || privateInfrastructure
         if insecureIgnoreTlog {
             context.warn(
                 "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.")
         }
-        let publicKey = try KeyReference.publicKey(key, context: context)
-        let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: ignoreTlog))
+        let publicKey = try key.map { try KeyReference.publicKey($0, context: context) }
 
         if let bundle {
             let bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
@@ -97,10 +86,20 @@ struct VerifyBlob: AsyncParsableCommand {
             }
             if newBundleFormat, BundleFormat.isSigstoreBundle(bytes) {
                 let parsed = try SigstoreBundle(jsonData: bytes)
-                try verifier.verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
+                let verification = try BundleVerification(
+                    trustMaterial: TrustedRootLoader.load(trustedRoot, keyOnly: publicKey != nil && ignoreTlog),
+                    options: .init(
+                        publicKey: publicKey, identities: publicKey == nil ? try identity.identities() : [],
+                        ignoreTransparencyLog: ignoreTlog, ignoreSCT: insecureIgnoreSCT,
+                        useSignedTimestamps: useSignedTimestamps))
+                try await verification.verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
                 context.info("Verified OK")
                 return
             }
+            guard let publicKey else {
+                throw CLIError("certificate-based verification of legacy bundles is not supported yet: pass --key")
+            }
+            let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: ignoreTlog))
             if trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
             let legacy = try LegacySignedPayload(jsonData: bytes)
             if let cert = legacy.cert, !cert.isEmpty {
@@ -114,6 +113,10 @@ struct VerifyBlob: AsyncParsableCommand {
         }
         guard let signature else { throw CLIError("missing flag '--signature'") }
         if trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
+        guard let publicKey else {
+            throw CLIError("certificate-based verification of detached signatures is not supported yet: pass --key or --bundle")
+        }
+        let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: ignoreTlog))
         let signatureBytes = try Self.decodeSignature(try Self.signatureText(signature))
         try verifier.verify(signature: signatureBytes, artifact: try Artifact.parse(blob, allowDigest: false))
         context.info("Verified OK")

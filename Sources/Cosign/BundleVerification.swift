@@ -1,0 +1,91 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import SigstoreCrypto
+public import SigstoreModels
+public import SigstoreVerify
+
+/// Verifying a Sigstore bundle the way Go cosign's `verify-blob` / `verify-blob-attestation` do: cosign's flags
+/// become sigstore-go verifier options over the project's offline verifier.
+public struct BundleVerification: Sendable {
+    /// cosign's verification flags.
+    public struct Options: Sendable {
+        /// `--key`: the signer's public key, for key-signed bundles.
+        public var publicKey: PublicKey?
+        /// The identity flags, for certificate-signed bundles.
+        public var identities: [CertificateIdentity]
+        /// `--insecure-ignore-tlog`.
+        public var ignoreTransparencyLog: Bool
+        /// `--insecure-ignore-sct`.
+        public var ignoreSCT: Bool
+        /// `--use-signed-timestamps`.
+        public var useSignedTimestamps: Bool
+
+        /// Creates options.
+        public init(
+            publicKey: PublicKey? = nil, identities: [CertificateIdentity] = [], ignoreTransparencyLog: Bool = false,
+            ignoreSCT: Bool = false, useSignedTimestamps: Bool = false
+        ) {
+            self.publicKey = publicKey
+            self.identities = identities
+            self.ignoreTransparencyLog = ignoreTransparencyLog
+            self.ignoreSCT = ignoreSCT
+            self.useSignedTimestamps = useSignedTimestamps
+        }
+    }
+
+    /// The trust material (an empty root when only a key is trusted).
+    public var trustMaterial: TrustMaterial
+    /// The flags.
+    public var options: Options
+    private let now: @Sendable () -> Date
+
+    /// Creates a verification.
+    public init(trustMaterial: TrustMaterial, options: Options, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.trustMaterial = trustMaterial
+        self.options = options
+        self.now = now
+    }
+
+    /// The verifier configuration cosign would use for this bundle. A certificate-signed bundle whose log entries
+    /// are all Rekor v2 (no integrated time) switches to signed timestamps (`rekorV2Bundle` in cosign).
+    public func configuration(for bundle: SigstoreBundle) -> VerifierConfiguration {
+        let keyBased = options.publicKey != nil
+        var signed = options.useSignedTimestamps
+        if !options.ignoreTransparencyLog && !keyBased {
+            let entries = bundle.verificationMaterial.tlogEntries
+            let v2 = entries.contains { ($0.integratedTime?.value ?? 0) == 0 }
+            let v1 = entries.contains { ($0.integratedTime?.value ?? 0) != 0 }
+            if v2 && !v1 { signed = true }
+        }
+        return .cosign(
+            keyBased: keyBased, ignoreTransparencyLog: options.ignoreTransparencyLog, ignoreSCT: options.ignoreSCT,
+            useSignedTimestamps: signed)
+    }
+
+    /// Verifies a bundle over an artifact given as a file, standard input or a digest.
+    @discardableResult
+    public func verify(bundle: SigstoreBundle, artifact: Artifact) async throws -> VerificationResult {
+        let input: ArtifactInput
+        switch artifact {
+        case .digest(let d): input = .digest(d)
+        case .file, .standardInput: input = .data(try artifact.contents())
+        }
+        return try await verify(bundle: bundle, artifact: input)
+    }
+
+    /// Verifies a bundle over an artifact input.
+    @discardableResult
+    public func verify(bundle: SigstoreBundle, artifact: ArtifactInput) async throws -> VerificationResult {
+        let verifier = SigstoreVerifier(trustMaterial: trustMaterial, configuration: configuration(for: bundle), now: now)
+        let policy: VerificationPolicy
+        if let key = options.publicKey {
+            policy = VerificationPolicy(artifact: artifact, publicKey: key)
+        } else {
+            policy = VerificationPolicy(artifact: artifact, identities: options.identities)
+        }
+        return try await verifier.verify(bundle, policy: policy)
+    }
+}

@@ -1,0 +1,1 @@
+// VirtualSigstore lives here.

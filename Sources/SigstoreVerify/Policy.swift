@@ -1,0 +1,186 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import SigstoreCrypto
+
+/// Matches a string exactly, by an unanchored regular expression (Go's `regexp.MatchString`), or both.
+public struct StringMatcher: Sendable, CustomStringConvertible {
+    /// The exact value required, if any.
+    public let exact: String?
+    /// The regular expression source, if any.
+    public let pattern: String?
+    nonisolated(unsafe) private let regex: Regex<AnyRegexOutput>?
+
+    /// Creates a matcher; at least one of `exact` and `pattern` should be given.
+    ///
+    /// - Throws: ``VerificationError`` when the pattern does not compile.
+    public init(exact: String? = nil, pattern: String? = nil) throws {
+        self.exact = exact.flatMap { $0.isEmpty ? nil : $0 }
+        self.pattern = pattern.flatMap { $0.isEmpty ? nil : $0 }
+        if let p = self.pattern {
+            do {
+                regex = try Regex(p)
+            } catch {
+                throw VerificationError(.identity, "invalid regular expression \"\(p)\": \(error)")
+            }
+        } else {
+            regex = nil
+        }
+    }
+
+    /// Whether `value` satisfies every given condition.
+    public func matches(_ value: String) -> Bool {
+        if let exact, exact != value { return false }
+        if let regex, (try? regex.firstMatch(in: value)) == nil { return false }
+        return true
+    }
+
+    public var description: String {
+        [exact.map { "\"\($0)\"" }, pattern.map { "matching \"\($0)\"" }].compactMap { $0 }.joined(separator: " and ")
+    }
+}
+
+/// An expected certificate identity: subject alternative name, OIDC issuer and optional extension values.
+public struct CertificateIdentity: Sendable {
+    /// The SAN matcher.
+    public var subjectAlternativeName: StringMatcher
+    /// The issuer matcher.
+    public var issuer: StringMatcher
+    /// Expected values of raw Sigstore extensions (e.g. the GitHub workflow `.1.2`–`.1.6`), by OID arc `n` of
+    /// `1.3.6.1.4.1.57264.1.n`.
+    public var extensions: [UInt: String]
+
+    /// Creates an identity.
+    public init(subjectAlternativeName: StringMatcher, issuer: StringMatcher, extensions: [UInt: String] = [:]) {
+        self.subjectAlternativeName = subjectAlternativeName
+        self.issuer = issuer
+        self.extensions = extensions
+    }
+}
+
+/// The artifact a bundle is verified against.
+public enum ArtifactInput: Sendable {
+    /// The artifact's bytes (a memory-mapped file is fine).
+    case data(Data)
+    /// Only the artifact's digest.
+    case digest(ArtifactDigest)
+}
+
+/// What a bundle must satisfy besides the trusted root: the artifact, and who must have signed it.
+public struct VerificationPolicy: Sendable {
+    /// The artifact.
+    public var artifact: ArtifactInput
+    /// Certificate identities, any one of which must match. Required for certificate-signed bundles.
+    public var identities: [CertificateIdentity]
+    /// The public key for key-signed bundles.
+    public var publicKey: PublicKey?
+
+    /// A policy for a certificate-signed bundle.
+    public init(artifact: ArtifactInput, identities: [CertificateIdentity]) {
+        self.artifact = artifact
+        self.identities = identities
+        self.publicKey = nil
+    }
+
+    /// A policy for a key-signed bundle.
+    public init(artifact: ArtifactInput, publicKey: PublicKey) {
+        self.artifact = artifact
+        self.identities = []
+        self.publicKey = publicKey
+    }
+}
+
+/// Thresholds and time sources, in the vocabulary of sigstore-go's verifier options.
+public struct VerifierConfiguration: Sendable, Hashable {
+    /// Distinct transparency logs whose entries must verify; 0 skips transparency-log checks.
+    public var transparencyLogThreshold: Int
+    /// Verified integrated times (entries with a verified inclusion promise) required.
+    public var integratedTimestampThreshold: Int
+    /// Verified RFC 3161 timestamps (distinct authorities) required; 0 ignores them.
+    public var signedTimestampThreshold: Int
+    /// Distinct CT logs whose SCTs must verify for certificate-signed bundles; 0 skips SCTs.
+    public var signedCertificateTimestampThreshold: Int
+    /// Use the current time as an observer time.
+    public var useCurrentTime: Bool
+    /// Allow verification with no observer time at all (key-signed bundles).
+    public var allowNoObserverTimestamps: Bool
+
+    /// Creates a configuration.
+    public init(
+        transparencyLogThreshold: Int = 1, integratedTimestampThreshold: Int = 0, signedTimestampThreshold: Int = 0,
+        signedCertificateTimestampThreshold: Int = 1, useCurrentTime: Bool = false, allowNoObserverTimestamps: Bool = false
+    ) {
+        self.transparencyLogThreshold = transparencyLogThreshold
+        self.integratedTimestampThreshold = integratedTimestampThreshold
+        self.signedTimestampThreshold = signedTimestampThreshold
+        self.signedCertificateTimestampThreshold = signedCertificateTimestampThreshold
+        self.useCurrentTime = useCurrentTime
+        self.allowNoObserverTimestamps = allowNoObserverTimestamps
+    }
+
+    /// The options Go cosign derives from its flags (`pkg/cosign/verify.go verificationOptions`).
+    public static func cosign(
+        keyBased: Bool, ignoreTransparencyLog: Bool = false, ignoreSCT: Bool = false, useSignedTimestamps: Bool = false
+    ) -> VerifierConfiguration {
+        var c = VerifierConfiguration(
+            transparencyLogThreshold: 0, signedCertificateTimestampThreshold: keyBased || ignoreSCT ? 0 : 1)
+        if !ignoreTransparencyLog {
+            c.transparencyLogThreshold = 1
+            if !useSignedTimestamps {
+                if keyBased { c.allowNoObserverTimestamps = true } else { c.integratedTimestampThreshold = 1 }
+            }
+        }
+        if useSignedTimestamps { c.signedTimestampThreshold = 1 }
+        if ignoreTransparencyLog && !useSignedTimestamps {
+            if keyBased { c.allowNoObserverTimestamps = true } else { c.useCurrentTime = true }
+        }
+        return c
+    }
+}
+
+/// What a successful verification established.
+public struct VerificationResult: Sendable {
+    /// A time some observer vouched for.
+    public struct VerifiedTime: Sendable, Hashable {
+        /// Where the time came from.
+        public enum Source: Sendable, Hashable {
+            /// A transparency log's integrated time (with a verified inclusion promise).
+            case transparencyLog(String)
+            /// An RFC 3161 timestamp from this authority.
+            case timestampAuthority(String)
+            /// The verifier's clock.
+            case currentTime
+        }
+        /// The source.
+        public var source: Source
+        /// The time.
+        public var time: Date
+    }
+
+    /// A transparency-log entry that verified.
+    public struct LogEntry: Sendable, Hashable {
+        /// The log's base URL.
+        public var logURL: String
+        /// The entry's index.
+        public var logIndex: Int64
+        /// The log's ID, hex.
+        public var logID: String
+        /// The integrated time, when the log records one.
+        public var integratedTime: Date?
+    }
+
+    /// The certificate's identity, for certificate-signed bundles.
+    public var subjectAlternativeName: String?
+    /// The certificate's OIDC issuer.
+    public var issuer: String?
+    /// The verified signing certificate, for certificate-signed bundles.
+    public var certificate: SigningCertificate?
+    /// Observer times used to check the certificate.
+    public var verifiedTimes: [VerifiedTime]
+    /// Transparency-log entries that verified.
+    public var logEntries: [LogEntry]
+    /// For DSSE bundles: the verified payload type and payload.
+    public var envelopePayload: (type: String, payload: [UInt8])?
+}

@@ -1,0 +1,96 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+internal import Crypto
+public import SigstoreCrypto
+internal import SwiftASN1
+internal import X509
+
+/// An RFC 6962 signed certificate timestamp, as embedded in a certificate.
+public struct SignedCertificateTimestamp: Sendable, Hashable {
+    /// SCT version (0 = v1).
+    public var version: UInt8
+    /// SHA-256 of the CT log's public key.
+    public var logID: [UInt8]
+    /// Milliseconds since the epoch.
+    public var timestamp: UInt64
+    /// SCT extensions, covered by the signature.
+    public var extensions: [UInt8]
+    /// TLS hash algorithm (4 = SHA-256).
+    public var hashAlgorithm: UInt8
+    /// TLS signature algorithm (1 = RSA, 3 = ECDSA).
+    public var signatureAlgorithm: UInt8
+    /// The signature.
+    public var signature: [UInt8]
+
+    /// The time the log promised to include the certificate.
+    public var date: Date { Date(timeIntervalSince1970: Double(timestamp) / 1000) }
+
+    /// Parses the value of the SCT-list extension: an OCTET STRING holding a TLS `SignedCertificateTimestampList`.
+    public static func parseList(extensionValue: some Collection<UInt8>) throws -> [SignedCertificateTimestamp] {
+        let inner: ASN1OctetString
+        do {
+            inner = try ASN1OctetString(derEncoded: Array(extensionValue)[...])
+        } catch {
+            throw VerificationError(.certificateTransparency, "malformed SCT list extension")
+        }
+        var reader = TLSReader(Array(inner.bytes))
+        let total = try reader.u16()
+        guard total == reader.remaining else { throw VerificationError(.certificateTransparency, "malformed SCT list length") }
+        var list: [SignedCertificateTimestamp] = []
+        while reader.remaining > 0 {
+            var item = TLSReader(try reader.bytes(Int(try reader.u16())))
+            let sct = SignedCertificateTimestamp(
+                version: try item.u8(), logID: try item.bytes(32), timestamp: try item.u64(),
+                extensions: try item.bytes(Int(try item.u16())), hashAlgorithm: try item.u8(),
+                signatureAlgorithm: try item.u8(), signature: try item.bytes(Int(try item.u16())))
+            guard item.remaining == 0 else { throw VerificationError(.certificateTransparency, "trailing bytes in SCT") }
+            list.append(sct)
+            guard list.count <= 64 else { throw VerificationError(.certificateTransparency, "too many SCTs") }
+        }
+        return list
+    }
+
+    /// The bytes a precertificate SCT signs (RFC 6962 §3.2).
+    public func signedData(issuerKeyHash: [UInt8], tbsCertificate: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [version, 0]
+        out += withUnsafeBytes(of: timestamp.bigEndian, Array.init)
+        out += [0, 1]
+        out += issuerKeyHash
+        let n = tbsCertificate.count
+        out += [UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
+        out += tbsCertificate
+        out += [UInt8((extensions.count >> 8) & 0xFF), UInt8(extensions.count & 0xFF)]
+        out += extensions
+        return out
+    }
+
+    /// Checks the signature with a CT log key (SHA-256 only).
+    public func verify(signedData: [UInt8], key: PublicKey) -> Bool {
+        guard version == 0, hashAlgorithm == 4 else { return false }
+        switch (signatureAlgorithm, key.kind) {
+        case (3, .ecdsaP256), (3, .ecdsaP384), (3, .ecdsaP521), (1, .rsa): break
+        default: return false
+        }
+        return (try? key.verifySignature(signature, digest: HashAlgorithm.sha256.digest(of: signedData))) != nil
+    }
+}
+
+/// Reads big-endian TLS fields.
+struct TLSReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    var remaining: Int { bytes.count - offset }
+
+    mutating func bytes(_ n: Int) throws -> [UInt8] {
+        guard n >= 0, n <= remaining else { throw VerificationError(.certificateTransparency, "truncated SCT") }
+        defer { offset += n }
+        return Array(bytes[offset..<(offset + n)])
+    }
+    mutating func u8() throws -> UInt8 { try bytes(1)[0] }
+    mutating func u16() throws -> UInt16 { try bytes(2).reduce(0) { $0 << 8 | UInt16($1) } }
+    mutating func u64() throws -> UInt64 { try bytes(8).reduce(0) { $0 << 8 | UInt64($1) } }
+}

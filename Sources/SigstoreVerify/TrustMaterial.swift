@@ -1,0 +1,126 @@
+#if canImport(FoundationEssentials)
+internal import FoundationEssentials
+#else
+internal import Foundation
+#endif
+internal import Crypto
+public import SigstoreCrypto
+public import SigstoreModels
+public import X509
+internal import SwiftASN1
+
+/// A trusted root with its keys and certificates parsed once, ready for many verifications.
+public struct TrustMaterial: Sendable {
+    /// A transparency log (Rekor) or certificate-transparency log.
+    public struct Log: Sendable {
+        /// The log's base URL.
+        public var baseURL: String
+        /// The host of ``baseURL`` (the Rekor v2 checkpoint origin).
+        public var hostname: String?
+        /// The log ID as bundles name it.
+        public var logID: [UInt8]
+        /// The log's key.
+        public var key: PublicKey
+        /// When the key may be used.
+        public var validFor: TimeRange?
+    }
+
+    /// A certificate authority (Fulcio) or timestamp authority.
+    public struct Authority: Sendable {
+        /// The trust anchor: the last certificate of the chain.
+        public var root: Certificate
+        /// The certificates between leaf and root.
+        public var intermediates: [Certificate]
+        /// For timestamp authorities: the TSA's own certificate, when the chain lists it first.
+        public var leaf: Certificate?
+        /// When the authority may be used.
+        public var validFor: TimeRange?
+        /// The authority's URI.
+        public var uri: String
+    }
+
+    /// Transparency logs by hex log ID.
+    public var transparencyLogs: [String: Log]
+    /// Certificate-transparency logs by hex log ID.
+    public var ctLogs: [String: Log]
+    /// Fulcio certificate authorities.
+    public var certificateAuthorities: [Authority]
+    /// RFC 3161 timestamp authorities.
+    public var timestampAuthorities: [Authority]
+
+    /// Trust material with nothing in it: enough for key-signed bundles verified without a transparency log.
+    public init() {
+        transparencyLogs = [:]
+        ctLogs = [:]
+        certificateAuthorities = []
+        timestampAuthorities = []
+    }
+
+    /// Parses every key and certificate of a trusted root.
+    public init(trustedRoot: TrustedRoot) throws {
+        func logs(_ instances: [TransparencyLogInstance], what: String, requireStart: Bool) throws -> [String: Log] {
+            var out: [String: Log] = [:]
+            for log in instances {
+                if requireStart && log.publicKey.validFor?.start == nil {
+                    throw VerificationError(.trustedRoot, "\(what) \(log.baseURL) has no validity start time")
+                }
+                guard log.hashAlgorithm == "SHA2_256" else {
+                    throw VerificationError(.trustedRoot, "\(what) \(log.baseURL) has unsupported hash algorithm \(log.hashAlgorithm)")
+                }
+                let details = log.publicKey.keyDetails
+                guard details.hasPrefix("PKIX_ECDSA_") || details.hasPrefix("PKIX_RSA_") || details == "PKIX_ED25519"
+                    || details == "PKCS1_RSA_PKCS1V5"
+                else {
+                    throw VerificationError(.trustedRoot, "\(what) \(log.baseURL) has unsupported public key type \(details)")
+                }
+                let key: PublicKey
+                do {
+                    key =
+                        log.publicKey.keyDetails.hasPrefix("PKCS1_")
+                        ? try PublicKey(pkcs1RSA: log.publicKey.rawBytes)
+                        : try PublicKey(derEncoded: log.publicKey.rawBytes)
+                } catch {
+                    throw VerificationError(.trustedRoot, "\(what) \(log.baseURL) has an unusable public key: \(error)")
+                }
+                let host = URL(string: log.baseURL)?.host
+                out[Hex.encode(log.logID)] = Log(
+                    baseURL: log.baseURL, hostname: host, logID: log.logID, key: key, validFor: log.publicKey.validFor)
+            }
+            return out
+        }
+        func authorities(_ cas: [CertificateAuthority], what: String, tsa: Bool) throws -> [Authority] {
+            try cas.map { ca in
+                let certs: [Certificate]
+                do {
+                    certs = try ca.certificateChain.map { try Certificate(derEncoded: $0) }
+                } catch {
+                    throw VerificationError(.trustedRoot, "\(what) \(ca.uri ?? "") has a malformed certificate")
+                }
+                guard let root = certs.last else {
+                    throw VerificationError(.trustedRoot, "\(what) \(ca.uri ?? "") has an empty certificate chain")
+                }
+                var rest = Array(certs.dropLast())
+                var leaf: Certificate?
+                if tsa, let first = rest.first, !Self.isCA(first) {
+                    leaf = first
+                    rest.removeFirst()
+                }
+                return Authority(root: root, intermediates: rest, leaf: leaf, validFor: ca.validFor, uri: ca.uri ?? "")
+            }
+        }
+        transparencyLogs = try logs(trustedRoot.tlogs, what: "transparency log", requireStart: true)
+        ctLogs = try logs(trustedRoot.ctlogs, what: "certificate transparency log", requireStart: true)
+        certificateAuthorities = try authorities(trustedRoot.certificateAuthorities, what: "certificate authority", tsa: false)
+        timestampAuthorities = try authorities(trustedRoot.timestampAuthorities, what: "timestamp authority", tsa: true)
+    }
+
+    /// Reads and parses a `trusted_root.json`.
+    public init(jsonData: some Collection<UInt8>) throws {
+        try self.init(trustedRoot: try TrustedRoot(jsonData: jsonData))
+    }
+
+    static func isCA(_ cert: Certificate) -> Bool {
+        if case .isCertificateAuthority = try? cert.extensions.basicConstraints { return true }
+        return false
+    }
+}
