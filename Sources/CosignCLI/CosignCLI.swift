@@ -83,7 +83,7 @@ struct CosignCommand: AsyncParsableCommand {
         commandName: "cosign",
         abstract: "A tool for Container Signing, Verification and Storage in an OCI registry.",
         subcommands: [
-            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, SignBlob.self, VerifyBlob.self,
+            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, SignBlob.self, VerifyBlob.self, VerifyBlobAttestation.self,
             EnvCommand.self, VersionCommand.self,
         ])
 }

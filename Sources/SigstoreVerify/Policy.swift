@@ -66,6 +66,9 @@ public enum ArtifactInput: Sendable {
     case data(Data)
     /// Only the artifact's digest.
     case digest(ArtifactDigest)
+    /// No artifact: a DSSE envelope's subjects are not checked (sigstore-go's `WithoutArtifactUnsafe`, cosign's
+    /// `--check-claims=false`). Message signatures cannot be verified this way.
+    case none
 }
 
 /// What a bundle must satisfy besides the trusted root: the artifact, and who must have signed it.

@@ -257,7 +257,9 @@ public struct SigstoreVerifier: Sendable {
                 if isV2 || !Self.verifySET(set, entry: entry, body: body, log: log) { continue }  // unverifiable promises are skipped
             }
             if let proof = entry.inclusionProof {
-                let checkpointText = proof.checkpoint ?? ""
+                guard let checkpointText = proof.checkpoint, !checkpointText.isEmpty else {
+                    throw VerificationError(.transparencyLog, "inclusion proof has no checkpoint")
+                }
                 let note = try SignedNote(checkpointText)
                 let checkpoint = try Checkpoint(text: note.text)
                 if checkpoint.isRekorV1 {
@@ -400,10 +402,10 @@ public struct SigstoreVerifier: Sendable {
         let sameKey: Bool
         switch material {
         case .certificate(let leaf):
-            let block = Self.decodePEM(body.verifierPEM)
+            let block = try? PEMBlock.parseFirst(body.verifierPEM)
             sameKey = block?.label == "CERTIFICATE" && block?.bytes == leaf.der
         case .publicKey(let key):
-            let block = Self.decodePEM(body.verifierPEM)
+            let block = try? PEMBlock.parseFirst(body.verifierPEM)
             sameKey = block?.label == "PUBLIC KEY" && block?.bytes == key.derRepresentation
         }
         guard sameKey else {
@@ -437,19 +439,6 @@ public struct SigstoreVerifier: Sendable {
                     "transparency log dsse/intoto entry payload hash \(Hex.encode(logged)) does not match envelope payload hash \(Hex.encode(actual))")
             }
         }
-    }
-
-    /// Reads the first PEM block as Go's `pem.Decode` does: any line length, whitespace ignored.
-    static func decodePEM(_ text: String) -> (label: String, bytes: [UInt8])? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
-        }
-        guard let begin = lines.firstIndex(where: { $0.hasPrefix("-----BEGIN ") && $0.hasSuffix("-----") }) else { return nil }
-        let label = String(lines[begin].dropFirst(11).dropLast(5))
-        guard let end = lines[begin...].firstIndex(of: Substring("-----END \(label)-----")) else { return nil }
-        let body = lines[(begin + 1)..<end].joined().filter { !$0.isWhitespace }
-        guard let bytes = Base64.decodeStrict(body) else { return nil }
-        return (label, bytes)
     }
 
     // MARK: - Timestamps
@@ -565,6 +554,8 @@ public struct SigstoreVerifier: Sendable {
                 throw VerificationError(.signature, "unsupported message digest algorithm \(md.algorithm)")
             }
             switch artifact {
+            case .none:
+                throw VerificationError(.artifact, "a message signature can only be verified with its artifact or digest")
             case .data(let data):
                 if key.signsWholeMessage {
                     if isCertificate {
@@ -621,6 +612,7 @@ public struct SigstoreVerifier: Sendable {
     }
 
     static func matchStatement(_ envelope: DSSEEnvelope, artifact: ArtifactInput) throws {
+        if case .none = artifact { return }
         guard envelope.payloadType == "application/vnd.in-toto+json" else {
             throw VerificationError(.artifact, "DSSE payload type \"\(envelope.payloadType)\" is not application/vnd.in-toto+json")
         }
@@ -653,6 +645,8 @@ public struct SigstoreVerifier: Sendable {
             }
             throw VerificationError(
                 .artifact, "provided artifact digests do not match digests in statement (artifact sha256:\(computed["sha256"] ?? HashAlgorithm.sha256.digest(of: data).hex))")
+        case .none:
+            return
         case .digest(let d):
             for subject in subjects where subject.digest?[d.algorithm.rawValue]?.lowercased() == d.hex { return }
             throw VerificationError(.artifact, "provided artifact digest \(d) does not match any digest in statement")
