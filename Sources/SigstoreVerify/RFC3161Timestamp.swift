@@ -168,8 +168,9 @@ public struct RFC3161Timestamp: Sendable {
         }
         let result = await verifier.validate(
             leaf: signer, intermediates: CertificateStore(authority.intermediates + certificates))
-        guard case .validCertificate = result else {
-            throw VerificationError(.timestamp, "timestamp certificate does not chain to the trusted TSA at \(genTime)")
+        if case .couldNotValidate(let failures) = result {
+            let why = failures.isEmpty ? "no chain to the TSA root" : Array(Set(failures.map { $0.policyFailureReason.description })).sorted().joined(separator: "; ")
+            throw VerificationError(.timestamp, "timestamp certificate does not chain to the trusted TSA at \(genTime): \(why)")
         }
         if let validFor = authority.validFor, !validFor.contains(genTime) {
             throw VerificationError(.timestamp, "timestamp \(genTime) is outside the TSA's validity period")

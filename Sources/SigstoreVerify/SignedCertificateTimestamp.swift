@@ -25,6 +25,20 @@ public struct SignedCertificateTimestamp: Sendable, Hashable {
     /// The signature.
     public var signature: [UInt8]
 
+    /// Creates an SCT from its fields.
+    public init(
+        version: UInt8, logID: [UInt8], timestamp: UInt64, extensions: [UInt8], hashAlgorithm: UInt8,
+        signatureAlgorithm: UInt8, signature: [UInt8]
+    ) {
+        self.version = version
+        self.logID = logID
+        self.timestamp = timestamp
+        self.extensions = extensions
+        self.hashAlgorithm = hashAlgorithm
+        self.signatureAlgorithm = signatureAlgorithm
+        self.signature = signature
+    }
+
     /// The time the log promised to include the certificate.
     public var date: Date { Date(timeIntervalSince1970: Double(timestamp) / 1000) }
 

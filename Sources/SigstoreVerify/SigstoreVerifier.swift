@@ -484,20 +484,27 @@ public struct SigstoreVerifier: Sendable {
     // MARK: - Certificates
 
     private func verifyCertificateChain(_ leaf: SigningCertificate, at time: Date) async throws -> [Certificate] {
+        guard leaf.isValid(at: time) else {
+            throw VerificationError(
+                .certificate,
+                "certificate is not valid at the verified time \(time) (valid \(leaf.certificate.notValidBefore) – \(leaf.certificate.notValidAfter))")
+        }
+        var reasons: [String] = []
         for ca in trustMaterial.certificateAuthorities {
             if let validFor = ca.validFor, !validFor.contains(time) { continue }
             var verifier = Verifier(rootCertificates: CertificateStore([ca.root])) {
                 RFC5280Policy(fixedExpiryValidationTime: time)
                 CodeSigningPolicy()
             }
-            if case .validCertificate(let chain) = await verifier.validate(
-                leaf: leaf.certificate, intermediates: CertificateStore(ca.intermediates))
-            {
-                return Array(chain)
+            switch await verifier.validate(leaf: leaf.certificate, intermediates: CertificateStore(ca.intermediates)) {
+            case .validCertificate(let chain): return Array(chain)
+            case .couldNotValidate(let failures):
+                reasons += failures.map { String($0.policyFailureReason.description.prefix(160)) }
             }
         }
+        let why = reasons.isEmpty ? "no chain to a trusted root" : Array(Set(reasons)).sorted().joined(separator: "; ")
         throw VerificationError(
-            .certificate, "certificate does not chain to a trusted certificate authority at \(time) (leaf certificate verification failed)")
+            .certificate, "certificate does not chain to a trusted certificate authority at \(time): \(why)")
     }
 
     private func verifySCTs(_ leaf: SigningCertificate, chain: [Certificate]) throws {
