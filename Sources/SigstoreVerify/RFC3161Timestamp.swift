@@ -64,13 +64,14 @@ public struct RFC3161Timestamp: Sendable {
         guard contentInfo.count == 2, try ASN1ObjectIdentifier(derEncoded: contentInfo[0]) == Self.idSignedData else {
             throw Bad.shape("content info")
         }
-        let signedData = try Self.children(try Self.single(contentInfo[1]))
-        guard signedData.count >= 4 else { throw Bad.shape("signed data") }
+        let signedData = try Self.children(try Self.single(contentInfo[1], ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)))
+        // RFC 5652 §5.1: content other than id-data makes the SignedData version 3.
+        guard signedData.count >= 4, try Int(derEncoded: signedData[0]) == 3 else { throw Bad.shape("signed data") }
         let encap = try Self.children(signedData[2])
         guard encap.count == 2, try ASN1ObjectIdentifier(derEncoded: encap[0]) == Self.idTSTInfo else {
             throw VerificationError(.timestamp, "timestamp token does not hold a TSTInfo")
         }
-        let eContent = try ASN1OctetString(derEncoded: try Self.single(encap[1]))
+        let eContent = try ASN1OctetString(derEncoded: try Self.single(encap[1], ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)))
         tstInfoDER = Array(eContent.bytes)
 
         var certs: [Certificate] = []
@@ -78,38 +79,44 @@ public struct RFC3161Timestamp: Sendable {
         while index < signedData.count - 1 {
             let node = signedData[index]
             if node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
-                for c in try Self.children(node) { certs.append(try Certificate(derEncoded: Array(c.encodedBytes))) }
+                for c in try Self.children(node, node.identifier) { certs.append(try Certificate(derEncoded: Array(c.encodedBytes))) }
             }
             index += 1
         }
         certificates = certs
-        let signerInfos = try Self.children(signedData[signedData.count - 1])
+        let signerInfos = try Self.children(signedData[signedData.count - 1], .set)
         guard signerInfos.count == 1 else {
             throw VerificationError(.timestamp, "timestamp token must have exactly one signer, has \(signerInfos.count)")
         }
         let si = try Self.children(signerInfos[0])
         guard si.count >= 5 else { throw Bad.shape("signer info") }
+        let signerVersion = try Int(derEncoded: si[0])
         switch si[1].identifier {
         case .sequence:
+            guard signerVersion == 1 else { throw Bad.shape("signer info version") }
             let ias = try Self.children(si[1])
             guard ias.count == 2 else { throw Bad.shape("signer identifier") }
             signerIssuerDER = Array(ias[0].encodedBytes)
             guard case .primitive(let serial) = ias[1].content else { throw Bad.shape("serial") }
             signerSerial = Array(serial)
         case ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific):
-            guard case .primitive(let ski) = si[1].content else { throw Bad.shape("subject key identifier") }
+            guard signerVersion == 3, case .primitive(let ski) = si[1].content else { throw Bad.shape("subject key identifier") }
             signerKeyIdentifier = Array(ski)
         default: throw Bad.shape("signer identifier")
         }
         digestAlgorithm = try Self.hashAlgorithm(si[2])
+        let listed = try Self.children(signedData[1], .set).map { try? Self.hashAlgorithm($0) }
+        guard listed.contains(digestAlgorithm) else {
+            throw VerificationError(.timestamp, "timestamp signer's digest algorithm is not listed in the signed data")
+        }
         var next = 3
         if si[next].identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
             signedAttributes = [0x31] + Array(si[next].encodedBytes.dropFirst())
-            for attr in try Self.children(si[next]) {
+            for attr in try Self.children(si[next], si[next].identifier) {
                 let parts = try Self.children(attr)
                 guard parts.count == 2 else { throw Bad.shape("attribute") }
                 let oid = try ASN1ObjectIdentifier(derEncoded: parts[0])
-                let values = try Self.children(parts[1])
+                let values = try Self.children(parts[1], .set)
                 if oid == Self.idMessageDigest {
                     guard values.count == 1, attributeMessageDigest == nil else { throw Bad.shape("message digest attribute") }
                     attributeMessageDigest = Array(try ASN1OctetString(derEncoded: values[0]).bytes)
@@ -179,7 +186,9 @@ public struct RFC3161Timestamp: Sendable {
     }
 
     private func findSigner(authority: TrustMaterial.Authority) throws -> Certificate {
-        let candidates = certificates + (authority.leaf.map { [$0] } ?? [])
+        // The signer comes from the token's own certificates; the trusted root's TSA certificate is used only when
+        // the token embeds none.
+        let candidates = certificates.isEmpty ? (authority.leaf.map { [$0] } ?? []) : certificates
         for cert in candidates {
             if let signerKeyIdentifier {
                 if let ski = try? cert.extensions.subjectKeyIdentifier, Array(ski.keyIdentifier) == signerKeyIdentifier {
@@ -199,13 +208,16 @@ public struct RFC3161Timestamp: Sendable {
         var description: String { if case .shape(let s) = self { "bad \(s)" } else { "" } }
     }
 
-    private static func children(_ node: ASN1Node) throws -> [ASN1Node] {
-        guard case .constructed(let nodes) = node.content else { throw Bad.shape("primitive where constructed expected") }
+    /// The elements of a constructed node with the expected identifier (a SEQUENCE unless said otherwise).
+    private static func children(_ node: ASN1Node, _ identifier: ASN1Identifier = .sequence) throws -> [ASN1Node] {
+        guard node.identifier == identifier, case .constructed(let nodes) = node.content else {
+            throw Bad.shape("\(node.identifier) where \(identifier) expected")
+        }
         return Array(nodes)
     }
 
-    private static func single(_ node: ASN1Node) throws -> ASN1Node {
-        let c = try children(node)
+    private static func single(_ node: ASN1Node, _ identifier: ASN1Identifier) throws -> ASN1Node {
+        let c = try children(node, identifier)
         guard c.count == 1 else { throw Bad.shape("explicit tag") }
         return c[0]
     }

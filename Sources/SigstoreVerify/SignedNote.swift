@@ -120,6 +120,13 @@ public struct Checkpoint: Sendable, Hashable {
         otherContent = Array(lines[3...])
     }
 
+    /// The `<host>` of a Rekor v1 origin `<host> - <tree id>`; nil for other origins.
+    public var rekorV1Host: String? {
+        guard isRekorV1 else { return nil }
+        let digits = origin.utf8.reversed().prefix { $0 >= 0x30 && $0 <= 0x39 }.count
+        return String(decoding: origin.utf8.dropLast(digits + 3), as: UTF8.self)
+    }
+
     /// Whether the origin has Rekor v1's `<host> - <tree id>` form.
     public var isRekorV1: Bool {
         let digits = origin.utf8.reversed().prefix { $0 >= 0x30 && $0 <= 0x39 }.count

@@ -267,6 +267,16 @@ public struct SigstoreVerifier: Sendable {
                 } else {
                     let leaf = try rebuildV2Leaf(bundle, material: material, signature: signature)
                     try Self.verifyV2Inclusion(entry: entry, leaf: leaf, proof: proof, note: note, checkpoint: checkpoint, log: log)
+                    // The body and the proof's own fields are not needed to verify, but must agree with what was
+                    // verified (as sigstore-python checks): nothing unauthenticated is carried along.
+                    guard body == leaf else {
+                        throw VerificationError(.transparencyLog, "Rekor v2 entry body does not match the entry rebuilt from the bundle")
+                    }
+                    guard proof.logIndex.value == entry.logIndex.value, proof.treeSize.value >= 0,
+                        UInt64(proof.treeSize.value) == checkpoint.size, proof.rootHash.bytes == checkpoint.rootHash
+                    else {
+                        throw VerificationError(.transparencyLog, "Rekor v2 inclusion proof fields do not match the signed checkpoint")
+                    }
                 }
             }
             if let v1Body {
@@ -340,7 +350,8 @@ public struct SigstoreVerifier: Sendable {
                 .transparencyLog, "inclusion proof for log index \(proof.logIndex.value) does not lead to root hash \(Hex.encode(proof.rootHash.bytes))")
         }
         let hint = Array(HashAlgorithm.sha256.digest(of: log.key.derRepresentation).bytes.prefix(4))
-        guard note.isSigned(by: log.key, keyHint: hint, name: nil) else {
+        // Rekor v1 names its key after the host in the origin "<host> - <tree id>".
+        guard note.isSigned(by: log.key, keyHint: hint, name: checkpoint.rekorV1Host) else {
             throw VerificationError(.transparencyLog, "checkpoint signature is not valid for log \(log.baseURL)")
         }
         guard checkpoint.rootHash == proof.rootHash.bytes, checkpoint.size == UInt64(proof.treeSize.value) else {
