@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CosignCLITests",
-            dependencies: ["CosignCLI", "Cosign", "SigstoreCrypto"],
+            dependencies: ["CosignCLI", "Cosign", "SigstoreCrypto", "SigstoreTesting"],
             swiftSettings: strictSettings
         ),
     ],
