@@ -100,6 +100,13 @@ let package = Package(
             dependencies: ["CosignCLI"],
             swiftSettings: strictSettings
         ),
+        // In-process verification throughput (bench/run.sh).
+        .executableTarget(
+            name: "verify-throughput",
+            dependencies: ["SigstoreVerify", "SigstoreCrypto", "SigstoreModels"],
+            path: "bench/Sources/verify-throughput",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SigstoreCryptoTests",
             dependencies: ["SigstoreCrypto"],

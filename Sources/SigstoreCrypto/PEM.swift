@@ -23,37 +23,55 @@ public struct PEMBlock: Hashable, Sendable {
     ///
     /// - Throws: ``SigstoreCryptoError/Code/malformedPEM`` when there is no block or a block is damaged.
     public static func parseAll(_ text: String) throws -> [PEMBlock] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            var l = Substring(line)
-            while let last = l.last, last == " " || last == "\t" || last == "\r" { l = l.dropLast() }
-            return l
+        var text = text
+        return try text.withUTF8 { try parseAll(bytes: $0) }
+    }
+
+    /// Parses every PEM block in UTF-8 bytes; see ``parseAll(_:)``.
+    public static func parseAll(bytes: UnsafeBufferPointer<UInt8>) throws -> [PEMBlock] {
+        // Lines without trailing spaces, tabs or carriage returns.
+        var lines: [Range<Int>] = []
+        var lineStart = 0
+        for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0A {
+            var end = i
+            while end > lineStart, [0x20, 0x09, 0x0D].contains(bytes[end - 1]) { end -= 1 }
+            lines.append(lineStart..<end)
+            lineStart = i + 1
         }
+        func line(_ r: Range<Int>) -> UnsafeBufferPointer<UInt8>.SubSequence { bytes[r] }
+        let begin = Array("-----BEGIN ".utf8)
+        let dashes = Array("-----".utf8)
         var blocks: [PEMBlock] = []
         var i = 0
         while i < lines.count {
-            let line = lines[i]
-            guard line.hasPrefix("-----BEGIN "), line.hasSuffix("-----"), line.count > 16 else {
+            let l = line(lines[i])
+            guard l.count > 16, l.starts(with: begin), l.reversed().starts(with: dashes) else {
                 i += 1
                 continue
             }
-            let label = String(line.dropFirst(11).dropLast(5))
-            let endLine = "-----END \(label)-----"
-            guard let end = lines[(i + 1)...].firstIndex(where: { $0 == endLine }) else {
-                throw SigstoreCryptoError(.malformedPEM, "malformed PEM data: no \"\(endLine)\" line")
+            let labelBytes = l.dropFirst(11).dropLast(5)
+            let label = String(decoding: labelBytes, as: UTF8.self)
+            let endLine = Array("-----END ".utf8) + Array(labelBytes) + dashes
+            guard let end = lines[(i + 1)...].firstIndex(where: { line($0).elementsEqual(endLine) }) else {
+                throw SigstoreCryptoError(.malformedPEM, "malformed PEM data: no \"-----END \(label)-----\" line")
             }
             var body = Array(lines[(i + 1)..<end])
-            if body.contains(where: { $0.contains(":") }) {
+            if body.contains(where: { line($0).contains(UInt8(ascii: ":")) }) {
                 // RFC 1421 headers end at the first empty line.
                 guard let blank = body.firstIndex(where: { $0.isEmpty }) else {
                     throw SigstoreCryptoError(.malformedPEM, "malformed PEM data: headers without a blank line")
                 }
                 body = Array(body[(blank + 1)...])
             }
-            let base64 = body.joined().filter { !$0.isWhitespace }
-            guard base64.utf8.count % 4 == 0, let bytes = Data(base64Encoded: base64) else {
+            var base64: [UInt8] = []
+            base64.reserveCapacity(body.reduce(0) { $0 + $1.count })
+            for r in body {
+                for c in line(r) where c != 0x20 && c != 0x09 && c != 0x0D { base64.append(c) }
+            }
+            guard base64.count % 4 == 0, let decoded = Data(base64Encoded: Data(base64)) else {
                 throw SigstoreCryptoError(.malformedPEM, "malformed PEM data: the \(label) block is not valid base64")
             }
-            blocks.append(PEMBlock(label: label, bytes: Array(bytes)))
+            blocks.append(PEMBlock(label: label, bytes: Array(decoded)))
             i = end + 1
         }
         guard !blocks.isEmpty else { throw SigstoreCryptoError(.malformedPEM, "no PEM block found") }

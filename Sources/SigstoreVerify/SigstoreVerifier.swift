@@ -503,12 +503,22 @@ public struct SigstoreVerifier: Sendable {
         var reasons: [String] = []
         for ca in trustMaterial.certificateAuthorities {
             if let validFor = ca.validFor, !validFor.contains(time) { continue }
-            var verifier = Verifier(rootCertificates: CertificateStore([ca.root])) {
+            guard ca.chainVerified else {
+                reasons.append("certificate authority \(ca.uri) has an invalid certificate chain")
+                continue
+            }
+            // The CA's own chain was verified when the trust material was loaded, so the certificate that issues
+            // leaves serves as the anchor; the certificates above it must still be valid at this time.
+            guard ca.upperCertificates.allSatisfy({ $0.notValidBefore <= time && time <= $0.notValidAfter }) else {
+                reasons.append("certificate authority \(ca.uri) is not valid at \(time)")
+                continue
+            }
+            var verifier = Verifier(rootCertificates: CertificateStore([ca.issuingCertificate])) {
                 RFC5280Policy(fixedExpiryValidationTime: time)
                 CodeSigningPolicy()
             }
-            switch await verifier.validate(leaf: leaf.certificate, intermediates: CertificateStore(ca.intermediates)) {
-            case .validCertificate(let chain): return Array(chain)
+            switch await verifier.validate(leaf: leaf.certificate, intermediates: CertificateStore()) {
+            case .validCertificate(let chain): return Array(chain) + ca.upperCertificates
             case .couldNotValidate(let failures):
                 reasons += failures.map { String($0.policyFailureReason.description.prefix(160)) }
             }

@@ -37,6 +37,30 @@ public struct TrustMaterial: Sendable {
         public var validFor: TimeRange?
         /// The authority's URI.
         public var uri: String
+
+        /// For certificate authorities: whether `intermediates` → `root` is a chain of CA certificates whose
+        /// signatures verify (checked once, when the trust material is loaded).
+        var chainVerified = false
+
+        /// The certificate that issues leaves: the first intermediate, else the root.
+        var issuingCertificate: Certificate { intermediates.first ?? root }
+
+        /// The certificates above the issuing one, up to and including the root.
+        var upperCertificates: [Certificate] { intermediates.isEmpty ? [] : Array(intermediates.dropFirst()) + [root] }
+
+        /// Checks the CA chain once: every certificate is a CA signed by the next, and any EKU permits code signing.
+        mutating func verifyChainOnce() {
+            let chain = intermediates + [root]
+            for (i, cert) in chain.enumerated() {
+                guard TrustMaterial.isCA(cert) else { return }
+                if let eku = try? cert.extensions.extendedKeyUsage, !(eku.contains(.codeSigning) || eku.contains(.any)) {
+                    return
+                }
+                let issuer = i + 1 < chain.count ? chain[i + 1] : cert
+                guard issuer.publicKey.isValidSignature(cert.signature, for: cert) else { return }
+            }
+            chainVerified = true
+        }
     }
 
     /// Transparency logs by hex log ID.
@@ -111,6 +135,7 @@ public struct TrustMaterial: Sendable {
         transparencyLogs = try logs(trustedRoot.tlogs, what: "transparency log", requireStart: true)
         ctLogs = try logs(trustedRoot.ctlogs, what: "certificate transparency log", requireStart: true)
         certificateAuthorities = try authorities(trustedRoot.certificateAuthorities, what: "certificate authority", tsa: false)
+        for i in certificateAuthorities.indices { certificateAuthorities[i].verifyChainOnce() }
         timestampAuthorities = try authorities(trustedRoot.timestampAuthorities, what: "timestamp authority", tsa: true)
     }
 
