@@ -57,6 +57,16 @@ public enum Artifact: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Streams the artifact once through several hashes.
+    public func digests(_ algorithms: [HashAlgorithm]) throws -> [ArtifactDigest] {
+        if case .digest(let d) = self { return algorithms.contains(d.algorithm) ? [d] : [] }
+        var hashers = algorithms.map { $0.makeHasher() }
+        try stream { chunk in
+            for i in hashers.indices { hashers[i].update(bufferPointer: chunk) }
+        }
+        return hashers.map { $0.finalize() }
+    }
+
     /// Reads the whole artifact; only for pure Ed25519, which signs the message itself. Files are memory-mapped
     /// (not copied), so their pages are the only memory the artifact takes.
     public func contents() throws -> Data {

@@ -71,9 +71,48 @@ public struct BundleVerification: Sendable {
         let input: ArtifactInput
         switch artifact {
         case .digest(let d): input = .digest(d)
-        case .file, .standardInput: input = .data(try artifact.contents())
+        case .file, .standardInput:
+            // Stream the file through the hashes the verifier needs (constant memory); only pure Ed25519 message
+            // signatures need the bytes themselves.
+            if let algorithms = Self.neededDigests(bundle, publicKey: options.publicKey) {
+                input = .digests(try artifact.digests(algorithms))
+            } else {
+                input = .data(try artifact.contents())
+            }
         }
         return try await verify(bundle: bundle, artifact: input)
+    }
+
+    /// The digests of the artifact that verifying `bundle` needs, or nil when it needs the artifact's bytes.
+    static func neededDigests(_ bundle: SigstoreBundle, publicKey: PublicKey?) -> [HashAlgorithm]? {
+        switch bundle.content {
+        case .messageSignature(let m):
+            var key = publicKey
+            var certificate = false
+            if key == nil {
+                switch bundle.verificationMaterial.signer {
+                case .certificate(let der): key = try? SigningCertificate(der: der.bytes).publicKey()
+                case .x509CertificateChain(let chain): key = try? chain.first.map { try SigningCertificate(der: $0.bytes).publicKey() }
+                case .publicKey: break
+                }
+                certificate = true
+            }
+            guard let key, !key.signsWholeMessage else { return nil }
+            var algorithms: [HashAlgorithm] = [key.defaultHashAlgorithm]
+            if certificate, key.kind == .ecdsaP384 || key.kind == .ecdsaP521 { algorithms.append(.sha256) }
+            if let name = m.messageDigest?.algorithm, let alg = HashAlgorithm(protoName: name) { algorithms.append(alg) }
+            return Array(Set(algorithms)).sorted { $0.rawValue < $1.rawValue }
+        case .dsseEnvelope(let e):
+            struct Statement: Decodable {
+                struct Subject: Decodable { var digest: [String: String]? }
+                var subject: [Subject]?
+            }
+            let names = Set(
+                ((try? JSONDecoder().decode(Statement.self, from: Data(e.payload.bytes)))?.subject ?? [])
+                    .flatMap { $0.digest.map { Array($0.keys) } ?? [] })
+            let algorithms = HashAlgorithm.allCases.filter { names.contains($0.rawValue) }
+            return algorithms.isEmpty ? [.sha256] : algorithms
+        }
     }
 
     /// Verifies a bundle over an artifact input.

@@ -66,6 +66,9 @@ public enum ArtifactInput: Sendable {
     case data(Data)
     /// Only the artifact's digest.
     case digest(ArtifactDigest)
+    /// Digests of the whole artifact, computed by the caller (e.g. streamed from a file): enough for every signature
+    /// except a pure Ed25519 message signature, which needs ``data(_:)``.
+    case digests([ArtifactDigest])
     /// No artifact: a DSSE envelope's subjects are not checked (sigstore-go's `WithoutArtifactUnsafe`, cosign's
     /// `--check-claims=false`). Message signatures cannot be verified this way.
     case none

@@ -604,6 +604,26 @@ public struct SigstoreVerifier: Sendable {
                     throw VerificationError(
                         .artifact, "artifact digest does not match message digest: bundle has \(Hex.encode(md.digest.bytes)), artifact is \(actual.hex)")
                 }
+            case .digests(let digests):
+                if key.signsWholeMessage {
+                    throw VerificationError(.signature, "an Ed25519 message signature needs the artifact's bytes, not digests")
+                }
+                var ok = false
+                for h in Self.hashes(for: key, certificate: isCertificate) {
+                    guard let d = digests.first(where: { $0.algorithm == h }) else { continue }
+                    if (try? key.verifySignature(m.signature.bytes, digest: d)) != nil {
+                        ok = true
+                        break
+                    }
+                }
+                guard ok else { throw VerificationError(.signature, "could not verify message: invalid signature") }
+                guard let actual = digests.first(where: { $0.algorithm == alg }) else {
+                    throw VerificationError(.artifact, "no \(alg.rawValue) digest of the artifact to compare with the message digest")
+                }
+                guard actual.bytes == md.digest.bytes else {
+                    throw VerificationError(
+                        .artifact, "artifact digest does not match message digest: bundle has \(Hex.encode(md.digest.bytes)), artifact is \(actual.hex)")
+                }
             case .digest(let given):
                 guard given.bytes == md.digest.bytes else {
                     throw VerificationError(
@@ -675,6 +695,20 @@ public struct SigstoreVerifier: Sendable {
                 .artifact, "provided artifact digests do not match digests in statement (artifact sha256:\(computed["sha256"] ?? HashAlgorithm.sha256.digest(of: data).hex))")
         case .none:
             return
+        case .digests(let digests):
+            var sawAlgorithm = false
+            for subject in subjects {
+                for d in digests {
+                    guard let expected = subject.digest?[d.algorithm.rawValue] else { continue }
+                    sawAlgorithm = true
+                    if expected.lowercased() == d.hex { return }
+                }
+            }
+            guard sawAlgorithm else {
+                throw VerificationError(.artifact, "no matching artifact hash algorithm found in subject digests")
+            }
+            throw VerificationError(
+                .artifact, "provided artifact digests do not match digests in statement (artifact \(digests.map(\.description).joined(separator: ", ")))")
         case .digest(let d):
             for subject in subjects where subject.digest?[d.algorithm.rawValue]?.lowercased() == d.hex { return }
             throw VerificationError(.artifact, "provided artifact digest \(d) does not match any digest in statement")

@@ -98,19 +98,17 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
                 guard case .dsseEnvelope(let envelope) = parsed.content else {
                     throw CLIError("bundle does not contain a DSSE envelope")
                 }
-                let input: ArtifactInput
-                switch artifact {
-                case nil: input = .none
-                case .digest(let d)?: input = .digest(d)
-                case let a?: input = .data(try a.contents())
-                }
                 let verification = try BundleVerification(
                     trustMaterial: TrustedRootLoader.load(trustedRoot, keyOnly: publicKey != nil && insecureIgnoreTlog),
                     options: .init(
                         publicKey: publicKey, identities: publicKey == nil ? try identity.identities() : [],
                         ignoreTransparencyLog: insecureIgnoreTlog, ignoreSCT: insecureIgnoreSCT,
                         useSignedTimestamps: useSignedTimestamps))
-                try await verification.verify(bundle: parsed, artifact: input)
+                if let artifact {
+                    try await verification.verify(bundle: parsed, artifact: artifact)
+                } else {
+                    try await verification.verify(bundle: parsed, artifact: ArtifactInput.none)
+                }
                 try AttestationChecks.checkPredicateType(envelope, type: predicateType)
                 context.info("Verified OK")
                 return
