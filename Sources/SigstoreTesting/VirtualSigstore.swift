@@ -77,24 +77,30 @@ public struct VirtualSigstore: Sendable {
 
     /// The `trusted_root.json` (v0.1) that trusts this instance. Without `listTSALeaf` the TSA chain holds only its
     /// root, so the TSA certificate embedded in a token is what gets checked.
-    public func trustedRootJSON(listTSALeaf: Bool = true) -> [UInt8] {
+    ///
+    /// `validUntil` ends the validity window of the named services (`rekor`, `rekor-v2`, `ctlog`, `fulcio`, `tsa`).
+    public func trustedRootJSON(listTSALeaf: Bool = true, validUntil: [String: Date] = [:]) -> [UInt8] {
         let start = Self.rfc3339(epoch)
-        func log(_ url: String, _ key: [UInt8], _ details: String, _ id: [UInt8]) -> String {
-            #"{"baseUrl":"\#(url)","hashAlgorithm":"SHA2_256","publicKey":{"rawBytes":"\#(Base64.encode(key))","keyDetails":"\#(details)","validFor":{"start":"\#(start)"}},"logId":{"keyId":"\#(Base64.encode(id))"}}"#
+        func window(_ service: String) -> String {
+            guard let end = validUntil[service] else { return #"{"start":"\#(start)"}"# }
+            return #"{"start":"\#(start)","end":"\#(Self.rfc3339(end))"}"#
         }
-        func ca(_ name: String, _ url: String, _ certs: [Certificate]) -> String {
+        func log(_ url: String, _ key: [UInt8], _ details: String, _ id: [UInt8], _ service: String) -> String {
+            #"{"baseUrl":"\#(url)","hashAlgorithm":"SHA2_256","publicKey":{"rawBytes":"\#(Base64.encode(key))","keyDetails":"\#(details)","validFor":\#(window(service))},"logId":{"keyId":"\#(Base64.encode(id))"}}"#
+        }
+        func ca(_ name: String, _ url: String, _ certs: [Certificate], _ service: String) -> String {
             let chain = certs.map { #"{"rawBytes":"\#(Base64.encode(Self.der($0)))"}"# }.joined(separator: ",")
-            return #"{"subject":{"organization":"virtual","commonName":"\#(name)"},"uri":"\#(url)","certChain":{"certificates":[\#(chain)]},"validFor":{"start":"\#(start)"}}"#
+            return #"{"subject":{"organization":"virtual","commonName":"\#(name)"},"uri":"\#(url)","certChain":{"certificates":[\#(chain)]},"validFor":\#(window(service))}"#
         }
         let rekorSPKI = Array(rekorKey.publicKey.derRepresentation)
         let v2Key = v2PublicKey
         let json = """
             {"mediaType":"\(TrustedRoot.mediaTypeV01)",\
-            "tlogs":[\(log(Self.rekorURL, rekorSPKI, "PKIX_ECDSA_P256_SHA_256", sha256(rekorSPKI))),\
-            \(log(Self.rekorV2URL, v2Key.derRepresentation, "PKIX_ED25519", SignedNote.keyID(name: Self.rekorV2Host, key: v2Key)))],\
-            "certificateAuthorities":[\(ca("virtual-fulcio", Self.fulcioURL, [intermediateCertificate, rootCertificate]))],\
-            "ctlogs":[\(log(Self.ctLogURL, Array(ctLogKey.publicKey.derRepresentation), "PKIX_ECDSA_P256_SHA_256", sha256(Array(ctLogKey.publicKey.derRepresentation))))],\
-            "timestampAuthorities":[\(ca("virtual-tsa", Self.tsaURL, listTSALeaf ? [tsaCertificate, tsaRootCertificate] : [tsaRootCertificate]))]}
+            "tlogs":[\(log(Self.rekorURL, rekorSPKI, "PKIX_ECDSA_P256_SHA_256", sha256(rekorSPKI), "rekor")),\
+            \(log(Self.rekorV2URL, v2Key.derRepresentation, "PKIX_ED25519", SignedNote.keyID(name: Self.rekorV2Host, key: v2Key), "rekor-v2"))],\
+            "certificateAuthorities":[\(ca("virtual-fulcio", Self.fulcioURL, [intermediateCertificate, rootCertificate], "fulcio"))],\
+            "ctlogs":[\(log(Self.ctLogURL, Array(ctLogKey.publicKey.derRepresentation), "PKIX_ECDSA_P256_SHA_256", sha256(Array(ctLogKey.publicKey.derRepresentation)), "ctlog"))],\
+            "timestampAuthorities":[\(ca("virtual-tsa", Self.tsaURL, listTSALeaf ? [tsaCertificate, tsaRootCertificate] : [tsaRootCertificate], "tsa"))]}
             """
         return Array(json.utf8)
     }

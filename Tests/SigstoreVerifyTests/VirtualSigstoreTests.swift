@@ -124,6 +124,55 @@ struct VirtualSigstoreTests {
         }
     }
 
+    @Test(
+        "keys and authorities are used only inside their validity windows in the trusted root (bounds inclusive)",
+        arguments: [
+            ("rekor", VirtualSigstore.Log.rekorV1, false, VerificationError.Check.transparencyLog),
+            ("ctlog", .rekorV1, false, .certificateTransparency),
+            ("fulcio", .rekorV1, false, .certificate),
+            ("tsa", .rekorV2, true, .timestamp),
+        ])
+    func validityWindows(service: String, log: VirtualSigstore.Log, timestamp: Bool, check: VerificationError.Check) async throws {
+        let options = VirtualSigstore.Options(time: signingTime, log: log, timestamp: timestamp)
+        let bundle = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: options))
+        let policy = VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)
+        func verifier(until end: Date) throws -> SigstoreVerifier {
+            SigstoreVerifier(
+                trustMaterial: try TrustMaterial(jsonData: virtual.trustedRootJSON(validUntil: [service: end])),
+                configuration: cosignConfiguration(signedTimestamps: timestamp))
+        }
+        // Still valid an hour after signing: verifies.
+        _ = try await verifier(until: signingTime.addingTimeInterval(3600)).verify(bundle, policy: policy)
+        // Valid until exactly the time it vouched for (SCT at signing, integrated time +1 s, timestamp +2 s): verifies.
+        let used: TimeInterval = ["ctlog": 0, "rekor": 1, "fulcio": 1, "tsa": 2][service]!
+        _ = try await verifier(until: signingTime.addingTimeInterval(used)).verify(bundle, policy: policy)
+        // Expired a minute before signing: refused by the check that uses that key.
+        do {
+            _ = try await verifier(until: signingTime.addingTimeInterval(-60)).verify(bundle, policy: policy)
+            Issue.record("\(service) outside its window verified")
+        } catch let error as VerificationError {
+            #expect(error.check == check, "\(error.message)")
+        }
+    }
+
+    @Test("duplicate log entries are refused (they could count twice toward a threshold)")
+    func duplicateEntries() async throws {
+        let json = try virtual.sign(artifact, options: .init(time: signingTime))
+        var object = try JSONSerialization.jsonObject(with: Data(json)) as! [String: Any]
+        var material = object["verificationMaterial"] as! [String: Any]
+        let entries = material["tlogEntries"] as! [Any]
+        material["tlogEntries"] = entries + entries
+        object["verificationMaterial"] = material
+        let bundle = try SigstoreBundle(jsonData: Array(try JSONSerialization.data(withJSONObject: object)))
+        do {
+            _ = try await verifier(cosignConfiguration(signedTimestamps: false))
+                .verify(bundle, policy: VerificationPolicy(artifact: .data(Data(artifact)), identities: identity))
+            Issue.record("duplicate entries verified")
+        } catch let error as VerificationError {
+            #expect(error.message.contains("duplicate"))
+        }
+    }
+
     @Test("a signed-entry timestamp that does not verify does not count; Rekor v2 alone needs a timestamp")
     func thresholds() async throws {
         // Rekor v2 without an RFC 3161 timestamp: no verified time.
