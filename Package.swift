@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
         .library(name: "SigstoreVerify", targets: ["SigstoreVerify"]),
         .library(name: "SigstoreTesting", targets: ["SigstoreTesting"]),
+        .library(name: "OCIModels", targets: ["OCIModels"]),
+        .library(name: "OCIRegistry", targets: ["OCIRegistry"]),
         .library(name: "Cosign", targets: ["Cosign"]),
         .library(name: "CosignCLI", targets: ["CosignCLI"]),
         .executable(name: "cosign", targets: ["cosign"]),
@@ -25,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
@@ -56,6 +61,24 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // OCI image references, manifests and indexes (no I/O).
+        .target(
+            name: "OCIModels",
+            swiftSettings: strictSettings
+        ),
+        // The OCI distribution client (AsyncHTTPClient): manifests, blobs, tags, referrers, authentication, retries.
+        .target(
+            name: "OCIRegistry",
+            dependencies: [
+                "OCIModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -120,6 +143,11 @@ let package = Package(
         .testTarget(
             name: "SigstoreVerifyTests",
             dependencies: ["SigstoreVerify", "SigstoreTesting", "SigstoreCrypto", "SigstoreModels"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OCIRegistryTests",
+            dependencies: ["OCIRegistry", "OCIModels"],
             swiftSettings: strictSettings
         ),
         .testTarget(

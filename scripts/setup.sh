@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 fi
 
-apt_packages=(libsodium-dev pkg-config openssl python3 strace)
+apt_packages=(libsodium-dev pkg-config openssl python3 strace docker-registry apache2-utils)
 [ "$want_bench" -eq 1 ] && apt_packages+=(hyperfine time)
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -1,0 +1,519 @@
+public import AsyncHTTPClient
+internal import Crypto
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+internal import NIOCore
+internal import NIOHTTP1
+internal import NIOSSL
+public import OCIModels
+internal import Synchronization
+
+/// Credentials for one registry.
+public struct RegistryCredentials: Sendable, Hashable {
+    /// User name (or `<token>` with an identity token).
+    public var username: String
+    /// Password or token. Never printed.
+    public var password: String
+
+    /// Creates credentials.
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+}
+
+/// Where credentials come from, per registry host.
+public protocol CredentialProvider: Sendable {
+    /// Credentials for `registry`, or nil for anonymous access.
+    func credentials(for registry: String) throws -> RegistryCredentials?
+}
+
+/// A fixed map of credentials (tests, `--registry-username/--registry-password`).
+public struct StaticCredentials: CredentialProvider {
+    let map: [String: RegistryCredentials]
+    /// Creates a provider.
+    public init(_ map: [String: RegistryCredentials] = [:]) { self.map = map }
+    public func credentials(for registry: String) throws -> RegistryCredentials? { map[registry] }
+}
+
+/// An OCI distribution client: manifests, blobs, tags, referrers; anonymous, basic and bearer-token authentication
+/// with token reuse; retries with jittered exponential backoff on 429, 5xx and connection errors (honouring
+/// `Retry-After`).
+public final class RegistryClient: Sendable {
+    /// Transport settings.
+    public struct Configuration: Sendable {
+        /// Use plain HTTP for every registry (`--allow-http-registry`).
+        public var allowHTTP = false
+        /// Skip TLS certificate verification (`--allow-insecure-registry`).
+        public var allowInsecureTLS = false
+        /// Extra trusted CA certificates, PEM.
+        public var caCertificatesPEM: String?
+        /// Attempts per request, including the first.
+        public var maxAttempts = 4
+        /// First backoff delay; doubles each retry, with jitter.
+        public var baseDelay: Duration = .milliseconds(200)
+        /// Longest wait honoured from `Retry-After` or backoff.
+        public var maxDelay: Duration = .seconds(10)
+        /// Per-request timeout.
+        public var timeout: Duration = .seconds(120)
+        /// How long to keep trying to connect (AsyncHTTPClient retries failed connections until then).
+        public var connectTimeout: Duration = .seconds(5)
+        /// `User-Agent` header.
+        public var userAgent = "swift-cosign"
+        /// Creates a configuration.
+        public init() {}
+    }
+
+    /// A fetched manifest or index.
+    public struct FetchedManifest: Sendable {
+        /// The exact bytes the registry returned.
+        public var bytes: [UInt8]
+        /// Its media type.
+        public var mediaType: String
+        /// `sha256:<hex>` of the bytes.
+        public var digest: String
+    }
+
+    private let http: HTTPClient
+    private let configuration: Configuration
+    private let credentials: any CredentialProvider
+    private let tokens = Mutex<[String: String]>([:])
+    private let requestCounter = Atomic<Int>(0)
+
+    /// Creates a client. Call ``shutdown()`` when done.
+    public init(configuration: Configuration = .init(), credentials: any CredentialProvider = StaticCredentials()) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if configuration.allowInsecureTLS {
+            tls.certificateVerification = .none
+        } else if let pem = configuration.caCertificatesPEM {
+            do {
+                let extra = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+                tls.additionalTrustRoots = [.certificates(extra)]
+            } catch {
+                throw OCIError(.transport, "reading the registry CA certificates: \(error)")
+            }
+        }
+        var httpConfig = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false))
+        httpConfig.decompression = .disabled
+        httpConfig.timeout.connect = .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
+            + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
+        self.configuration = configuration
+        self.credentials = credentials
+    }
+
+    private let isShutDown = Atomic<Bool>(false)
+
+    /// Closes connections. A client that is dropped without this shuts down in the background.
+    public func shutdown() async throws {
+        guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
+        try await http.shutdown()
+    }
+
+    deinit {
+        guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
+        // AsyncHTTPClient traps when a client is released without shutting down: keep it alive until it has.
+        let http = self.http
+        Task { try? await http.shutdown() }
+    }
+
+    /// How many HTTP requests this client has sent (token requests included).
+    public var requestCount: Int { requestCounter.load(ordering: .relaxed) }
+
+    // MARK: - Manifests
+
+    /// Fetches a manifest or index by tag or digest; a digest reference is checked against the bytes.
+    public func manifest(_ ref: ImageReference, accept: [String] = MediaType.manifestTypes) async throws -> FetchedManifest {
+        let response = try await send(
+            .GET, ref, path: "manifests/\(ref.identifierString)", headers: [("Accept", accept.joined(separator: ", "))],
+            action: "pull")
+        try response.expect([200], what: "manifest \(ref)")
+        let digest = Self.sha256(response.body)
+        if let expected = ref.digest, expected != digest {
+            throw OCIError(.digestMismatch, "manifest \(ref) has digest \(digest), not \(expected)")
+        }
+        let type = response.headers.first(name: "Content-Type")?.split(separator: ";").first.map(String.init) ?? MediaType.ociManifest
+        return FetchedManifest(bytes: response.body, mediaType: type, digest: digest)
+    }
+
+    /// The descriptor of a manifest (HEAD), or nil when the registry does not have it.
+    public func manifestDescriptor(_ ref: ImageReference, accept: [String] = MediaType.manifestTypes) async throws -> Descriptor? {
+        let response = try await send(
+            .HEAD, ref, path: "manifests/\(ref.identifierString)", headers: [("Accept", accept.joined(separator: ", "))],
+            action: "pull")
+        if response.status == 404 { return nil }
+        try response.expect([200], what: "manifest \(ref)")
+        guard let digest = response.headers.first(name: "Docker-Content-Digest") else {
+            // Some registries omit the header on HEAD: fall back to GET.
+            let m = try await manifest(ref, accept: accept)
+            return Descriptor(mediaType: m.mediaType, digest: m.digest, size: Int64(m.bytes.count))
+        }
+        let size = response.headers.first(name: "Content-Length").flatMap(Int64.init) ?? 0
+        let type = response.headers.first(name: "Content-Type")?.split(separator: ";").first.map(String.init) ?? MediaType.ociManifest
+        return Descriptor(mediaType: type, digest: digest, size: size)
+    }
+
+    /// Stores a manifest under a tag or its digest; returns its digest.
+    @discardableResult
+    public func putManifest(_ bytes: [UInt8], mediaType: String, to ref: ImageReference) async throws -> String {
+        let response = try await send(
+            .PUT, ref, path: "manifests/\(ref.identifierString)", headers: [("Content-Type", mediaType)], body: bytes,
+            action: "pull,push")
+        try response.expect([200, 201, 202], what: "storing manifest \(ref)")
+        return Self.sha256(bytes)
+    }
+
+    /// Deletes a manifest by digest.
+    public func deleteManifest(_ ref: ImageReference) async throws {
+        let response = try await send(.DELETE, ref, path: "manifests/\(ref.identifierString)", action: "delete")
+        try response.expect([200, 202], what: "deleting manifest \(ref)")
+    }
+
+    // MARK: - Blobs
+
+    /// Whether the repository has a blob.
+    public func blobExists(_ repo: ImageReference, digest: String) async throws -> Bool {
+        let response = try await send(.HEAD, repo, path: "blobs/\(digest)", action: "pull")
+        if response.status == 404 { return false }
+        try response.expect([200], what: "blob \(digest)")
+        return true
+    }
+
+    /// Downloads a blob and checks its digest.
+    public func blob(_ repo: ImageReference, digest: String, maxBytes: Int = 256 << 20) async throws -> [UInt8] {
+        let response = try await send(.GET, repo, path: "blobs/\(digest)", action: "pull", maxBody: maxBytes)
+        try response.expect([200], what: "blob \(digest)")
+        let actual = Self.sha256(response.body)
+        guard actual == digest else {
+            throw OCIError(.digestMismatch, "blob \(digest) from \(repo.repositoryName) has digest \(actual) (truncated or corrupted download)")
+        }
+        return response.body
+    }
+
+    /// Uploads a blob unless the repository has it already; returns its descriptor.
+    @discardableResult
+    public func uploadBlob(_ bytes: [UInt8], mediaType: String, to repo: ImageReference) async throws -> Descriptor {
+        let digest = Self.sha256(bytes)
+        let descriptor = Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
+        if try await blobExists(repo, digest: digest) { return descriptor }
+        let start = try await send(.POST, repo, path: "blobs/uploads/", headers: [("Content-Length", "0")], action: "pull,push")
+        try start.expect([202], what: "starting a blob upload to \(repo.repositoryName)")
+        guard let location = start.headers.first(name: "Location") else {
+            throw OCIError(.registry, "registry did not say where to upload the blob (no Location header)")
+        }
+        let url = try await resolve(location, against: repo)
+        let separator = url.contains("?") ? "&" : "?"
+        let put = try await send(
+            .PUT, repo, url: url + separator + "digest=\(digest)",
+            headers: [("Content-Type", "application/octet-stream")], body: bytes, action: "pull,push")
+        try put.expect([201, 204], what: "uploading blob \(digest)")
+        return descriptor
+    }
+
+    // MARK: - Tags and referrers
+
+    /// Every tag of the repository, following `Link` pagination.
+    public func tags(_ repo: ImageReference) async throws -> [String] {
+        struct Page: Decodable { var tags: [String]? }
+        var all: [String] = []
+        var url = "\(try await baseURL(repo))/v2/\(repo.repository)/tags/list"
+        for _ in 0..<1000 {
+            let response = try await send(.GET, repo, url: url, action: "pull")
+            if response.status == 404 { return all }
+            try response.expect([200], what: "listing tags of \(repo.repositoryName)")
+            guard let page = try? JSONDecoder().decode(Page.self, from: Data(response.body)) else {
+                throw OCIError(.malformedDocument, "tag list of \(repo.repositoryName) is not valid JSON")
+            }
+            all += page.tags ?? []
+            guard let link = response.headers.first(name: "Link"), let next = Self.nextLink(link) else { return all }
+            url = try await resolve(next, against: repo)
+        }
+        return all
+    }
+
+    /// The referrers of a manifest through the OCI 1.1 referrers API, or nil when the registry has no such API
+    /// (callers then use the `sha256-<hex>` referrers tag).
+    public func referrers(_ repo: ImageReference, digest: String, artifactType: String? = nil) async throws -> ImageIndex? {
+        var path = "referrers/\(digest)"
+        if let artifactType { path += "?artifactType=\(artifactType)" }
+        let response = try await send(.GET, repo, path: path, headers: [("Accept", MediaType.ociIndex)], action: "pull")
+        if response.status == 404 || response.status == 400 || response.status == 405 { return nil }
+        try response.expect([200], what: "referrers of \(digest)")
+        guard let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(response.body)) else {
+            throw OCIError(.malformedDocument, "referrers response for \(digest) is not an OCI index")
+        }
+        return index
+    }
+
+    // MARK: - Requests
+
+    struct Response {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+
+        func expect(_ codes: [Int], what: String) throws {
+            guard !codes.contains(status) else { return }
+            let detail = RegistryClient.errorDetail(body)
+            switch status {
+            case 401, 403: throw OCIError(.unauthorized, "\(what): unauthorized (HTTP \(status))\(detail)")
+            case 404: throw OCIError(.notFound, "\(what): not found (HTTP 404)\(detail)")
+            default: throw OCIError(.registry, "\(what): HTTP \(status)\(detail)")
+            }
+        }
+    }
+
+    private let schemes = Mutex<[String: String]>([:])
+
+    /// `scheme://host` for a registry. As go-containerregistry's ping: HTTPS first; registries that may use plain HTTP
+    /// (localhost, loopback, private networks, or `--allow-http-registry`) fall back to HTTP when HTTPS does not answer
+    /// with 200 or 401. The answer is remembered per registry.
+    func baseURL(_ ref: ImageReference) async throws -> String {
+        let host = ref.registry == ImageReference.dockerHub ? "registry-1.docker.io" : ref.registry
+        if let known = schemes.withLock({ $0[ref.registry] }) { return "\(known)://\(host)" }
+        guard configuration.allowHTTP || ref.defaultScheme == "http" else { return "https://\(host)" }
+        var reasons: [String] = []
+        // With --allow-http-registry plain HTTP is expected, so it is tried first.
+        for scheme in configuration.allowHTTP ? ["http", "https"] : ["https", "http"] {
+            do {
+                let response = try await sendWithRetries(
+                    .GET, url: "\(scheme)://\(host)/v2/", headers: [], authorization: nil, body: nil, maxBody: 1 << 16, attempts: 1)
+                if response.status == 200 || response.status == 401 {
+                    schemes.withLock { $0[ref.registry] = scheme }
+                    return "\(scheme)://\(host)"
+                }
+                reasons.append("\(scheme): HTTP \(response.status)")
+            } catch let e as OCIError {
+                reasons.append("\(scheme): \(e.message)")
+            }
+        }
+        throw OCIError(.transport, "cannot reach registry \(ref.registry): \(reasons.joined(separator: "; "))")
+    }
+
+    private func resolve(_ location: String, against ref: ImageReference) async throws -> String {
+        if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
+        guard location.hasPrefix("/") else { throw OCIError(.registry, "registry returned a relative Location \"\(location)\"") }
+        return try await baseURL(ref) + location
+    }
+
+    private func send(
+        _ method: HTTPMethod, _ ref: ImageReference, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        action: String, maxBody: Int = 16 << 20
+    ) async throws -> Response {
+        try await send(
+            method, ref, url: "\(try await baseURL(ref))/v2/\(ref.repository)/\(path)", headers: headers, body: body,
+            action: action, maxBody: maxBody)
+    }
+
+    /// Sends a request, answering authentication challenges and retrying transient failures.
+    private func send(
+        _ method: HTTPMethod, _ ref: ImageReference, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        action: String, maxBody: Int = 16 << 20
+    ) async throws -> Response {
+        let tokenKey = "\(ref.registry)|\(ref.repository)|\(action)"
+        var authorization = tokens.withLock { $0[tokenKey] }
+        var challenged = false
+        while true {
+            let response = try await sendWithRetries(method, url: url, headers: headers, authorization: authorization, body: body, maxBody: maxBody)
+            guard response.status == 401, !challenged else { return response }
+            challenged = true
+            guard let challenge = response.headers.first(name: "WWW-Authenticate").map(Challenge.init) else { return response }
+            authorization = try await authorize(challenge, ref: ref, action: action)
+            if let authorization { tokens.withLock { $0[tokenKey] = authorization } } else { return response }
+        }
+    }
+
+    private func sendWithRetries(
+        _ method: HTTPMethod, url: String, headers: [(String, String)], authorization: String?, body: [UInt8]?, maxBody: Int,
+        attempts: Int? = nil
+    ) async throws -> Response {
+        let maxAttempts = attempts ?? configuration.maxAttempts
+        var attempt = 0
+        while true {
+            attempt += 1
+            var request = HTTPClientRequest(url: url)
+            request.method = method
+            request.headers.add(name: "User-Agent", value: configuration.userAgent)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+            if let body {
+                request.body = .bytes(ByteBuffer(bytes: body))
+                request.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+            }
+            requestCounter.add(1, ordering: .relaxed)
+            do {
+                let response = try await http.execute(request, timeout: .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000))
+                let status = Int(response.status.code)
+                var buffer = try await response.body.collect(upTo: method == .HEAD ? 0 : maxBody)
+                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+                if (status == 429 || (500...599).contains(status) && status != 501) && attempt < maxAttempts {
+                    try await Task.sleep(for: delay(attempt: attempt, retryAfter: response.headers.first(name: "Retry-After")))
+                    continue
+                }
+                return Response(status: status, headers: response.headers, body: bytes)
+            } catch let error as NIOTooManyBytesError {
+                throw OCIError(.registry, "response from \(Self.redact(url)) is larger than \(maxBody) bytes: \(error)")
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                if attempt < maxAttempts {
+                    try await Task.sleep(for: delay(attempt: attempt, retryAfter: nil))
+                    continue
+                }
+                throw OCIError(.transport, "\(method) \(Self.redact(url)): \(error) (after \(attempt) attempts)")
+            }
+        }
+    }
+
+    private func delay(attempt: Int, retryAfter: String?) -> Duration {
+        if let retryAfter, let seconds = Int(retryAfter.trimmedSpaces), seconds >= 0 {
+            return min(.seconds(seconds), configuration.maxDelay)
+        }
+        let base = configuration.baseDelay * (1 << min(attempt - 1, 10))
+        let jittered = base * Double.random(in: 0.5...1.5)
+        return min(jittered, configuration.maxDelay)
+    }
+
+    /// Answers a challenge: Basic with the stored credentials, or Bearer by fetching a token.
+    private func authorize(_ challenge: Challenge, ref: ImageReference, action: String) async throws -> String? {
+        let creds = try credentials.credentials(for: ref.registry)
+        switch challenge.scheme {
+        case "basic":
+            guard let creds else {
+                throw OCIError(.unauthorized, "\(ref.registry) requires credentials: run cosign login or configure ~/.docker/config.json")
+            }
+            return "Basic " + Data("\(creds.username):\(creds.password)".utf8).base64EncodedString()
+        case "bearer":
+            guard let realm = challenge.parameters["realm"] else {
+                throw OCIError(.unauthorized, "\(ref.registry) sent a bearer challenge without a realm")
+            }
+            var query: [String] = []
+            if let service = challenge.parameters["service"] { query.append("service=\(Self.percentEncode(service))") }
+            let scope = "repository:\(ref.repository):\(action)"
+            query.append("scope=\(Self.percentEncode(scope))")
+            let url = realm + (realm.contains("?") ? "&" : "?") + query.joined(separator: "&")
+            let basic = creds.map { "Basic " + Data("\($0.username):\($0.password)".utf8).base64EncodedString() }
+            let response = try await sendWithRetries(.GET, url: url, headers: [], authorization: basic, body: nil, maxBody: 1 << 20)
+            guard response.status == 200 else {
+                if response.status == 401 || response.status == 403 {
+                    throw OCIError(.unauthorized, "token server for \(ref.registry) refused the credentials (HTTP \(response.status))")
+                }
+                throw OCIError(.registry, "token server for \(ref.registry): HTTP \(response.status)")
+            }
+            struct Token: Decodable {
+                var token: String?
+                var access_token: String?
+            }
+            guard let token = try? JSONDecoder().decode(Token.self, from: Data(response.body)),
+                let value = token.token ?? token.access_token, !value.isEmpty
+            else {
+                throw OCIError(.registry, "token server for \(ref.registry) returned no token")
+            }
+            return "Bearer \(value)"
+        default:
+            return nil
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func sha256(_ bytes: [UInt8]) -> String {
+        "sha256:" + hexString(SHA256.hash(data: bytes))
+    }
+
+    static func errorDetail(_ body: [UInt8]) -> String {
+        struct Errors: Decodable {
+            struct Item: Decodable {
+                var code: String?
+                var message: String?
+            }
+            var errors: [Item]?
+        }
+        guard let e = try? JSONDecoder().decode(Errors.self, from: Data(body)), let first = e.errors?.first else { return "" }
+        return ": " + [first.code, first.message].compactMap { $0 }.joined(separator: ": ")
+    }
+
+    static func nextLink(_ header: String) -> String? {
+        // `<url>; rel="next"`
+        for part in header.split(separator: ",") where part.contains("rel=\"next\"") {
+            guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">") else { continue }
+            return String(part[part.index(after: open)..<close])
+        }
+        return nil
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            if (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || "-._~".utf8.contains(b) {
+                out.append(Character(UnicodeScalar(b)))
+            } else {
+                out += "%" + String(b >> 4, radix: 16, uppercase: true) + String(b & 0xF, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
+    /// A URL without its query (upload URLs carry state; nothing secret, but long).
+    static func redact(_ url: String) -> String { String(url.split(separator: "?").first ?? "") }
+}
+
+/// A `WWW-Authenticate` challenge.
+struct Challenge {
+    var scheme: String
+    var parameters: [String: String]
+
+    init(_ header: String) {
+        let trimmed = header.trimmedSpaces
+        let space = trimmed.firstIndex(of: " ") ?? trimmed.endIndex
+        scheme = trimmed[..<space].lowercased()
+        var params: [String: String] = [:]
+        var rest = trimmed[space...].drop { $0 == " " }
+        while !rest.isEmpty {
+            guard let eq = rest.firstIndex(of: "=") else { break }
+            let key = rest[..<eq].trimmedSpaces.lowercased()
+            rest = rest[rest.index(after: eq)...]
+            var value = ""
+            if rest.first == "\"" {
+                rest = rest.dropFirst()
+                while let c = rest.first, c != "\"" {
+                    if c == "\\" { rest = rest.dropFirst() }
+                    if let d = rest.first { value.append(d) }
+                    rest = rest.dropFirst()
+                }
+                rest = rest.dropFirst()
+            } else {
+                let end = rest.firstIndex(of: ",") ?? rest.endIndex
+                value = rest[..<end].trimmedSpaces
+                rest = rest[end...]
+            }
+            params[key] = value
+            rest = rest.drop { $0 == "," || $0 == " " }
+        }
+        parameters = params
+    }
+}
+
+/// Lowercase hex.
+func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    for b in bytes {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    var trimmedSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import OCIModels
+import OCIRegistry
+import Testing
+
+@Suite("Registry client against docker-registry (CNCF distribution)")
+struct RegistryClientTests {
+    @Test("push blobs and a manifest, read them back byte for byte", arguments: TestRegistry.Mode.allCases)
+    func roundTrip(mode: TestRegistry.Mode) async throws {
+        let registry = try TestRegistry(mode)
+        defer { registry.stop() }
+        let client = try registry.client()
+        let image = try TestImage()
+        let ref = try registry.reference("demo/app", tag: "v1")
+        try await client.uploadBlob(image.config, mediaType: MediaType.ociConfig, to: ref)
+        try await client.uploadBlob(image.layer, mediaType: MediaType.ociLayer, to: ref)
+        // A second upload of the same blob is a no-op (exists check).
+        let before = client.requestCount
+        try await client.uploadBlob(image.layer, mediaType: MediaType.ociLayer, to: ref)
+        #expect(client.requestCount - before == 1)
+        let digest = try await client.putManifest(image.manifestBytes, mediaType: MediaType.ociManifest, to: ref)
+        let fetched = try await client.manifest(ref)
+        #expect(fetched.bytes == image.manifestBytes)
+        #expect(fetched.digest == digest)
+        #expect(fetched.mediaType == MediaType.ociManifest)
+        let byDigest = try await client.manifest(ref.withDigest(digest))
+        #expect(byDigest.bytes == image.manifestBytes)
+        let head = try await client.manifestDescriptor(ref)
+        #expect(head?.digest == digest)
+        #expect(head?.size == Int64(image.manifestBytes.count))
+        #expect(try await client.blob(ref, digest: image.manifest.layers[0].digest) == image.layer)
+        #expect(try await client.tags(ref) == ["v1"])
+        #expect(try await client.manifestDescriptor(ref.withTag("missing")) == nil)
+        // docker-registry 2.8 has no referrers API: the client reports that, for the tag fallback.
+        #expect(try await client.referrers(ref, digest: digest) == nil)
+        try await client.deleteManifest(ref.withDigest(digest))
+        #expect(try await client.manifestDescriptor(ref.withDigest(digest)) == nil)
+        try await client.shutdown()
+    }
+
+    @Test("a multi-platform index is stored after its children and read back")
+    func index() async throws {
+        let registry = try TestRegistry(.plain)
+        defer { registry.stop() }
+        let client = try registry.client()
+        let ref = try registry.reference("demo/multi", tag: "multi")
+        var entries: [Descriptor] = []
+        for arch in ["amd64", "arm64"] {
+            let image = try TestImage(platform: arch)
+            try await client.uploadBlob(image.config, mediaType: MediaType.ociConfig, to: ref)
+            try await client.uploadBlob(image.layer, mediaType: MediaType.ociLayer, to: ref)
+            let digest = try await client.putManifest(image.manifestBytes, mediaType: MediaType.ociManifest, to: ref.withDigest(TestImage.digest(image.manifestBytes)))
+            entries.append(Descriptor(mediaType: MediaType.ociManifest, digest: digest, size: Int64(image.manifestBytes.count), platform: .init(architecture: arch, os: "linux")))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let indexBytes = Array(try encoder.encode(ImageIndex(manifests: entries)))
+        try await client.putManifest(indexBytes, mediaType: MediaType.ociIndex, to: ref)
+        let fetched = try await client.manifest(ref)
+        #expect(fetched.mediaType == MediaType.ociIndex)
+        #expect(fetched.bytes == indexBytes)
+        try await client.shutdown()
+    }
+
+    @Test("authentication and TLS failures are clear errors")
+    func failures() async throws {
+        let basic = try TestRegistry(.basic)
+        defer { basic.stop() }
+        let ref = try basic.reference("demo/app")
+        let anonymous = try basic.client(credentials: nil)
+        await #expect(throws: OCIError(.unauthorized, "")) { _ = try await anonymous.manifest(ref) }
+        let wrong = try basic.client(credentials: .init(username: TestRegistry.username, password: "nope"))
+        do {
+            _ = try await wrong.manifest(ref)
+            Issue.record("wrong password accepted")
+        } catch let e as OCIError {
+            #expect(e.code == .unauthorized)
+            #expect(!e.message.contains("nope"))
+        }
+        try await anonymous.shutdown()
+        try await wrong.shutdown()
+
+        let tls = try TestRegistry(.tls)
+        defer { tls.stop() }
+        let untrusted = try tls.client(trustCA: false)
+        await #expect(throws: OCIError(.transport, "")) { _ = try await untrusted.tags(try tls.reference("demo/app")) }
+        try await untrusted.shutdown()
+        var insecure = RegistryClient.Configuration()
+        insecure.allowInsecureTLS = true
+        insecure.connectTimeout = .seconds(1)
+        let skipping = try RegistryClient(configuration: insecure)
+        #expect(try await skipping.tags(try tls.reference("demo/none")).isEmpty)
+        try await skipping.shutdown()
+
+        // Nothing listening: connection errors are retried, then reported.
+        var config = RegistryClient.Configuration()
+        config.allowHTTP = true
+        config.maxAttempts = 2
+        config.baseDelay = .milliseconds(10)
+        config.connectTimeout = .seconds(1)
+        let nowhere = try RegistryClient(configuration: config)
+        let port = try TestRegistry.freePort()
+        await #expect(throws: OCIError(.transport, "")) { _ = try await nowhere.manifest(try ImageReference(parsing: "127.0.0.1:\(port)/ab:b")) }
+        try await nowhere.shutdown()
+    }
+}
