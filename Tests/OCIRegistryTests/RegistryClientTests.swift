@@ -38,6 +38,35 @@ struct RegistryClientTests {
         try await client.shutdown()
     }
 
+    @Test("bearer tokens: fetched once per repository and action, reused; anonymous gets pull only")
+    func bearer() async throws {
+        let registry = try TestRegistry(.token)
+        defer { registry.stop() }
+        let client = try registry.client()
+        let image = try TestImage()
+        let ref = try registry.reference("demo/app", tag: "v1")
+        try await client.uploadBlob(image.config, mediaType: MediaType.ociConfig, to: ref)
+        try await client.uploadBlob(image.layer, mediaType: MediaType.ociLayer, to: ref)
+        try await client.putManifest(image.manifestBytes, mediaType: MediaType.ociManifest, to: ref)
+        let afterPush = try registry.tokensIssued()
+        // The push needed two tokens: pull (existence checks) and pull,push (uploads, manifest).
+        #expect(afterPush == 2, "tokens issued while pushing: \(afterPush)")
+        // Reads reuse the pull token: no new token for five more pulls.
+        for _ in 0..<5 { _ = try await client.manifest(ref) }
+        let newTokens = try registry.tokensIssued() - afterPush
+        #expect(newTokens == 0, "tokens issued for 5 pulls: \(newTokens)")
+        let anonymous = try registry.client(credentials: nil)
+        #expect(try await anonymous.manifest(ref).bytes == image.manifestBytes)
+        await #expect(throws: OCIError(.unauthorized, "")) {
+            try await anonymous.uploadBlob(Array("x".utf8), mediaType: MediaType.ociLayer, to: ref)
+        }
+        let wrong = try registry.client(credentials: .init(username: TestRegistry.username, password: "nope"))
+        await #expect(throws: OCIError(.unauthorized, "")) { _ = try await wrong.manifest(ref) }
+        try await client.shutdown()
+        try await anonymous.shutdown()
+        try await wrong.shutdown()
+    }
+
     @Test("a multi-platform index is stored after its children and read back")
     func index() async throws {
         let registry = try TestRegistry(.plain)

@@ -9,13 +9,16 @@ import Glibc
 /// ``stop()`` (tests call it in `defer`).
 final class TestRegistry: @unchecked Sendable {
     enum Mode: String, CaseIterable, Sendable {
-        case plain, basic, tls
+        case plain, basic, tls, token
     }
 
     let mode: Mode
     let port: Int
     let directory: URL
     let process: Process
+    /// The token server, in `token` mode.
+    var tokenServer: Process?
+    var tokenPort = 0
     /// The CA certificate (PEM) that signed the TLS server certificate.
     var caPEM: String?
     static let username = "testuser"
@@ -46,6 +49,30 @@ final class TestRegistry: @unchecked Sendable {
             guard status == 0 else { throw HarnessError("htpasswd failed: \(hash)") }
             try hash.write(to: directory.appendingPathComponent("htpasswd"), atomically: true, encoding: .utf8)
             config += "auth: {htpasswd: {realm: test, path: \(directory.path)/htpasswd}}\n"
+        case .token:
+            tokenPort = try Self.freePort()
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("token_server.py").path
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["python3", script, String(tokenPort), directory.appendingPathComponent("token.pem").path]
+            server.standardOutput = FileHandle.nullDevice
+            try server.run()
+            tokenServer = server
+            var up = false
+            for _ in 0..<400 {
+                if Self.canConnect(port: tokenPort) {
+                    up = true
+                    break
+                }
+                guard server.isRunning else { throw HarnessError("token server exited (is the PyPI cryptography package installed?)") }
+                usleep(25_000)
+            }
+            guard up else { throw HarnessError("token server did not start on port \(tokenPort)") }
+            config += """
+                auth:
+                  token: {realm: http://127.0.0.1:\(tokenPort)/token, service: test-registry, issuer: test-issuer, rootcertbundle: \(directory.path)/token.pem}
+
+                """
         case .tls:
             let d = directory.path
             for args in [
@@ -75,11 +102,20 @@ final class TestRegistry: @unchecked Sendable {
     }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        for p in [process, tokenServer].compactMap({ $0 }) where p.isRunning {
+            p.terminate()
+            for _ in 0..<100 where p.isRunning { usleep(20_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// How many tokens the token server has issued.
+    func tokensIssued() throws -> Int {
+        let (_, out) = try Self.run("curl", ["-s", "http://127.0.0.1:\(tokenPort)/count"])
+        struct Count: Decodable { var issued: Int }
+        return try JSONDecoder().decode(Count.self, from: Data(out.utf8)).issued
     }
 
     /// A client set up for this registry's mode.
