@@ -1,0 +1,156 @@
+#if canImport(FoundationEssentials)
+internal import FoundationEssentials
+#else
+internal import Foundation
+#endif
+internal import OCIModels
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// Credentials from the Docker client configuration, as Go cosign (go-containerregistry's default keychain) reads
+/// them: `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`; per-registry `credHelpers`, then `credsStore`, then
+/// `auths` (`auth` = base64 of `user:password`, or `username`/`password`, or `identitytoken`). Helpers are the
+/// `docker-credential-<name>` programs on `PATH`, asked with `get`.
+public struct DockerConfigCredentials: CredentialProvider {
+    struct Config: Decodable {
+        struct Entry: Decodable {
+            var auth: String?
+            var username: String?
+            var password: String?
+            var identitytoken: String?
+        }
+        var auths: [String: Entry]?
+        var credsStore: String?
+        var credHelpers: [String: String]?
+    }
+
+    private let config: Config?
+    private let path: String
+    private let searchPath: String
+
+    /// Reads the configuration named by `environment` (`DOCKER_CONFIG`, `HOME`, `PATH`); a missing file means
+    /// anonymous access everywhere.
+    public init(environment: [String: String]) throws {
+        let directory = environment["DOCKER_CONFIG"] ?? ((environment["HOME"] ?? "") + "/.docker")
+        path = directory + "/config.json"
+        searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            config = nil
+            return
+        }
+        do {
+            config = try JSONDecoder().decode(Config.self, from: data)
+        } catch {
+            throw OCIError(.unauthorized, "reading \(path): not a valid Docker configuration file")
+        }
+    }
+
+    /// The keys a registry may appear under in `auths` and `credHelpers`.
+    static func keys(for registry: String) -> [String] {
+        if registry == ImageReference.dockerHub || registry == "docker.io" || registry == "registry-1.docker.io" {
+            return ["https://index.docker.io/v1/", "index.docker.io", "docker.io", "https://index.docker.io", "registry-1.docker.io"]
+        }
+        return [registry, "https://\(registry)", "http://\(registry)", "https://\(registry)/v1/", "https://\(registry)/v2/"]
+    }
+
+    public func credentials(for registry: String) throws -> RegistryCredentials? {
+        guard let config else { return nil }
+        let keys = Self.keys(for: registry)
+        if let helper = keys.lazy.compactMap({ config.credHelpers?[$0] }).first {
+            return try fromHelper(helper, server: keys[0])
+        }
+        if let store = config.credsStore, !store.isEmpty {
+            if let found = try fromHelper(store, server: keys[0]) { return found }
+        }
+        guard let entry = keys.lazy.compactMap({ config.auths?[$0] }).first else { return nil }
+        if let token = entry.identitytoken, !token.isEmpty {
+            return RegistryCredentials(username: "<token>", password: token)
+        }
+        if let auth = entry.auth, !auth.isEmpty {
+            guard let decoded = Data(base64Encoded: auth).map({ String(decoding: $0, as: UTF8.self) }),
+                let colon = decoded.firstIndex(of: ":")
+            else {
+                throw OCIError(.unauthorized, "\(path): the auth entry for \(registry) is not base64 of user:password")
+            }
+            return RegistryCredentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
+        }
+        if let user = entry.username, let password = entry.password {
+            return RegistryCredentials(username: user, password: password)
+        }
+        return nil
+    }
+
+    /// Asks `docker-credential-<helper> get`; "not found" answers mean no credentials.
+    private func fromHelper(_ helper: String, server: String) throws -> RegistryCredentials? {
+        let program = "docker-credential-\(helper)"
+        let candidates: [String] = searchPath.split(separator: ":").map { dir in "\(dir)/\(program)" }
+        guard let executable = candidates.first(where: { candidate in access(candidate, X_OK) == 0 }) else {
+            throw OCIError(.unauthorized, "credential helper \(program) named in \(path) is not on PATH")
+        }
+        let (status, output) = try Subprocess.run(executable, arguments: ["get"], input: Array(server.utf8))
+        guard status == 0 else {
+            if String(decoding: output, as: UTF8.self).lowercased().contains("not found") { return nil }
+            throw OCIError(.unauthorized, "credential helper \(program) failed with status \(status)")
+        }
+        struct Answer: Decodable {
+            var Username: String
+            var Secret: String
+        }
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(output)) else {
+            throw OCIError(.unauthorized, "credential helper \(program) returned something that is not credentials JSON")
+        }
+        return RegistryCredentials(username: answer.Username, password: answer.Secret)
+    }
+}
+
+/// Runs a program with standard input and captured standard output, without Foundation's `Process`.
+enum Subprocess {
+    static func run(_ executable: String, arguments: [String], input: [UInt8]) throws -> (Int32, [UInt8]) {
+        var stdinPipe: [Int32] = [0, 0]
+        var stdoutPipe: [Int32] = [0, 0]
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0 else { throw OCIError(.transport, "pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        posix_spawn_file_actions_addclose(&actions, stdinPipe[1])
+        posix_spawn_file_actions_addclose(&actions, stdoutPipe[0])
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        close(stdinPipe[0])
+        close(stdoutPipe[1])
+        guard spawned == 0 else {
+            close(stdinPipe[1])
+            close(stdoutPipe[0])
+            throw OCIError(.transport, "cannot run \(executable): error \(spawned)")
+        }
+        input.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(stdinPipe[1], buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+        close(stdinPipe[1])
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(stdoutPipe[0], &chunk, chunk.count)
+            if n <= 0 { break }
+            output += chunk[0..<n]
+            if output.count > 1 << 20 { break }
+        }
+        close(stdoutPipe[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exitCode, output)
+    }
+}
