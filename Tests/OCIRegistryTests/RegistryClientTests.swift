@@ -67,6 +67,46 @@ struct RegistryClientTests {
         try await wrong.shutdown()
     }
 
+    @Test("transient failures (429 with Retry-After, 500, 503, connection resets, slow bodies) are retried; persistent ones are reported")
+    func faults() async throws {
+        let registry = try TestRegistry(.plain)
+        defer { registry.stop() }
+        let proxy = try FaultProxy(upstream: registry)
+        defer { proxy.stop() }
+        var configuration = RegistryClient.Configuration()
+        configuration.allowHTTP = true
+        configuration.baseDelay = .milliseconds(20)
+        configuration.connectTimeout = .seconds(1)
+        let client = try RegistryClient(configuration: configuration)
+        let ref = try ImageReference(parsing: "127.0.0.1:\(proxy.port)/demo/app:v1")
+        let image = try TestImage()
+        // The ping passes; then each kind of transient fault once, each followed by a retry that passes.
+        try proxy.plan(["pass", "429", "pass", "500", "pass", "reset", "pass", "503", "pass", "slow"])
+        let start = ContinuousClock.now
+        try await client.uploadBlob(image.config, mediaType: MediaType.ociConfig, to: ref)
+        #expect(ContinuousClock.now - start >= .milliseconds(900), "Retry-After: 1 was not honoured")
+        try await client.uploadBlob(image.layer, mediaType: MediaType.ociLayer, to: ref)
+        try await client.putManifest(image.manifestBytes, mediaType: MediaType.ociManifest, to: ref)
+        #expect(try await client.manifest(ref).bytes == image.manifestBytes)
+        #expect(try proxy.requestCount() > client.requestCount - 1 - 2)  // every retry reached the proxy
+
+        // A registry that keeps failing: a clear error after the configured attempts, and the blob is not there.
+        try proxy.plan(Array(repeating: "500", count: 20))
+        let other = Array("never stored".utf8)
+        do {
+            try await client.uploadBlob(other, mediaType: MediaType.ociLayer, to: ref)
+            Issue.record("upload through a failing registry succeeded")
+        } catch let e as OCIError {
+            #expect(e.code == .registry)
+            #expect(e.message.contains("HTTP 500"), "\(e.message)")
+        }
+        try proxy.plan([])
+        #expect(try await client.blobExists(ref, digest: TestImage.digest(other)) == false)
+        try proxy.plan(Array(repeating: "reset", count: 20))
+        await #expect(throws: OCIError(.transport, "")) { _ = try await client.manifest(ref) }
+        try await client.shutdown()
+    }
+
     @Test("a multi-platform index is stored after its children and read back")
     func index() async throws {
         let registry = try TestRegistry(.plain)

@@ -189,6 +189,52 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// The fault-injecting proxy (`fault_proxy.py`) in front of a registry.
+final class FaultProxy: @unchecked Sendable {
+    let port: Int
+    let planPath: String
+    let process: Process
+
+    init(upstream: TestRegistry) throws {
+        port = try TestRegistry.freePort()
+        planPath = upstream.directory.appendingPathComponent("plan.json").path
+        try "[]".write(toFile: planPath, atomically: true, encoding: .utf8)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fault_proxy.py").path
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, String(port), String(upstream.port), planPath]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<400 {
+            if TestRegistry.canConnect(port: port) { return }
+            guard process.isRunning else { throw HarnessError("fault proxy exited") }
+            usleep(25_000)
+        }
+        throw HarnessError("fault proxy did not start")
+    }
+
+    /// Faults for the next requests, in order.
+    func plan(_ faults: [String]) throws {
+        let json = "[" + faults.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        try json.write(toFile: planPath, atomically: true, encoding: .utf8)
+    }
+
+    func requestCount() throws -> Int {
+        let (_, out) = try TestRegistry.run("curl", ["-s", "http://127.0.0.1:\(port)/__proxy/count"])
+        struct Count: Decodable { var count: Int }
+        return try JSONDecoder().decode(Count.self, from: Data(out.utf8)).count
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            for _ in 0..<100 where process.isRunning { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+}
+
 /// A small OCI image built in memory: an empty-ish config, one random layer, its manifest.
 struct TestImage {
     var config: [UInt8]
