@@ -112,6 +112,8 @@ let package = Package(
             dependencies: [
                 "Cosign",
                 "SigstoreVerify",
+                "OCIModels",
+                "OCIRegistry",
                 "SigstoreCrypto",
                 "SigstoreModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -152,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CosignCLITests",
-            dependencies: ["CosignCLI", "Cosign", "SigstoreCrypto", "SigstoreTesting"],
+            dependencies: ["CosignCLI", "Cosign", "SigstoreCrypto", "SigstoreTesting", "OCIRegistry"],
             swiftSettings: strictSettings
         ),
     ],

@@ -3,6 +3,7 @@ import Cosign
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
+import OCIModels
 
 /// The `cosign` command line, runnable in-process.
 public enum CosignCLI {
@@ -60,7 +61,7 @@ public enum CosignCLI {
 
     private static func isOwnError(_ error: any Error) -> Bool {
         error is CLIError || error is CosignError || error is SigstoreCryptoError || error is BundleError
-            || error is VerificationError
+            || error is VerificationError || error is OCIError
     }
 
     /// The one-line message and exit status for an error.
@@ -70,6 +71,7 @@ public enum CosignCLI {
         case let e as CosignError: return (e.message, 1)
         case let e as SigstoreCryptoError: return (e.message, 1)
         case let e as BundleError: return (e.message, 1)
+        case let e as OCIError: return (e.message, 1)
         case let e as VerificationError: return ("verification failed (\(e.check.rawValue) check): \(e.message)", 1)
         case let e as ValidationError: return (e.message, 1)
         default: return ("\(error)", 1)
@@ -83,7 +85,7 @@ struct CosignCommand: AsyncParsableCommand {
         commandName: "cosign",
         abstract: "A tool for Container Signing, Verification and Storage in an OCI registry.",
         subcommands: [
-            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, SignBlob.self, VerifyBlob.self, VerifyBlobAttestation.self,
+            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, SignBlob.self, VerifyBlob.self, VerifyBlobAttestation.self, Login.self,
             EnvCommand.self, VersionCommand.self,
         ])
 }

@@ -154,3 +154,103 @@ enum Subprocess {
         return (exitCode, output)
     }
 }
+
+/// Any JSON value, to rewrite a Docker configuration file without losing the parts this client does not know.
+enum JSONValue: Codable, Hashable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let n): try c.encode(n)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+}
+
+extension DockerConfigCredentials {
+    /// The key `cosign login SERVER` stores credentials under (go-containerregistry: the normalized registry name,
+    /// Docker Hub as `https://index.docker.io/v1/`).
+    public static func loginKey(for server: String) throws -> String {
+        let registry = server.isEmpty ? ImageReference.dockerHub : try ImageReference.repository(server + "/ab").registry
+        return registry == ImageReference.dockerHub ? "https://index.docker.io/v1/" : registry
+    }
+
+    /// Stores credentials as `docker login` does: through the configured `credsStore` helper when there is one,
+    /// else as `auths[key].auth` in the configuration file (created 0600, other content kept, written atomically).
+    /// Returns the configuration file's path.
+    @discardableResult
+    public static func store(_ credentials: RegistryCredentials, for server: String, environment: [String: String]) throws -> String {
+        let key = try loginKey(for: server)
+        let directory = environment["DOCKER_CONFIG"] ?? ((environment["HOME"] ?? "") + "/.docker")
+        let path = directory + "/config.json"
+        var root: [String: JSONValue] = [:]
+        if let data = FileManager.default.contents(atPath: path) {
+            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+                throw OCIError(.unauthorized, "reading \(path): not a valid Docker configuration file")
+            }
+            root = object
+        }
+        if case .string(let store)? = root["credsStore"], !store.isEmpty {
+            let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            let program = "docker-credential-\(store)"
+            let candidates: [String] = searchPath.split(separator: ":").map { dir in "\(dir)/\(program)" }
+            guard let executable = candidates.first(where: { candidate in access(candidate, X_OK) == 0 }) else {
+                throw OCIError(.unauthorized, "credential helper \(program) named in \(path) is not on PATH")
+            }
+            struct Payload: Encodable {
+                var ServerURL: String
+                var Username: String
+                var Secret: String
+            }
+            let payload = try JSONEncoder().encode(Payload(ServerURL: key, Username: credentials.username, Secret: credentials.password))
+            let (status, _) = try Subprocess.run(executable, arguments: ["store"], input: Array(payload))
+            guard status == 0 else { throw OCIError(.unauthorized, "credential helper \(program) could not store the credentials") }
+            return path
+        }
+        var auths: [String: JSONValue] = [:]
+        if case .object(let existing)? = root["auths"] { auths = existing }
+        let auth = Data("\(credentials.username):\(credentials.password)".utf8).base64EncodedString()
+        auths[key] = .object(["auth": .string(auth)])
+        root["auths"] = .object(auths)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let bytes = Array(try encoder.encode(JSONValue.object(root)))
+        try writeAtomically(bytes, to: path, directory: directory)
+        return path
+    }
+
+    private static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws {
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw OCIError(.unauthorized, "creating \(directory): \(error)")
+            }
+        }
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw OCIError(.unauthorized, "writing \(path): \(String(cString: strerror(errno)))") }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw OCIError(.unauthorized, "writing \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import OCIRegistry
 import SigstoreTesting
 import Testing
 
@@ -134,5 +135,34 @@ struct ConformanceVectorTests {
             let (netStatus, netOutput) = try runProcess("unshare", ["-n", binary] + args)
             #expect(netStatus == 0, "\(netOutput)")
         }
+    }
+}
+
+@Suite("cosign login")
+struct LoginTests {
+    @Test("stores credentials in DOCKER_CONFIG/config.json (0600), keeps other content, and they are read back")
+    func login() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("login-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try #"{"auths": {"other.example": {"auth": "b3RoZXI6cHc="}}, "psFormat": "table"}"#
+            .write(toFile: "\(dir)/config.json", atomically: true, encoding: .utf8)
+        let env = ["DOCKER_CONFIG": dir]
+        let result = await cosign(["login", "127.0.0.1:5000", "-u", "alice", "-p", "s3cret"], env: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr == "logged in via \(dir)/config.json\n")
+        #expect(!result.stderr.contains("s3cret"))
+        let viaStdin = await cosign(["login", "docker.io", "-u", "bob", "--password-stdin"], env: env, stdin: "hubpw\n")
+        #expect(viaStdin.status == 0, "\(viaStdin.stderr)")
+        let mode = try FileManager.default.attributesOfItem(atPath: "\(dir)/config.json")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let text = try String(contentsOfFile: "\(dir)/config.json", encoding: .utf8)
+        #expect(text.contains("psFormat"))
+        let provider = try DockerConfigCredentials(environment: env)
+        #expect(try provider.credentials(for: "127.0.0.1:5000") == .init(username: "alice", password: "s3cret"))
+        #expect(try provider.credentials(for: "index.docker.io") == .init(username: "bob", password: "hubpw"))
+        #expect(try provider.credentials(for: "other.example") == .init(username: "other", password: "pw"))
+        let noPassword = await cosign(["login", "reg.example", "-u", "x"], env: env)
+        expectOneLineError(noPassword, containing: "a password is required")
     }
 }
