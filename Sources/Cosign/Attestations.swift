@@ -63,17 +63,10 @@ public enum AttestationChecks {
         throw CosignError(.verificationFailed, "verifying DSSE envelope: \(lastError)")
     }
 
-    struct Statement: Decodable {
-        struct Subject: Decodable { var digest: [String: String]? }
-        var predicateType: String?
-        var subject: [Subject?]?
-    }
-
-    static func statement(_ envelope: DSSEEnvelope) throws -> Statement {
-        do {
-            return try JSONDecoder().decode(Statement.self, from: Data(envelope.payload.bytes))
-        } catch {
+    static func statement(_ envelope: DSSEEnvelope) throws -> InTotoStatement {
+        guard let statement = InTotoStatement(payload: envelope.payload.bytes) else {
             throw CosignError(.verificationFailed, "unmarshal in-toto statement: the DSSE payload is not an in-toto statement")
         }
+        return statement
     }
 }

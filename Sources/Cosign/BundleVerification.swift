@@ -103,13 +103,8 @@ public struct BundleVerification: Sendable {
             if let name = m.messageDigest?.algorithm, let alg = HashAlgorithm(protoName: name) { algorithms.append(alg) }
             return Array(Set(algorithms)).sorted { $0.rawValue < $1.rawValue }
         case .dsseEnvelope(let e):
-            struct Statement: Decodable {
-                struct Subject: Decodable { var digest: [String: String]? }
-                var subject: [Subject]?
-            }
-            let names = Set(
-                ((try? JSONDecoder().decode(Statement.self, from: Data(e.payload.bytes)))?.subject ?? [])
-                    .flatMap { $0.digest.map { Array($0.keys) } ?? [] })
+            let subjects = InTotoStatement(payload: e.payload.bytes)?.subject ?? []
+            let names = Set(subjects.flatMap { $0?.digest.map { Array($0.keys) } ?? [] })
             let algorithms = HashAlgorithm.allCases.filter { names.contains($0.rawValue) }
             return algorithms.isEmpty ? [.sha256] : algorithms
         }

@@ -3,9 +3,9 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import Crypto
-public import SigstoreCrypto
-public import SigstoreModels
+internal import Crypto
+internal import SigstoreCrypto
+internal import SigstoreModels
 internal import SigstoreVerify
 internal import SwiftASN1
 public import X509
@@ -565,21 +565,7 @@ func derBytes(_ value: some DERSerializable) throws -> [UInt8] {
 
 extension DER {
     /// A TLV with a one-byte identifier.
-    static func tlv(_ identifier: UInt8, _ content: [UInt8]) -> [UInt8] {
-        var length: [UInt8]
-        if content.count < 0x80 {
-            length = [UInt8(content.count)]
-        } else {
-            var v = content.count
-            length = []
-            while v > 0 {
-                length.insert(UInt8(v & 0xFF), at: 0)
-                v >>= 8
-            }
-            length.insert(0x80 | UInt8(length.count), at: 0)
-        }
-        return [identifier] + length + content
-    }
+    static func tlv(_ identifier: UInt8, _ content: [UInt8]) -> [UInt8] { DERRewriting.tlv(identifier, content) }
 
     /// A DER INTEGER from big-endian content bytes (already minimal and positive).
     static func integer(_ content: [UInt8]) -> [UInt8] { tlv(0x02, content) }

@@ -1,9 +1,9 @@
 internal import SwiftASN1
 
 /// Small DER helpers for rebuilding structures that must be hashed or signed byte for byte.
-enum DERRewriting {
+package enum DERRewriting {
     /// A DER length field.
-    static func length(_ n: Int) -> [UInt8] {
+    package static func length(_ n: Int) -> [UInt8] {
         if n < 0x80 { return [UInt8(n)] }
         var bytes: [UInt8] = []
         var v = n
@@ -15,7 +15,7 @@ enum DERRewriting {
     }
 
     /// A TLV with a one-byte identifier.
-    static func tlv(_ identifier: UInt8, _ content: [UInt8]) -> [UInt8] {
+    package static func tlv(_ identifier: UInt8, _ content: [UInt8]) -> [UInt8] {
         [identifier] + length(content.count) + content
     }
 

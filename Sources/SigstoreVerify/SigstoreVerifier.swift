@@ -664,14 +664,10 @@ public struct SigstoreVerifier: Sendable {
         guard envelope.payloadType == "application/vnd.in-toto+json" else {
             throw VerificationError(.artifact, "DSSE payload type \"\(envelope.payloadType)\" is not application/vnd.in-toto+json")
         }
-        struct Statement: Decodable {
-            struct Subject: Decodable { var digest: [String: String]? }
-            var subject: [Subject]?
-        }
-        guard let statement = try? JSONDecoder().decode(Statement.self, from: Data(envelope.payload.bytes)) else {
+        guard let statement = InTotoStatement(payload: envelope.payload.bytes) else {
             throw VerificationError(.artifact, "DSSE payload is not an in-toto statement")
         }
-        let subjects = statement.subject ?? []
+        let subjects = (statement.subject ?? []).compactMap { $0 }
         guard !subjects.isEmpty else { throw VerificationError(.artifact, "no subjects found in statement") }
         guard subjects.count <= 1024, subjects.allSatisfy({ ($0.digest?.count ?? 0) <= 32 }) else {
             throw VerificationError(.artifact, "in-toto statement has too many subjects or digests")

@@ -13,7 +13,7 @@ struct BlobTests {
     }
 
     @Test("bundle v0.3 round trip, by file and by digest", arguments: [KeyKind.ecdsaP256, .ecdsaP384, .ecdsaP521, .rsa(bits: 3072)])
-    func bundleRoundTrip(kind: KeyKind) throws {
+    func bundleRoundTrip(kind: KeyKind) async throws {
         let key = try SigningKey.generate(kind)
         let path = try temporaryFile("payload")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -22,23 +22,23 @@ struct BlobTests {
         let reparsed = try SigstoreBundle(jsonData: bundle.jsonData())
         #expect(reparsed == bundle)
         let verifier = BlobVerifier(publicKey: key.publicKey, configuration: .init(ignoreTransparencyLog: true))
-        try verifier.verify(bundle: reparsed, artifact: .file(path: path))
-        try verifier.verify(bundle: reparsed, artifact: .digest(signature.digest))
+        try await verifier.verify(bundle: reparsed, artifact: .file(path: path))
+        try await verifier.verify(bundle: reparsed, artifact: .digest(signature.digest))
         // Without --insecure-ignore-tlog a key bundle without a log entry is refused.
-        #expect(throws: CosignError(.verificationFailed, "")) {
-            try BlobVerifier(publicKey: key.publicKey).verify(bundle: reparsed, artifact: .file(path: path))
+        await #expect(throws: CosignError(.verificationFailed, "")) {
+            try await BlobVerifier(publicKey: key.publicKey).verify(bundle: reparsed, artifact: .file(path: path))
         }
     }
 
     @Test("tampered artifact, signature and wrong key are refused")
-    func tampering() throws {
+    func tampering() async throws {
         let key = SigningKey.generateP256()
         let path = try temporaryFile("payload")
         let other = try temporaryFile("payload!")
         let signature = try BlobSigning.sign(.file(path: path), with: key)
         let verifier = BlobVerifier(publicKey: key.publicKey, configuration: .init(ignoreTransparencyLog: true))
-        #expect(throws: CosignError(.verificationFailed, "")) {
-            try verifier.verify(bundle: BlobSigning.bundle(for: signature), artifact: .file(path: other))
+        await #expect(throws: CosignError(.verificationFailed, "")) {
+            try await verifier.verify(bundle: BlobSigning.bundle(for: signature), artifact: .file(path: other))
         }
         #expect(throws: CosignError(.verificationFailed, "")) {
             try verifier.verify(signature: signature.signature, artifact: .file(path: other))
@@ -51,14 +51,14 @@ struct BlobTests {
     }
 
     @Test("Ed25519 signs the whole message")
-    func ed25519() throws {
+    func ed25519() async throws {
         let key = try SigningKey.generate(.ed25519)
         let path = try temporaryFile("ed25519 payload")
         let signature = try BlobSigning.sign(.file(path: path), with: key)
         #expect(signature.signature.count == 64)
         let verifier = BlobVerifier(publicKey: key.publicKey, configuration: .init(ignoreTransparencyLog: true))
         try verifier.verify(signature: signature.signature, artifact: .file(path: path))
-        try verifier.verify(bundle: BlobSigning.bundle(for: signature), artifact: .file(path: path))
+        try await verifier.verify(bundle: BlobSigning.bundle(for: signature), artifact: .file(path: path))
     }
 
     @Test("streaming digest of a multi-chunk file matches a one-shot digest")

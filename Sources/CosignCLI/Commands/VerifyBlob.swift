@@ -37,20 +37,10 @@ struct VerifyBlob: AsyncParsableCommand {
 
     @OptionGroup var identity: CertificateIdentityOptions
 
-    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
-    var trustedRoot: String?
-
-    @Flag(name: .customLong("insecure-ignore-sct"), help: "when set, verification will not check that a certificate contains an embedded SCT, a proof of inclusion in a certificate transparency log")
-    var insecureIgnoreSCT = false
-
-    @Flag(name: .customLong("insecure-ignore-tlog"), help: "ignore transparency log verification, to be used when an artifact signature has not been uploaded to the transparency log")
-    var insecureIgnoreTlog = false
+    @OptionGroup var verification: BundleVerificationFlags
 
     @Flag(name: .customLong("private-infrastructure"), help: "skip transparency log verification when verifying artifacts in a privately deployed infrastructure (deprecated)")
     var privateInfrastructure = false
-
-    @Flag(name: .customLong("use-signed-timestamps"), help: "verify RFC 3161 signed timestamps")
-    var useSignedTimestamps = false
 
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "expect the signature in a Sigstore bundle")
     var newBundleFormat = true
@@ -72,11 +62,8 @@ struct VerifyBlob: AsyncParsableCommand {
             throw CLIError("--key and --certificate-identity/--certificate-identity-regexp cannot be used together")
         }
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        let ignoreTlog = insecureIgnoreTlog || privateInfrastructure
-        if insecureIgnoreTlog {
-            context.warn(
-                "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.")
-        }
+        let ignoreTlog = verification.insecureIgnoreTlog || privateInfrastructure
+        verification.warnIfIgnoringLog(context)
         let publicKey = try key.map { try KeyReference.publicKey($0, context: context) }
 
         if let bundle {
@@ -86,13 +73,9 @@ struct VerifyBlob: AsyncParsableCommand {
             }
             if newBundleFormat, BundleFormat.isSigstoreBundle(bytes) {
                 let parsed = try SigstoreBundle(jsonData: bytes)
-                let verification = try BundleVerification(
-                    trustMaterial: TrustedRootLoader.load(trustedRoot, keyOnly: publicKey != nil && ignoreTlog),
-                    options: .init(
-                        publicKey: publicKey, identities: publicKey == nil ? try identity.identities() : [],
-                        ignoreTransparencyLog: ignoreTlog, ignoreSCT: insecureIgnoreSCT,
-                        useSignedTimestamps: useSignedTimestamps))
-                try await verification.verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
+                let bundleVerification = try verification.make(
+                    publicKey: publicKey, identity: identity, ignoreTransparencyLog: ignoreTlog)
+                try await bundleVerification.verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
                 context.info("Verified OK")
                 return
             }
@@ -100,7 +83,7 @@ struct VerifyBlob: AsyncParsableCommand {
                 throw CLIError("certificate-based verification of legacy bundles is not supported yet: pass --key")
             }
             let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: ignoreTlog))
-            if trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
+            if verification.trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
             let legacy = try LegacySignedPayload(jsonData: bytes)
             if let cert = legacy.cert, !cert.isEmpty {
                 try checkEmbeddedKey(cert, matches: publicKey)
@@ -112,7 +95,7 @@ struct VerifyBlob: AsyncParsableCommand {
             return
         }
         guard let signature else { throw CLIError("missing flag '--signature'") }
-        if trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
+        if verification.trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
         guard let publicKey else {
             throw CLIError("certificate-based verification of detached signatures is not supported yet: pass --key or --bundle")
         }

@@ -48,17 +48,7 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
     @Option(name: .customLong("digestAlg"), help: "Digest algorithm to use for verifying in-toto subject (instead of providing a blob)")
     var digestAlg: String?
 
-    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
-    var trustedRoot: String?
-
-    @Flag(name: .customLong("insecure-ignore-tlog"), help: "ignore transparency log verification, to be used when an artifact signature has not been uploaded to the transparency log")
-    var insecureIgnoreTlog = false
-
-    @Flag(name: .customLong("insecure-ignore-sct"), help: "when set, verification will not check that a certificate contains an embedded SCT, a proof of inclusion in a certificate transparency log")
-    var insecureIgnoreSCT = false
-
-    @Flag(name: .customLong("use-signed-timestamps"), help: "verify RFC 3161 signed timestamps")
-    var useSignedTimestamps = false
+    @OptionGroup var verification: BundleVerificationFlags
 
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "expect the signature in a Sigstore bundle")
     var newBundleFormat = true
@@ -84,10 +74,7 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
         }
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
         if certificate != nil { throw CLIError("--certificate is not supported yet: verify with --bundle or --key") }
-        if insecureIgnoreTlog {
-            context.warn(
-                "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.")
-        }
+        verification.warnIfIgnoringLog(context)
         let publicKey = try key.map { try KeyReference.publicKey($0, context: context) }
         let artifact = try claimedArtifact()
 
@@ -98,30 +85,26 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
                 guard case .dsseEnvelope(let envelope) = parsed.content else {
                     throw CLIError("bundle does not contain a DSSE envelope")
                 }
-                let verification = try BundleVerification(
-                    trustMaterial: TrustedRootLoader.load(trustedRoot, keyOnly: publicKey != nil && insecureIgnoreTlog),
-                    options: .init(
-                        publicKey: publicKey, identities: publicKey == nil ? try identity.identities() : [],
-                        ignoreTransparencyLog: insecureIgnoreTlog, ignoreSCT: insecureIgnoreSCT,
-                        useSignedTimestamps: useSignedTimestamps))
+                let bundleVerification = try verification.make(
+                    publicKey: publicKey, identity: identity, ignoreTransparencyLog: verification.insecureIgnoreTlog)
                 if let artifact {
-                    try await verification.verify(bundle: parsed, artifact: artifact)
+                    try await bundleVerification.verify(bundle: parsed, artifact: artifact)
                 } else {
-                    try await verification.verify(bundle: parsed, artifact: ArtifactInput.none)
+                    try await bundleVerification.verify(bundle: parsed, artifact: ArtifactInput.none)
                 }
                 try AttestationChecks.checkPredicateType(envelope, type: predicateType)
                 context.info("Verified OK")
                 return
             }
         }
-        if trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
+        if verification.trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
         guard let signature else {
             throw CLIError("legacy attestation bundles are not supported: pass the DSSE envelope with --signature")
         }
         guard let publicKey else {
             throw CLIError("certificate-based verification of legacy attestations is not supported yet: pass --key")
         }
-        guard insecureIgnoreTlog else {
+        guard verification.insecureIgnoreTlog else {
             throw CLIError(
                 "verifying a legacy attestation against the transparency log is not supported yet: pass --insecure-ignore-tlog, or use a Sigstore bundle with --bundle and --trusted-root")
         }

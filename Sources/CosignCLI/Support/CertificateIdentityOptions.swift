@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cosign
+import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
 
@@ -53,6 +54,39 @@ struct CertificateIdentityOptions: ParsableArguments {
                 issuer: try StringMatcher(exact: certificateOIDCIssuer, pattern: certificateOIDCIssuerRegexp),
                 extensions: extensions)
         ]
+    }
+}
+
+/// The bundle-verification flags `verify-blob` and `verify-blob-attestation` share.
+struct BundleVerificationFlags: ParsableArguments {
+    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
+    var trustedRoot: String?
+
+    @Flag(name: .customLong("insecure-ignore-tlog"), help: "ignore transparency log verification, to be used when an artifact signature has not been uploaded to the transparency log")
+    var insecureIgnoreTlog = false
+
+    @Flag(name: .customLong("insecure-ignore-sct"), help: "when set, verification will not check that a certificate contains an embedded SCT, a proof of inclusion in a certificate transparency log")
+    var insecureIgnoreSCT = false
+
+    @Flag(name: .customLong("use-signed-timestamps"), help: "verify RFC 3161 signed timestamps")
+    var useSignedTimestamps = false
+
+    /// cosign's warning for `--insecure-ignore-tlog`.
+    func warnIfIgnoringLog(_ context: CommandContext) {
+        if insecureIgnoreTlog {
+            context.warn(
+                "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.")
+        }
+    }
+
+    /// The verification these flags describe: a key, or the identity flags (cosign's errors when they are missing).
+    func make(publicKey: PublicKey?, identity: CertificateIdentityOptions, ignoreTransparencyLog: Bool) throws -> BundleVerification {
+        BundleVerification(
+            trustMaterial: try TrustedRootLoader.load(trustedRoot, keyOnly: publicKey != nil && ignoreTransparencyLog),
+            options: .init(
+                publicKey: publicKey, identities: publicKey == nil ? try identity.identities() : [],
+                ignoreTransparencyLog: ignoreTransparencyLog, ignoreSCT: insecureIgnoreSCT,
+                useSignedTimestamps: useSignedTimestamps))
     }
 }
 

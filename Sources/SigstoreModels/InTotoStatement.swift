@@ -1,0 +1,27 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The parts of an in-toto statement (v0.1 or v1) that verification reads: subjects and predicate type.
+public struct InTotoStatement: Decodable, Hashable, Sendable {
+    /// A subject; `null` entries are kept so that callers can refuse them.
+    public struct Subject: Decodable, Hashable, Sendable {
+        /// The subject's name.
+        public var name: String?
+        /// Digests by algorithm name (`sha256`, …), lowercase hex.
+        public var digest: [String: String]?
+    }
+
+    /// The subjects, when present.
+    public var subject: [Subject?]?
+    /// The predicate type URI, when present.
+    public var predicateType: String?
+
+    /// Parses a DSSE payload; nil when it is not a JSON object of this shape.
+    public init?(payload: [UInt8]) {
+        guard let parsed = try? JSONDecoder().decode(InTotoStatement.self, from: Data(payload)) else { return nil }
+        self = parsed
+    }
+}
