@@ -109,9 +109,13 @@ public struct DockerConfigCredentials: CredentialProvider {
 /// Runs a program with standard input and captured standard output, without Foundation's `Process`.
 enum Subprocess {
     static func run(_ executable: String, arguments: [String], input: [UInt8]) throws -> (Int32, [UInt8]) {
+        // Standard input is a socket pair so that writing to a program that exits without reading it gives EPIPE
+        // (send with MSG_NOSIGNAL) instead of killing this process with SIGPIPE.
         var stdinPipe: [Int32] = [0, 0]
         var stdoutPipe: [Int32] = [0, 0]
-        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0 else { throw OCIError(.transport, "pipe failed") }
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &stdinPipe) == 0, pipe(&stdoutPipe) == 0 else {
+            throw OCIError(.transport, "pipe failed")
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -133,7 +137,7 @@ enum Subprocess {
         input.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let n = write(stdinPipe[1], buffer.baseAddress! + offset, buffer.count - offset)
+                let n = send(stdinPipe[1], buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
                 if n <= 0 { break }
                 offset += n
             }
