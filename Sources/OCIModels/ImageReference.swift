@@ -71,6 +71,16 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Validates and normalizes a bare registry name (`docker.io` becomes `index.docker.io`).
+    public static func registryName(_ text: String) throws -> String {
+        do {
+            try checkRegistry(text)
+        } catch let e as OCIError {
+            throw OCIError(.invalidReference, "invalid registry \(text): \(e.message)")
+        }
+        return text.isEmpty || text == "docker.io" ? dockerHub : text
+    }
+
     private init(registry: String, repository: String, identifier: Identifier) {
         self.registry = registry
         self.repository = repository

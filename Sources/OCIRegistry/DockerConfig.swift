@@ -190,7 +190,7 @@ extension DockerConfigCredentials {
     /// The key `cosign login SERVER` stores credentials under (go-containerregistry: the normalized registry name,
     /// Docker Hub as `https://index.docker.io/v1/`).
     public static func loginKey(for server: String) throws -> String {
-        let registry = server.isEmpty ? ImageReference.dockerHub : try ImageReference.repository(server + "/ab").registry
+        let registry = try ImageReference.registryName(server)
         return registry == ImageReference.dockerHub ? "https://index.docker.io/v1/" : registry
     }
 

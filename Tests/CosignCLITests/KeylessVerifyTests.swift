@@ -164,5 +164,8 @@ struct LoginTests {
         #expect(try provider.credentials(for: "other.example") == .init(username: "other", password: "pw"))
         let noPassword = await cosign(["login", "reg.example", "-u", "x"], env: env)
         expectOneLineError(noPassword, containing: "a password is required")
+        let badServer = await cosign(["login", "bad host!", "-u", "x", "-p", "secretpw"], env: env)
+        expectOneLineError(badServer, containing: "invalid registry bad host!")
+        #expect(!badServer.stderr.contains("secretpw"))
     }
 }
