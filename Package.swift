@@ -19,7 +19,9 @@ let package = Package(
         .library(name: "SigstoreTesting", targets: ["SigstoreTesting"]),
         .library(name: "OCIModels", targets: ["OCIModels"]),
         .library(name: "OCIRegistry", targets: ["OCIRegistry"]),
+        .library(name: "RegistryTesting", targets: ["RegistryTesting"]),
         .library(name: "Cosign", targets: ["Cosign"]),
+        .library(name: "CosignOCI", targets: ["CosignOCI"]),
         .library(name: "CosignCLI", targets: ["CosignCLI"]),
         .executable(name: "cosign", targets: ["cosign"]),
     ],
@@ -95,6 +97,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Test support: docker-registry in four modes, a token server, a fault-injecting proxy, test images.
+        .target(
+            name: "RegistryTesting",
+            dependencies: ["OCIModels", "OCIRegistry", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["token_server.py", "fault_proxy.py"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Cosign",
             dependencies: [
@@ -107,10 +116,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // cosign's signatures on images: storage layouts (legacy tags, bundle referrers), signing, discovery, verification.
+        .target(
+            name: "CosignOCI",
+            dependencies: [
+                "Cosign",
+                "OCIModels",
+                "OCIRegistry",
+                "SigstoreCrypto",
+                "SigstoreModels",
+                "SigstoreVerify",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "CosignCLI",
             dependencies: [
                 "Cosign",
+                "CosignOCI",
                 "SigstoreVerify",
                 "OCIModels",
                 "OCIRegistry",
@@ -149,12 +173,15 @@ let package = Package(
         ),
         .testTarget(
             name: "OCIRegistryTests",
-            dependencies: ["OCIRegistry", "OCIModels"],
+            dependencies: ["OCIRegistry", "OCIModels", "RegistryTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CosignCLITests",
-            dependencies: ["CosignCLI", "Cosign", "SigstoreCrypto", "SigstoreTesting", "OCIRegistry"],
+            dependencies: [
+                "CosignCLI", "Cosign", "CosignOCI", "SigstoreCrypto", "SigstoreModels", "SigstoreTesting", "OCIModels", "OCIRegistry",
+                "RegistryTesting",
+            ],
             swiftSettings: strictSettings
         ),
     ],

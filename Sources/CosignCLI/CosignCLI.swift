@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cosign
+import CosignOCI
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
@@ -61,7 +62,7 @@ public enum CosignCLI {
 
     private static func isOwnError(_ error: any Error) -> Bool {
         error is CLIError || error is CosignError || error is SigstoreCryptoError || error is BundleError
-            || error is VerificationError || error is OCIError
+            || error is VerificationError || error is OCIError || error is ImageVerificationError
     }
 
     /// The one-line message and exit status for an error.
@@ -72,6 +73,7 @@ public enum CosignCLI {
         case let e as SigstoreCryptoError: return (e.message, 1)
         case let e as BundleError: return (e.message, 1)
         case let e as OCIError: return (e.message, 1)
+        case let e as ImageVerificationError: return (e.message, e.exitCode)
         case let e as VerificationError: return ("verification failed (\(e.check.rawValue) check): \(e.message)", 1)
         case let e as ValidationError: return (e.message, 1)
         default: return ("\(error)", 1)
@@ -85,7 +87,8 @@ struct CosignCommand: AsyncParsableCommand {
         commandName: "cosign",
         abstract: "A tool for Container Signing, Verification and Storage in an OCI registry.",
         subcommands: [
-            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, SignBlob.self, VerifyBlob.self, VerifyBlobAttestation.self, Login.self,
+            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, Sign.self, Verify.self, SignBlob.self, VerifyBlob.self,
+            VerifyBlobAttestation.self, Login.self,
             EnvCommand.self, VersionCommand.self,
         ])
 }

@@ -18,10 +18,20 @@ public struct RegistryCredentials: Sendable, Hashable {
     /// Password or token. Never printed.
     public var password: String
 
+    /// Whether ``password`` is a registry bearer token sent as is (`--registry-token`), not a password.
+    public var isRegistryToken = false
+
     /// Creates credentials.
     public init(username: String, password: String) {
         self.username = username
         self.password = password
+    }
+
+    /// A registry bearer token, sent as `Authorization: Bearer <token>` (`--registry-token`).
+    public init(registryToken: String) {
+        self.username = ""
+        self.password = registryToken
+        self.isRegistryToken = true
     }
 }
 
@@ -314,7 +324,8 @@ public final class RegistryClient: Sendable {
         action: String, maxBody: Int = 16 << 20
     ) async throws -> Response {
         let tokenKey = "\(ref.registry)|\(ref.repository)|\(action)"
-        var authorization = tokens.withLock { $0[tokenKey] }
+        // A push token also grants pull: reuse it rather than asking for another.
+        var authorization = tokens.withLock { $0[tokenKey] ?? (action == "pull" ? $0["\(ref.registry)|\(ref.repository)|pull,push"] : nil) }
         var challenged = false
         while true {
             let response = try await sendWithRetries(method, url: url, headers: headers, authorization: authorization, body: body, maxBody: maxBody)
@@ -380,6 +391,7 @@ public final class RegistryClient: Sendable {
     /// Answers a challenge: Basic with the stored credentials, or Bearer by fetching a token.
     private func authorize(_ challenge: Challenge, ref: ImageReference, action: String) async throws -> String? {
         let creds = try credentials.credentials(for: ref.registry)
+        if let creds, creds.isRegistryToken { return "Bearer \(creds.password)" }
         switch challenge.scheme {
         case "basic":
             guard let creds else {

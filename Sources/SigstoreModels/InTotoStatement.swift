@@ -6,6 +6,11 @@ import Foundation
 
 /// The parts of an in-toto statement (v0.1 or v1) that verification reads: subjects and predicate type.
 public struct InTotoStatement: Decodable, Hashable, Sendable {
+    /// `_type` of in-toto Statement v1.
+    public static let typeV1 = "https://in-toto.io/Statement/v1"
+    /// `_type` of in-toto Statement v0.1.
+    public static let typeV01 = "https://in-toto.io/Statement/v0.1"
+
     /// A subject; `null` entries are kept so that callers can refuse them.
     public struct Subject: Decodable, Hashable, Sendable {
         /// The subject's name.

@@ -3,6 +3,8 @@
 public indirect enum OrderedJSON: Hashable, Sendable {
     case string(String)
     case number(Int64)
+    /// JSON text written verbatim (a number that is not an integer, as it was read).
+    case raw(String)
     case bool(Bool)
     case null
     case array([OrderedJSON])
@@ -23,6 +25,7 @@ public indirect enum OrderedJSON: Hashable, Sendable {
         switch self {
         case .string(let s): Self.writeString(s, into: &out, escapeHTML: escapeHTML)
         case .number(let n): out.append(contentsOf: String(n).utf8)
+        case .raw(let text): out.append(contentsOf: text.utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .null: out.append(contentsOf: "null".utf8)
         case .array(let items):

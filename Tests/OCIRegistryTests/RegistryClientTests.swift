@@ -1,6 +1,7 @@
 import Foundation
 import OCIModels
 import OCIRegistry
+import RegistryTesting
 import Testing
 
 @Suite("Registry client against docker-registry (CNCF distribution)")

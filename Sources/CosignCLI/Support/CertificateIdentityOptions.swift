@@ -72,10 +72,10 @@ struct BundleVerificationFlags: ParsableArguments {
     var useSignedTimestamps = false
 
     /// cosign's warning for `--insecure-ignore-tlog`.
-    func warnIfIgnoringLog(_ context: CommandContext) {
+    func warnIfIgnoringLog(_ context: CommandContext, for what: String = "blob") {
         if insecureIgnoreTlog {
             context.warn(
-                "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.")
+                "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the \(what).")
         }
     }
 

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Synchronization
+import Foundation
 
 /// A destination for command output.
 public protocol OutputSink: Sendable {
@@ -169,6 +170,14 @@ public struct CommandContext: Sendable {
 
     /// The context commands run in.
     @TaskLocal public static var current: CommandContext = .process()
+
+    /// The current time: `SOURCE_DATE_EPOCH` (seconds) when set, as cosign's `now` package, else the clock.
+    func now() -> Date {
+        if let text = environment["SOURCE_DATE_EPOCH"], let seconds = Int64(text) {
+            return Date(timeIntervalSince1970: TimeInterval(seconds))
+        }
+        return Date()
+    }
 
     /// Prints `WARNING: …` on stderr.
     func warn(_ message: String) { stderr.line("WARNING: \(message)") }

@@ -1,32 +1,33 @@
-import Foundation
-import OCIModels
-import OCIRegistry
+public import Foundation
+public import OCIModels
+public import OCIRegistry
+import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A CNCF distribution registry (`docker-registry`) on 127.0.0.1 and a free port, in a temporary directory; stopped by
 /// ``stop()`` (tests call it in `defer`).
-final class TestRegistry: @unchecked Sendable {
-    enum Mode: String, CaseIterable, Sendable {
+public final class TestRegistry: @unchecked Sendable {
+    public enum Mode: String, CaseIterable, Sendable {
         case plain, basic, tls, token
     }
 
-    let mode: Mode
-    let port: Int
-    let directory: URL
-    let process: Process
+    public let mode: Mode
+    public let port: Int
+    public let directory: URL
+    public let process: Process
     /// The token server, in `token` mode.
-    var tokenServer: Process?
-    var tokenPort = 0
+    public var tokenServer: Process?
+    public var tokenPort = 0
     /// The CA certificate (PEM) that signed the TLS server certificate.
-    var caPEM: String?
-    static let username = "testuser"
-    static let password = "testpass"
+    public var caPEM: String?
+    public static let username = "testuser"
+    public static let password = "testpass"
 
-    var host: String { "127.0.0.1:\(port)" }
+    public var host: String { "127.0.0.1:\(port)" }
 
-    init(_ mode: Mode) throws {
+    public init(_ mode: Mode) throws {
         self.mode = mode
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -101,7 +102,7 @@ final class TestRegistry: @unchecked Sendable {
         try waitForPort()
     }
 
-    func stop() {
+    public func stop() {
         for p in [process, tokenServer].compactMap({ $0 }) where p.isRunning {
             p.terminate()
             for _ in 0..<100 where p.isRunning { usleep(20_000) }
@@ -112,14 +113,14 @@ final class TestRegistry: @unchecked Sendable {
     }
 
     /// How many tokens the token server has issued.
-    func tokensIssued() throws -> Int {
+    public func tokensIssued() throws -> Int {
         let (_, out) = try Self.run("curl", ["-s", "http://127.0.0.1:\(tokenPort)/count"])
         struct Count: Decodable { var issued: Int }
         return try JSONDecoder().decode(Count.self, from: Data(out.utf8)).issued
     }
 
     /// A client set up for this registry's mode.
-    func client(credentials: RegistryCredentials? = RegistryCredentials(username: username, password: password), trustCA: Bool = true) throws -> RegistryClient {
+    public func client(credentials: RegistryCredentials? = RegistryCredentials(username: username, password: password), trustCA: Bool = true) throws -> RegistryClient {
         var configuration = RegistryClient.Configuration()
         configuration.baseDelay = .milliseconds(20)
         configuration.connectTimeout = .seconds(1)
@@ -129,7 +130,7 @@ final class TestRegistry: @unchecked Sendable {
         return try RegistryClient(configuration: configuration, credentials: StaticCredentials(map))
     }
 
-    func reference(_ repository: String, tag: String = "latest") throws -> ImageReference {
+    public func reference(_ repository: String, tag: String = "latest") throws -> ImageReference {
         try ImageReference(parsing: "\(host)/\(repository):\(tag)")
     }
 
@@ -142,7 +143,7 @@ final class TestRegistry: @unchecked Sendable {
         throw HarnessError("docker-registry did not start listening on \(host)")
     }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket failed") }
         defer { close(fd) }
@@ -157,7 +158,7 @@ final class TestRegistry: @unchecked Sendable {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    static func canConnect(port: Int) -> Bool {
+    public static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -170,7 +171,7 @@ final class TestRegistry: @unchecked Sendable {
         } == 0
     }
 
-    static func run(_ tool: String, _ args: [String]) throws -> (Int32, String) {
+    public static func run(_ tool: String, _ args: [String]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [tool] + args
@@ -184,18 +185,18 @@ final class TestRegistry: @unchecked Sendable {
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
+public struct HarnessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }
 
 /// The fault-injecting proxy (`fault_proxy.py`) in front of a registry.
-final class FaultProxy: @unchecked Sendable {
-    let port: Int
-    let planPath: String
-    let process: Process
+public final class FaultProxy: @unchecked Sendable {
+    public let port: Int
+    public let planPath: String
+    public let process: Process
 
-    init(upstream: TestRegistry) throws {
+    public init(upstream: TestRegistry) throws {
         port = try TestRegistry.freePort()
         planPath = upstream.directory.appendingPathComponent("plan.json").path
         try "[]".write(toFile: planPath, atomically: true, encoding: .utf8)
@@ -214,18 +215,18 @@ final class FaultProxy: @unchecked Sendable {
     }
 
     /// Faults for the next requests, in order.
-    func plan(_ faults: [String]) throws {
+    public func plan(_ faults: [String]) throws {
         let json = "[" + faults.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         try json.write(toFile: planPath, atomically: true, encoding: .utf8)
     }
 
-    func requestCount() throws -> Int {
+    public func requestCount() throws -> Int {
         let (_, out) = try TestRegistry.run("curl", ["-s", "http://127.0.0.1:\(port)/__proxy/count"])
         struct Count: Decodable { var count: Int }
         return try JSONDecoder().decode(Count.self, from: Data(out.utf8)).count
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             for _ in 0..<100 where process.isRunning { usleep(20_000) }
@@ -235,17 +236,21 @@ final class FaultProxy: @unchecked Sendable {
     }
 }
 
-/// A small OCI image built in memory: an empty-ish config, one random layer, its manifest.
-struct TestImage {
-    var config: [UInt8]
-    var layer: [UInt8]
-    var manifest: Manifest
-    var manifestBytes: [UInt8]
+/// A small OCI image built in memory: a config, one random layer, its manifest.
+public struct TestImage: Sendable {
+    public var config: [UInt8]
+    public var layer: [UInt8]
+    public var manifest: Manifest
+    public var manifestBytes: [UInt8]
+    /// `sha256:<hex>` of ``manifestBytes``.
+    public var digest: String { Self.digest(manifestBytes) }
 
-    init(platform: String = "amd64") throws {
+    /// Creates an image for `platform` (`amd64`, `arm64`…) with `layerSize` random bytes.
+    public init(platform: String = "amd64", layerSize: Int = 4096) throws {
         config = Array(#"{"architecture":"\#(platform)","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.utf8)
-        layer = (0..<4096).map { _ in UInt8.random(in: 0...255) }
+        layer = (0..<layerSize).map { _ in UInt8.random(in: 0...255) }
         manifest = Manifest(
+            mediaType: MediaType.ociManifest,
             config: Descriptor(mediaType: MediaType.ociConfig, digest: Self.digest(config), size: Int64(config.count)),
             layers: [Descriptor(mediaType: MediaType.ociLayer, digest: Self.digest(layer), size: Int64(layer.count))])
         let encoder = JSONEncoder()
@@ -253,18 +258,46 @@ struct TestImage {
         manifestBytes = Array(try encoder.encode(manifest))
     }
 
-    static func digest(_ bytes: [UInt8]) -> String {
-        let (_, out) = (try? TestRegistry.runSHA(bytes)) ?? (0, "")
-        return "sha256:" + out
+    /// Pushes blobs, then the manifest, to `ref` (a tag or digest reference); returns the manifest digest.
+    @discardableResult
+    public func push(with client: RegistryClient, to ref: ImageReference) async throws -> String {
+        try await client.uploadBlob(config, mediaType: MediaType.ociConfig, to: ref)
+        try await client.uploadBlob(layer, mediaType: MediaType.ociLayer, to: ref)
+        return try await client.putManifest(manifestBytes, mediaType: MediaType.ociManifest, to: ref)
+    }
+
+    /// `sha256:<hex>` of `bytes`.
+    public static func digest(_ bytes: [UInt8]) -> String {
+        "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 }
 
-extension TestRegistry {
-    static func runSHA(_ bytes: [UInt8]) throws -> (Int32, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString)").path
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let (s, out) = try run("sha256sum", [path])
-        return (s, String(out.prefix(64)))
+/// A multi-platform image: an OCI index over one ``TestImage`` per platform.
+public struct TestIndex: Sendable {
+    public var images: [TestImage]
+    public var indexBytes: [UInt8]
+    /// `sha256:<hex>` of ``indexBytes``.
+    public var digest: String { TestImage.digest(indexBytes) }
+
+    /// Creates an index over images for `platforms`.
+    public init(platforms: [String] = ["amd64", "arm64"]) throws {
+        images = try platforms.map { try TestImage(platform: $0) }
+        let index = ImageIndex(
+            mediaType: MediaType.ociIndex,
+            manifests: zip(images, platforms).map { image, platform in
+                Descriptor(
+                    mediaType: MediaType.ociManifest, digest: image.digest, size: Int64(image.manifestBytes.count),
+                    platform: .init(architecture: platform, os: "linux"))
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        indexBytes = Array(try encoder.encode(index))
+    }
+
+    /// Pushes every image by digest, then the index to `ref`; returns the index digest.
+    @discardableResult
+    public func push(with client: RegistryClient, to ref: ImageReference) async throws -> String {
+        for image in images { try await image.push(with: client, to: ref.withDigest(image.digest)) }
+        return try await client.putManifest(indexBytes, mediaType: MediaType.ociIndex, to: ref)
     }
 }

@@ -1,0 +1,241 @@
+import ArgumentParser
+import Cosign
+import CosignOCI
+import Foundation
+import OCIModels
+import OCIRegistry
+import SigstoreCrypto
+import SigstoreModels
+
+struct Sign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign the supplied container image.",
+        discussion: """
+              # sign a container image with a key pair, storing a Sigstore bundle as an OCI 1.1 referrer
+              cosign sign --key cosign.key --tlog-upload=false <IMAGE DIGEST>
+
+              # sign an index and every image in it
+              cosign sign --key cosign.key --tlog-upload=false -r <IMAGE DIGEST>
+
+              # cosign's legacy layout: a sha256-<hex>.sig image with simple-signing payloads
+              cosign sign --key cosign.key --tlog-upload=false --new-bundle-format=false <IMAGE DIGEST>
+
+              # sign with annotations
+              cosign sign --key cosign.key --tlog-upload=false -a key1=value1 -a key2=value2 <IMAGE DIGEST>
+
+            Only key-based signing without a transparency log is available in this release.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("key"), help: "path to the private key file, KMS URI or Kubernetes Secret")
+    var key: String?
+
+    @Flag(name: .customLong("sk"), help: "whether to use a hardware security key")
+    var sk = false
+
+    @Option(name: .customLong("certificate"), help: "path to the X.509 certificate in PEM format to include in the OCI Signature")
+    var certificate: String?
+
+    @Option(name: .customLong("certificate-chain"), help: "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate")
+    var certificateChain: String?
+
+    @Option(name: [.customShort("a"), .customLong("annotations")], help: "extra key=value pairs to sign")
+    var annotations: [String] = []
+
+    @Flag(name: [.customShort("r"), .customLong("recursive")], help: "if a multi-arch image is specified, additionally sign each discrete image")
+    var recursive = false
+
+    @Flag(name: .customLong("upload"), inversion: .prefixedNo, help: "whether to upload the signature")
+    var upload = true
+
+    @Option(name: .customLong("bundle"), help: "write everything required to verify the image to a FILE (new bundle format only)")
+    var bundle: String?
+
+    @Option(name: .customLong("output-signature"), help: "write the signature to FILE")
+    var outputSignature: String?
+
+    @Option(name: .customLong("output-payload"), help: "write the signed payload to FILE")
+    var outputPayload: String?
+
+    @Option(name: .customLong("payload"), help: "path to a payload file to use rather than generating one")
+    var payload: String?
+
+    @Option(name: .customLong("sign-container-identity"), help: "manually set the .critical.docker-reference field for the signed identity, which is useful when image proxies are being used where the pull reference should match the signature")
+    var signContainerIdentities: [String] = []
+
+    @Flag(name: .customLong("record-creation-timestamp"), help: "set the createdAt timestamp in the signature artifact to the time it was created; by default, cosign sets this to the zero value")
+    var recordCreationTimestamp = false
+
+    @Flag(name: .customLong("tlog-upload"), inversion: .prefixedNo, help: "whether or not to upload to the tlog")
+    var tlogUpload = true
+
+    @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "store a Sigstore bundle as an OCI referrer rather than a legacy .sig image")
+    var newBundleFormat = true
+
+    @Flag(name: .customLong("use-signing-config"), inversion: .prefixedNo, help: "whether to use a TUF-provided signing config for the service URLs")
+    var useSigningConfig = true
+
+    @Option(name: .customLong("signing-config"), help: "path to a signing config file")
+    var signingConfig: String?
+
+    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
+    var trustedRoot: String?
+
+    @Option(name: .customLong("registry-referrers-mode"), help: "mode for fetching references from the registry. allowed: legacy, oci-1-1")
+    var registryReferrersMode: String = ""
+
+    @Flag(name: [.customShort("y"), .customLong("yes")], help: "skip confirmation prompts for non-destructive operations")
+    var yes = false
+
+    @OptionGroup var registry: RegistryOptions
+
+    @Argument(help: "the images to sign")
+    var images: [String] = []
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("requires at least 1 arg(s), only received 0") }
+        if newBundleFormat && !upload && bundle == nil {
+            throw ValidationError("must enable upload to the OCI registry or specify a local --bundle path with --new-bundle-format")
+        }
+    }
+
+    func run() async throws {
+        let command = self
+        try await global.run { context in try await command.execute(context) }
+    }
+
+    private func execute(_ context: CommandContext) async throws {
+        if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
+        guard let key else { throw CLIError("keyless signing is not supported yet: pass --key with a cosign private key") }
+        if certificate != nil || certificateChain != nil {
+            throw CLIError("attaching certificates (--certificate, --certificate-chain) is not supported yet")
+        }
+        if signingConfig != nil && !tlogUpload {
+            throw CLIError(
+                "--tlog-upload=false is not supported with --signing-config or --use-signing-config. Provide a signing config with --signing-config without a transparency log service")
+        }
+        if tlogUpload || signingConfig != nil {
+            throw CLIError("uploading signatures to a transparency log is not supported yet: pass --tlog-upload=false")
+        }
+        if !registryReferrersMode.isEmpty && !["legacy", "oci-1-1"].contains(registryReferrersMode) {
+            throw CLIError("invalid --registry-referrers-mode \(registryReferrersMode): allowed values are legacy, oci-1-1")
+        }
+        if registryReferrersMode == "oci-1-1" {
+            throw CLIError("--registry-referrers-mode=oci-1-1 is not supported yet")
+        }
+        if recordCreationTimestamp { throw CLIError("--record-creation-timestamp is not supported yet") }
+        if newBundleFormat && (payload != nil || !signContainerIdentities.isEmpty) {
+            throw CLIError("--payload and --sign-container-identity only apply with --new-bundle-format=false")
+        }
+        if bundle != nil && recursive && newBundleFormat {
+            throw CLIError("--bundle cannot be combined with --recursive: each image needs its own bundle")
+        }
+        let signingKey = try KeyReference.signingKey(key, context: context)
+        let annotationMap = try ImageSigning.parseAnnotations(annotations)
+        let staticPayload = try payload.map { path -> [UInt8] in
+            context.info("Using payload from: \(path)")
+            return try FileSystem.readFile(path, limit: 16 << 20)
+        }
+        let store = try registry.store(context: context)
+        defer { store.close() }
+        let client = store.client
+        for image in images {
+            let ref = try ImageSupport.parse(image)
+            if ref.digest == nil { context.warn(ImageSupport.tagWarning(image)) }
+            let root = try await ImageSupport.resolve(ref, store: store)
+            for target in try await ImageSupport.walk(root, in: ref, recursive: recursive, client: client) {
+                let digestRef = ref.withDigest(target.digest)
+                if newBundleFormat {
+                    try await signBundle(target, ref: digestRef, key: signingKey, annotations: annotationMap, store: store, context: context)
+                } else {
+                    try await signLegacy(
+                        target, ref: digestRef, key: signingKey, annotations: annotationMap, staticPayload: staticPayload, store: store,
+                        context: context)
+                }
+            }
+        }
+    }
+
+    private func signBundle(
+        _ subject: Descriptor, ref: ImageReference, key: SigningKey, annotations: [String: String], store: SignatureStore,
+        context: CommandContext
+    ) async throws {
+        let statement = try ImageSigning.signStatement(digest: subject.digest, annotations: annotations)
+        let bytes = try ImageSigning.dsseBundle(payload: statement, key: key).jsonData()
+        if let bundle {
+            try FileSystem.writeAtomically(bytes, to: bundle, mode: 0o600)
+            context.info("Wrote bundle to file \(bundle)")
+        }
+        guard upload else { return }
+        context.info("Pushing signature to: \(try pushTarget(ref, store: store))")
+        try await store.writeBundleReferrer(
+            bytes, subject: subject, of: ref, predicateType: ImageSigning.signPredicateType, created: context.now())
+    }
+
+    private func signLegacy(
+        _ subject: Descriptor, ref: ImageReference, key: SigningKey, annotations: [String: String], staticPayload: [UInt8]?,
+        store: SignatureStore, context: CommandContext
+    ) async throws {
+        var payloads: [[UInt8]] = []
+        if let staticPayload {
+            payloads = [staticPayload]
+        } else {
+            let identities = signContainerIdentities.isEmpty ? [ref.repositoryName] : signContainerIdentities
+            payloads = identities.map {
+                SimpleSigningPayload(dockerReference: $0, manifestDigest: subject.digest, annotations: annotations.isEmpty ? nil : annotations)
+                    .jsonBytes()
+            }
+        }
+        let layers = try payloads.map { try ImageSigning.legacySignatureLayer(payload: $0, key: key) }
+        let suffix = recursive ? "-" + subject.digest.replacingOccurrences(of: ":", with: "-") : ""
+        if let outputSignature {
+            let text = layers.compactMap(\.base64Signature).joined(separator: "\n")
+            try FileSystem.writeAtomically(Array(text.utf8), to: outputSignature + suffix, mode: 0o600)
+        }
+        if let outputPayload {
+            try FileSystem.writeAtomically(Array(payloads.joined(separator: [UInt8(ascii: "\n")])), to: outputPayload + suffix, mode: 0o600)
+        }
+        guard upload else { return }
+        context.info("Pushing signature to: \(try pushTarget(ref, store: store))")
+        let tag = try store.legacyTag(for: ref, digest: subject.digest, kind: .signature)
+        let publicKey = key.publicKey
+        for layer in layers {
+            // cosign's duplicate detector: the same payload and media type, our annotations (other than the signature)
+            // present, and a signature our key accepts.
+            let wanted = layer.annotations.filter { $0.key != CosignAnnotation.signature }
+            let payload = layer.payload
+            try await store.appendLegacy(
+                layer, to: tag,
+                isDuplicate: { existing in
+                    guard existing.digest == layer.digest, existing.mediaType == layer.mediaType else { return false }
+                    let annotations = existing.annotations ?? [:]
+                    guard wanted.allSatisfy({ annotations[$0.key] == $0.value }),
+                        let b64 = annotations[CosignAnnotation.signature], let signature = Base64.decode(b64)
+                    else { return false }
+                    return Self.verifies(publicKey, signature: signature, payload: payload)
+                })
+        }
+    }
+
+    static func verifies(_ key: PublicKey, signature: [UInt8], payload: [UInt8]) -> Bool {
+        do {
+            if key.signsWholeMessage {
+                try key.verifySignature(signature, message: payload)
+            } else {
+                try key.verifySignature(signature, digest: key.defaultHashAlgorithm.digest(of: payload))
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// What cosign prints after "Pushing signature to:": the image's repository, or `COSIGN_REPOSITORY` (without its
+    /// registry, as cosign prints it).
+    private func pushTarget(_ ref: ImageReference, store: SignatureStore) throws -> String {
+        guard store.options.repositoryOverride != nil else { return ref.repositoryName }
+        return try store.signatureRepository(for: ref).repository
+    }
+}

@@ -1,0 +1,272 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import Cosign
+public import OCIModels
+public import SigstoreCrypto
+public import SigstoreModels
+public import SigstoreVerify
+
+/// Why image verification found nothing to accept; each maps to cosign's exit code.
+public struct ImageVerificationError: Error, Sendable, CustomStringConvertible {
+    /// cosign's categories (`cmd/cosign/errors/exit_codes.go`).
+    public enum Kind: Sendable {
+        /// No signature is stored for the image (exit 10).
+        case noSignaturesFound
+        /// The image (tag or digest) does not exist (exit 11).
+        case imageTagNotFound
+        /// Signatures exist but none verified (exit 12).
+        case noMatchingSignatures
+        /// A keyless signature has no certificate (exit 13).
+        case noCertificateFound
+    }
+
+    /// The category.
+    public var kind: Kind
+    /// The one-line message.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// cosign's exit code for the category.
+    public var exitCode: Int32 {
+        switch kind {
+        case .noSignaturesFound: 10
+        case .imageTagNotFound: 11
+        case .noMatchingSignatures: 12
+        case .noCertificateFound: 13
+        }
+    }
+}
+
+/// Verifies the signatures stored for an image: Sigstore bundle referrers first, then the legacy `.sig` tag, as
+/// cosign v3's `verify` does.
+public struct ImageVerifier: Sendable {
+    /// What to require of signatures.
+    public struct Options: Sendable {
+        /// Bundle verification settings (key or identities, transparency log, SCT, timestamps).
+        public var bundle: BundleVerification.Options
+        /// The trust material (empty for key-based verification without a log).
+        public var trustMaterial: TrustMaterial
+        /// `-a key=value` annotations every accepted signature must carry.
+        public var annotations: [String: String]
+        /// `--check-claims`: check the payload names the image digest (and the annotations).
+        public var checkClaims: Bool
+        /// Creates options.
+        public init(bundle: BundleVerification.Options, trustMaterial: TrustMaterial = TrustMaterial(), annotations: [String: String] = [:], checkClaims: Bool = true) {
+            self.bundle = bundle
+            self.trustMaterial = trustMaterial
+            self.annotations = annotations
+            self.checkClaims = checkClaims
+        }
+    }
+
+    /// A signature that verified.
+    public struct VerifiedSignature: Sendable {
+        /// Where it was stored.
+        public enum Source: Sendable {
+            /// A bundle referrer.
+            case bundle(SignatureStore.StoredBundle)
+            /// A layer of the legacy `.sig` image.
+            case legacy(LegacyLayer)
+        }
+        /// Where it came from.
+        public var source: Source
+        /// The payload cosign prints: the simple-signing document (legacy) or one synthesised from the statement.
+        public var output: OrderedJSON
+        /// The raw signed payload (simple-signing JSON or the DSSE statement).
+        public var payload: [UInt8]
+        /// The bundle verification result, for bundles.
+        public var result: VerificationResult?
+    }
+
+    /// The outcome for one image.
+    public struct Outcome: Sendable {
+        /// The verified signatures.
+        public var signatures: [VerifiedSignature]
+        /// Whether they came from bundles (else from the legacy tag).
+        public var fromBundles: Bool
+    }
+
+    /// The store signatures are read from.
+    public let store: SignatureStore
+    /// The requirements.
+    public let options: Options
+    private let now: @Sendable () -> Date
+
+    /// Creates a verifier.
+    public init(store: SignatureStore, options: Options, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.options = options
+        self.now = now
+    }
+
+    /// Verifies the signatures of `image` (whose manifest is `subject`).
+    public func verify(_ image: ImageReference, subject: Descriptor) async throws -> Outcome {
+        let bundles = try await store.bundles(of: subject.digest, image: image)
+        if !bundles.isEmpty {
+            var failures: [String] = []
+            var verified: [VerifiedSignature] = []
+            for stored in bundles {
+                do {
+                    verified.append(try await verifyBundle(stored, image: image, digest: subject.digest))
+                } catch let e as VerificationError {
+                    failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
+                } catch let e as CosignError {
+                    failures.append(e.message)
+                }
+            }
+            // cosign's bundle path returns its error unwrapped: exit status 1, not one of the legacy codes.
+            guard !verified.isEmpty else {
+                throw CosignError(.verificationFailed, "no matching attestations: " + Self.summarize(failures))
+            }
+            return Outcome(signatures: verified, fromBundles: true)
+        }
+        let tag = try store.legacyTag(for: image, digest: subject.digest, kind: .signature)
+        guard let legacy = try await store.legacyImage(tag), !legacy.layers.isEmpty else {
+            throw ImageVerificationError(.noSignaturesFound, "no signatures found")
+        }
+        var failures: [String] = []
+        var verified: [VerifiedSignature] = []
+        for layer in legacy.layers {
+            do {
+                verified.append(try verifyLegacy(layer, digest: subject.digest))
+            } catch let e as CosignError {
+                failures.append(e.message)
+            }
+        }
+        guard !verified.isEmpty else {
+            throw ImageVerificationError(.noMatchingSignatures, "no matching signatures: " + Self.summarize(failures))
+        }
+        return Outcome(signatures: verified, fromBundles: false)
+    }
+
+    /// Distinct failure reasons, in order, joined.
+    static func summarize(_ failures: [String]) -> String {
+        var seen: Set<String> = []
+        return failures.filter { seen.insert($0).inserted }.joined(separator: "; ")
+    }
+
+    // MARK: Bundles
+
+    func verifyBundle(_ stored: SignatureStore.StoredBundle, image: ImageReference, digest: String) async throws -> VerifiedSignature {
+        guard case .dsseEnvelope(let envelope) = stored.bundle.content else {
+            throw CosignError(.verificationFailed, "bundle \(stored.manifest.digest) holds a message signature, not a DSSE envelope over the image")
+        }
+        let verification = BundleVerification(trustMaterial: options.trustMaterial, options: options.bundle, now: now)
+        let result = try await verification.verify(bundle: stored.bundle, artifact: ArtifactInput.digest(try Self.sha256Digest(digest)))
+        let payload = envelope.payload.bytes
+        guard case .object(let statement)? = try? JSONDecoder().decode(JSONValue.self, from: Data(payload)) else {
+            throw CosignError(.verificationFailed, "bundle \(stored.manifest.digest): the DSSE payload is not a JSON object")
+        }
+        // cosign's IntotoSubjectClaimVerifier: a subject naming the digest whose annotations include the -a values.
+        let hex = String(digest.dropFirst("sha256:".count))
+        var subjectAnnotations: [String: JSONValue] = [:]
+        var matched = false
+        if case .array(let subjects)? = statement["subject"] {
+            for case .object(let subject) in subjects {
+                guard case .object(let digests)? = subject["digest"], digests["sha256"] == .string(hex) else { continue }
+                var annotations: [String: JSONValue] = [:]
+                if case .object(let a)? = subject["annotations"] { annotations = a }
+                if options.annotations.allSatisfy({ annotations[$0.key]?.stringValue == $0.value }) {
+                    matched = true
+                    subjectAnnotations = annotations
+                    break
+                }
+            }
+        }
+        if options.checkClaims && !matched {
+            if options.annotations.isEmpty {
+                throw CosignError(.verificationFailed, "no statement subject of bundle \(stored.manifest.digest) names \(digest)")
+            }
+            throw CosignError(.verificationFailed, "missing or incorrect annotation")
+        }
+        var predicateType = ""
+        if case .string(let t)? = statement["predicateType"] { predicateType = t }
+        let output: OrderedJSON = .object([
+            (
+                "critical",
+                .object([
+                    ("identity", .object([("docker-reference", .string(image.name))])),
+                    ("image", .object([("docker-manifest-digest", .string(digest))])),
+                    ("type", .string(predicateType)),
+                ])
+            ),
+            ("optional", JSONValue.object(subjectAnnotations).ordered),
+        ])
+        return VerifiedSignature(source: .bundle(stored), output: output, payload: payload, result: result)
+    }
+
+    static func sha256Digest(_ digest: String) throws -> ArtifactDigest {
+        guard digest.hasPrefix("sha256:"), let bytes = Hex.decode(String(digest.dropFirst(7))), bytes.count == 32 else {
+            throw CosignError(.invalidInput, "unsupported image digest \(digest): only sha256 is supported")
+        }
+        return try ArtifactDigest(algorithm: .sha256, bytes: bytes)
+    }
+
+    // MARK: Legacy
+
+    func verifyLegacy(_ layer: LegacyLayer, digest: String) throws -> VerifiedSignature {
+        guard let key = options.bundle.publicKey else {
+            throw CosignError(.unsupported, "verifying keyless legacy signatures is not supported yet: pass --key")
+        }
+        guard let b64 = layer.base64Signature, let signature = Base64.decode(b64) else {
+            throw CosignError(.verificationFailed, "layer \(layer.digest) has no valid base64 signature annotation")
+        }
+        if !options.bundle.ignoreTransparencyLog {
+            guard layer.annotations[CosignAnnotation.bundle] != nil else {
+                throw CosignError(
+                    .verificationFailed,
+                    "signature \(layer.digest) has no transparency log entry (pass --insecure-ignore-tlog to skip this check)")
+            }
+            throw CosignError(.unsupported, "verifying transparency-log bundles of legacy signatures is not supported yet")
+        }
+        do {
+            if key.signsWholeMessage {
+                try key.verifySignature(signature, message: layer.payload)
+            } else {
+                try key.verifySignature(signature, digest: try key.defaultHashAlgorithm.digest(of: layer.payload))
+            }
+        } catch let e as SigstoreCryptoError {
+            throw CosignError(.verificationFailed, "invalid signature when validating ASN.1 encoded signature: \(e.message)")
+        }
+        guard let parsed = SimpleSigningPayload.parse(layer.payload) else {
+            throw CosignError(.verificationFailed, "layer \(layer.digest) is not a simple-signing payload")
+        }
+        if options.checkClaims {
+            guard parsed.manifestDigest == digest else {
+                throw CosignError(.verificationFailed, "invalid or missing digest in claim: \(parsed.manifestDigest)")
+            }
+            guard options.annotations.allSatisfy({ parsed.optional[$0.key] == $0.value }) else {
+                throw CosignError(.verificationFailed, "missing or incorrect annotation")
+            }
+        }
+        return VerifiedSignature(source: .legacy(layer), output: Self.simpleSigningOutput(parsed), payload: layer.payload, result: nil)
+    }
+
+    /// The simple-signing document as Go re-marshals it (`payload.SimpleContainerImage`): critical fields in struct
+    /// order, `optional` keys sorted, null when absent.
+    static func simpleSigningOutput(_ parsed: SimpleSigningPayload.Parsed) -> OrderedJSON {
+        var optional: OrderedJSON = .null
+        if case .object(let o)? = parsed.object["optional"] { optional = JSONValue.object(o).ordered }
+        return .object([
+            (
+                "critical",
+                .object([
+                    ("identity", .object([("docker-reference", .string(parsed.dockerReference ?? ""))])),
+                    ("image", .object([("docker-manifest-digest", .string(parsed.manifestDigest))])),
+                    ("type", .string(parsed.type)),
+                ])
+            ),
+            ("optional", optional),
+        ])
+    }
+}

@@ -1,0 +1,217 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+internal import Crypto
+public import OCIModels
+public import SigstoreModels
+internal import SigstoreCrypto
+
+/// Media types, annotation keys and document shapes of cosign's two ways of storing signatures in a registry
+/// (cosign-spec §8): legacy `sha256-<hex>.sig|.att|.sbom` tag images, and Sigstore bundles as OCI 1.1 referrers.
+public enum CosignMediaType {
+    /// A simple-signing payload layer of a `.sig` image.
+    public static let simpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json"
+    /// A DSSE envelope layer of an `.att` image.
+    public static let dsseEnvelope = "application/vnd.dsse.envelope.v1+json"
+    /// A Sigstore bundle v0.3 layer of a referrer (also the referrer's `artifactType`).
+    public static let bundleV03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    /// The in-toto statement payload type of DSSE envelopes.
+    public static let inToto = "application/vnd.in-toto+json"
+}
+
+/// Annotation keys cosign puts on signature layers and referrer manifests.
+public enum CosignAnnotation {
+    /// Base64 signature over the layer (empty for attestations).
+    public static let signature = "dev.cosignproject.cosign/signature"
+    /// Signing certificate, PEM.
+    public static let certificate = "dev.sigstore.cosign/certificate"
+    /// Certificate chain, PEM.
+    public static let chain = "dev.sigstore.cosign/chain"
+    /// Legacy Rekor bundle JSON.
+    public static let bundle = "dev.sigstore.cosign/bundle"
+    /// RFC 3161 timestamp JSON.
+    public static let rfc3161Timestamp = "dev.sigstore.cosign/rfc3161timestamp"
+    /// Predicate type of an attestation layer.
+    public static let predicateType = "predicateType"
+    /// The referrer's creation time (RFC 3339, UTC).
+    public static let created = "org.opencontainers.image.created"
+    /// What a bundle referrer holds (`dsse-envelope`).
+    public static let bundleContent = "dev.sigstore.bundle.content"
+    /// The predicate type of a bundle referrer's statement.
+    public static let bundlePredicateType = "dev.sigstore.bundle.predicateType"
+}
+
+/// The kind of attachment stored under a legacy tag.
+public enum AttachmentKind: String, Sendable, CaseIterable {
+    case signature = "sig"
+    case attestation = "att"
+    case sbom = "sbom"
+}
+
+/// One layer of a legacy signature/attestation image: the payload bytes and the layer descriptor's metadata.
+public struct LegacyLayer: Sendable, Hashable {
+    /// The layer bytes: a simple-signing payload or a DSSE envelope.
+    public var payload: [UInt8]
+    /// The layer media type.
+    public var mediaType: String
+    /// The descriptor annotations (signature, certificate, chain, bundle, timestamp, predicate type).
+    public var annotations: [String: String]
+
+    /// Creates a layer.
+    public init(payload: [UInt8], mediaType: String, annotations: [String: String]) {
+        self.payload = payload
+        self.mediaType = mediaType
+        self.annotations = annotations
+    }
+
+    /// `sha256:<hex>` of the payload.
+    public var digest: String { SignatureLayout.sha256(payload) }
+
+    /// The layer's descriptor.
+    public var descriptor: Descriptor {
+        Descriptor(mediaType: mediaType, digest: digest, size: Int64(payload.count), annotations: annotations.isEmpty ? nil : annotations)
+    }
+
+    /// The base64 signature annotation.
+    public var base64Signature: String? { annotations[CosignAnnotation.signature] }
+}
+
+/// Builds and reads the documents of both layouts byte for byte as cosign (go-containerregistry) writes them.
+public enum SignatureLayout {
+    /// The digest-derived tag: `[prefix]sha256-<hex>.<suffix>` (`suffix` nil for the bare `sha256-<hex>` tag).
+    public static func tag(for digest: String, kind: AttachmentKind?, prefix: String = "") -> String {
+        let base = prefix + String(digest.map { $0 == ":" ? "-" : $0 })
+        guard let kind else { return base }
+        return base + "." + kind.rawValue
+    }
+
+    // MARK: Legacy tag images
+
+    /// The config blob of a legacy signature image: go-containerregistry's empty image with one history entry and
+    /// diff ID per layer (uncompressed, so diff ID = layer digest), zero creation time.
+    public static func legacyConfig(diffIDs: [String]) -> [UInt8] {
+        let zeroTime = OrderedJSON.string("0001-01-01T00:00:00Z")
+        let json: OrderedJSON = .object([
+            ("architecture", .string("")),
+            ("created", zeroTime),
+            ("history", .array(diffIDs.map { _ in .object([("created", zeroTime)]) })),
+            ("os", .string("")),
+            ("rootfs", .object([("type", .string("layers")), ("diff_ids", .array(diffIDs.map { .string($0) }))])),
+            ("config", .object([])),
+        ])
+        return json.serialized(escapeHTML: true)
+    }
+
+    /// The manifest of a legacy signature image over `layers` (whose config is ``legacyConfig(diffIDs:)``).
+    public static func legacyManifest(layers: [Descriptor], config: [UInt8], dockerMediaTypes: Bool = false) -> [UInt8] {
+        let manifestType = dockerMediaTypes ? MediaType.dockerManifest : MediaType.ociManifest
+        let configType = dockerMediaTypes ? MediaType.dockerConfig : MediaType.ociConfig
+        let json: OrderedJSON = .object([
+            ("schemaVersion", .number(2)),
+            ("mediaType", .string(manifestType)),
+            ("config", descriptor(mediaType: configType, size: config.count, digest: sha256(config))),
+            (
+                "layers",
+                .array(
+                    layers.map {
+                        descriptor(mediaType: $0.mediaType, size: Int($0.size), digest: $0.digest, annotations: $0.annotations)
+                    })
+            ),
+        ])
+        return json.serialized(escapeHTML: true)
+    }
+
+    /// A descriptor in go-containerregistry's field order (`mediaType`, `size`, `digest`, `annotations`, `artifactType`).
+    static func descriptor(
+        mediaType: String, size: Int, digest: String, annotations: [String: String]? = nil, artifactType: String? = nil
+    ) -> OrderedJSON {
+        var members: [(String, OrderedJSON)] = [("mediaType", .string(mediaType)), ("size", .number(Int64(size))), ("digest", .string(digest))]
+        if let annotations, !annotations.isEmpty { members.append(("annotations", sortedObject(annotations))) }
+        if let artifactType, !artifactType.isEmpty { members.append(("artifactType", .string(artifactType))) }
+        return .object(members)
+    }
+
+    static func sortedObject(_ map: [String: String]) -> OrderedJSON {
+        .object(map.keys.sorted().map { ($0, .string(map[$0]!)) })
+    }
+
+    // MARK: Bundle referrers
+
+    /// The empty config blob of referrer manifests.
+    public static let emptyConfig: [UInt8] = Array("{}".utf8)
+
+    /// The referrer manifest cosign v3 writes for a bundle (`WriteAttestationNewBundleFormat`): empty config with the
+    /// artifact type, one bundle layer, `subject`, the creation time, content and predicate-type annotations, and the
+    /// manifest-level `artifactType` last.
+    public static func bundleReferrerManifest(bundle: [UInt8], subject: Descriptor, predicateType: String, created: Date) -> [UInt8] {
+        let annotations = [
+            CosignAnnotation.created: rfc3339(created),
+            CosignAnnotation.bundleContent: "dsse-envelope",
+            CosignAnnotation.bundlePredicateType: predicateType,
+        ]
+        let json: OrderedJSON = .object([
+            ("schemaVersion", .number(2)),
+            ("mediaType", .string(MediaType.ociManifest)),
+            (
+                "config",
+                descriptor(mediaType: MediaType.ociEmpty, size: emptyConfig.count, digest: sha256(emptyConfig), artifactType: CosignMediaType.bundleV03)
+            ),
+            ("layers", .array([descriptor(mediaType: CosignMediaType.bundleV03, size: bundle.count, digest: sha256(bundle))])),
+            ("annotations", sortedObject(annotations)),
+            ("subject", descriptor(mediaType: subject.mediaType, size: Int(subject.size), digest: subject.digest)),
+            ("artifactType", .string(CosignMediaType.bundleV03)),
+        ])
+        return json.serialized(escapeHTML: true)
+    }
+
+    /// The referrers-tag index (go-containerregistry's fallback when the registry has no referrers API): `manifests`
+    /// are `{mediaType, size, digest, artifactType}` (plus annotations when the referrer has them), sorted by digest.
+    public static func referrersIndex(_ manifests: [Descriptor]) -> [UInt8] {
+        var unique: [String: Descriptor] = [:]
+        for m in manifests { unique[m.digest] = m }
+        let sorted = unique.values.sorted { $0.digest < $1.digest }
+        let json: OrderedJSON = .object([
+            ("schemaVersion", .number(2)),
+            ("mediaType", .string(MediaType.ociIndex)),
+            (
+                "manifests",
+                .array(
+                    sorted.map {
+                        descriptor(mediaType: $0.mediaType, size: Int($0.size), digest: $0.digest, annotations: $0.annotations, artifactType: $0.artifactType)
+                    })
+            ),
+        ])
+        return json.serialized(escapeHTML: true)
+    }
+
+    // MARK: Helpers
+
+    /// `sha256:<hex>` of `bytes`.
+    public static func sha256(_ bytes: some Sequence<UInt8>) -> String {
+        "sha256:" + Hex.encode(Array(SHA256.hash(data: Array(bytes))))
+    }
+
+    /// Go's `time.RFC3339` in UTC, whole seconds (`2026-11-30T21:52:00Z`).
+    public static func rfc3339(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        // Civil from days (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2))Z"
+    }
+}

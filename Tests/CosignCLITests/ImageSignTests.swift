@@ -1,0 +1,309 @@
+import CosignOCI
+import Foundation
+import OCIModels
+import OCIRegistry
+import RegistryTesting
+import SigstoreModels
+import Testing
+
+/// A registry with a pushed image, a key pair and the flags/environment cosign needs to reach it.
+struct ImageFixture {
+    let registry: TestRegistry
+    let dir: String
+    let flags: [String]
+    let env: [String: String]
+    let client: RegistryClient
+
+    init(_ mode: TestRegistry.Mode) async throws {
+        registry = try TestRegistry(mode)
+        dir = try makeTemporaryDirectory()
+        var env = ["COSIGN_PASSWORD": "pw", "DOCKER_CONFIG": dir]
+        var flags: [String] = []
+        switch mode {
+        case .plain: break
+        case .basic:
+            // Credentials the way users keep them: ~/.docker/config.json.
+            let auth = Data("\(TestRegistry.username):\(TestRegistry.password)".utf8).base64EncodedString()
+            try #"{"auths":{"\#(registry.host)":{"auth":"\#(auth)"}}}"#.write(toFile: "\(dir)/config.json", atomically: true, encoding: .utf8)
+        case .token:
+            flags += ["--registry-username", TestRegistry.username, "--registry-password", TestRegistry.password]
+        case .tls:
+            try registry.caPEM!.write(toFile: "\(dir)/ca.pem", atomically: true, encoding: .utf8)
+            flags += ["--registry-cacert", "\(dir)/ca.pem"]
+        }
+        env["HOME"] = dir
+        self.env = env
+        self.flags = flags
+        client = try registry.client()
+        let generated = await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/k"], env: env)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let other = await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/other"], env: env)
+        #expect(other.status == 0, "\(other.stderr)")
+    }
+
+    func stop() {
+        registry.stop()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Pushes a fresh single-platform image to `repo:tag`; returns its reference by tag and its digest.
+    func pushImage(_ repo: String = "app", tag: String = "v1") async throws -> (String, String) {
+        let image = try TestImage()
+        let digest = try await image.push(with: client, to: try registry.reference(repo, tag: tag))
+        return ("\(registry.host)/\(repo):\(tag)", digest)
+    }
+
+    func run(_ args: [String]) async -> RunResult {
+        await cosign(args + flags, env: env)
+    }
+}
+
+@Suite("cosign sign / verify on images against docker-registry")
+struct ImageSignTests {
+    @Test("sign and verify, both storage schemes, in every registry mode", arguments: TestRegistry.Mode.allCases)
+    func signVerify(mode: TestRegistry.Mode) async throws {
+        let f = try await ImageFixture(mode)
+        defer { f.stop() }
+        for legacy in [false, true] {
+            let (tagRef, digest) = try await f.pushImage(legacy ? "legacy" : "bundle")
+            let scheme = legacy ? ["--new-bundle-format=false"] : []
+            let signed = await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "-a", "team=blue"] + scheme + [tagRef])
+            #expect(signed.status == 0, "\(mode) legacy=\(legacy): \(signed.stderr)")
+            #expect(signed.stderr.contains("uses a tag, not a digest"))
+            #expect(signed.stderr.contains("Pushing signature to: \(f.registry.host)/\(legacy ? "legacy" : "bundle")"))
+
+            let verified = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "-a", "team=blue", tagRef])
+            #expect(verified.status == 0, "\(mode) legacy=\(legacy): \(verified.stderr)")
+            #expect(verified.stderr.contains("Verification for \(tagRef) --"))
+            #expect(verified.stderr.contains("  - The specified annotations were verified."))
+            #expect(verified.stderr.contains("  - The signatures were verified against the specified public key"))
+            #expect(verified.stdout.hasPrefix("\n["))
+            let expectedType = legacy ? "cosign container image signature" : "https://sigstore.dev/cosign/sign/v1"
+            let expectedReference = legacy ? "\(f.registry.host)/legacy" : tagRef
+            #expect(
+                verified.stdout.contains(
+                    #"{"critical":{"identity":{"docker-reference":"\#(expectedReference)"},"image":{"docker-manifest-digest":"\#(digest)"},"type":"\#(expectedType)"},"optional":{"team":"blue"}}"#),
+                "\(verified.stdout)")
+
+            // Wrong key: legacy signatures give cosign's exit 12, bundles exit 1 (cosign returns that error unwrapped).
+            let wrong = await f.run(["verify", "--key", "\(f.dir)/other.pub", "--insecure-ignore-tlog", tagRef])
+            #expect(wrong.status == (legacy ? 12 : 1), "\(wrong.stderr)")
+            #expect(wrong.stderr.contains(legacy ? "Error: no matching signatures: " : "Error: no matching attestations: "), "\(wrong.stderr)")
+            // A required annotation that was not signed.
+            let annotation = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "-a", "team=red", tagRef])
+            #expect(annotation.status == (legacy ? 12 : 1))
+            #expect(annotation.stderr.contains("missing or incorrect annotation"), "\(annotation.stderr)")
+            // -o text prints the payloads.
+            let text = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "-o", "text", tagRef])
+            #expect(text.status == 0)
+            #expect(text.stdout.contains(digest))
+        }
+        // Missing signature: exit 10; missing image: exit 11.
+        let (unsigned, _) = try await f.pushImage("unsigned")
+        let none = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", unsigned])
+        #expect(none.status == 10, "\(none.stderr)")
+        #expect(none.stderr.contains("Error: no signatures found"))
+        let missing = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(f.registry.host)/unsigned:nope"])
+        #expect(missing.status == 11, "\(missing.stderr)")
+        #expect(missing.stderr.contains("Error: image tag not found"))
+    }
+
+    @Test("a multi-arch index signed recursively: the index and every platform image verify, in both schemes")
+    func recursive() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        for legacy in [false, true] {
+            let repo = legacy ? "multi-legacy" : "multi"
+            let index = try TestIndex()
+            let indexDigest = try await index.push(with: f.client, to: try f.registry.reference(repo, tag: "v1"))
+            let scheme = legacy ? ["--new-bundle-format=false"] : []
+            let signed = await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "-r"] + scheme + ["\(f.registry.host)/\(repo)@\(indexDigest)"])
+            #expect(signed.status == 0, "\(signed.stderr)")
+            #expect(!signed.stderr.contains("uses a tag"))
+            for digest in [indexDigest] + index.images.map(\.digest) {
+                let verified = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(f.registry.host)/\(repo)@\(digest)"])
+                #expect(verified.status == 0, "\(digest): \(verified.stderr)")
+                #expect(verified.stdout.contains(#""docker-manifest-digest":"\#(digest)""#))
+            }
+        }
+        // Without -r only the index is signed.
+        let index = try TestIndex()
+        let indexDigest = try await index.push(with: f.client, to: try f.registry.reference("flat", tag: "v1"))
+        let signed = await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "\(f.registry.host)/flat@\(indexDigest)"])
+        #expect(signed.status == 0)
+        let child = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(f.registry.host)/flat@\(index.images[0].digest)"])
+        #expect(child.status == 10, "\(child.stderr)")
+    }
+
+    @Test("stored layout matches cosign's: legacy .sig image, bundle referrer and referrers-tag index; oras reads them")
+    func layout() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (tagRef, digest) = try await f.pushImage("layout")
+        let ref = try f.registry.reference("layout", tag: "v1")
+        let hex = String(digest.dropFirst(7))
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", tagRef]).status == 0)
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", tagRef]).status == 0)
+
+        // Legacy: config and manifest exactly as go-containerregistry writes them.
+        let sig = try await f.client.manifest(ref.withTag("sha256-\(hex).sig"))
+        #expect(sig.mediaType == MediaType.ociManifest)
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(sig.bytes))
+        #expect(manifest.layers.count == 1)
+        let layer = manifest.layers[0]
+        #expect(layer.mediaType == "application/vnd.dev.cosign.simplesigning.v1+json")
+        let annotations = layer.annotations ?? [:]
+        #expect(Array(annotations.keys) == ["dev.cosignproject.cosign/signature"], "\(String(decoding: sig.bytes, as: UTF8.self))")
+        let payload = try await f.client.blob(ref, digest: layer.digest)
+        #expect(
+            String(decoding: payload, as: UTF8.self)
+                == #"{"critical":{"identity":{"docker-reference":"\#(f.registry.host)/layout"},"image":{"docker-manifest-digest":"\#(digest)"},"type":"cosign container image signature"},"optional":null}"#)
+        let config = try await f.client.blob(ref, digest: manifest.config.digest)
+        #expect(
+            String(decoding: config, as: UTF8.self)
+                == #"{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["\#(layer.digest)"]},"config":{}}"#)
+        #expect(
+            String(decoding: sig.bytes, as: UTF8.self)
+                == #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":\#(config.count),"digest":"\#(manifest.config.digest)"},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":\#(payload.count),"digest":"\#(layer.digest)","annotations":{"dev.cosignproject.cosign/signature":"\#(annotations["dev.cosignproject.cosign/signature"] ?? "")"}}]}"#)
+
+        // v3: docker-registry has no referrers API, so the referrer is listed in the sha256-<hex> index.
+        let fallback = try await f.client.manifest(ref.withTag("sha256-\(hex)"))
+        #expect(fallback.mediaType == MediaType.ociIndex)
+        let index = try JSONDecoder().decode(ImageIndex.self, from: Data(fallback.bytes))
+        #expect(index.manifests.count == 1)
+        let entry = index.manifests[0]
+        #expect(
+            String(decoding: fallback.bytes, as: UTF8.self)
+                == #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":\#(entry.size),"digest":"\#(entry.digest)","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json"}]}"#)
+        let referrer = try await f.client.manifest(ref.withDigest(entry.digest))
+        let referrerManifest = try JSONDecoder().decode(Manifest.self, from: Data(referrer.bytes))
+        let bundleBytes = try await f.client.blob(ref, digest: referrerManifest.layers[0].digest)
+        let created = referrerManifest.annotations?["org.opencontainers.image.created"] ?? ""
+        #expect(created.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/) != nil)
+        let subjectSize = try await f.client.manifestDescriptor(ref)?.size ?? -1
+        #expect(
+            String(decoding: referrer.bytes, as: UTF8.self)
+                == #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json"},"layers":[{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","size":\#(bundleBytes.count),"digest":"\#(referrerManifest.layers[0].digest)"}],"annotations":{"dev.sigstore.bundle.content":"dsse-envelope","dev.sigstore.bundle.predicateType":"https://sigstore.dev/cosign/sign/v1","org.opencontainers.image.created":"\#(created)"},"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":\#(subjectSize),"digest":"\#(digest)"},"artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json"}"#)
+        #expect(try await f.client.blob(ref, digest: referrerManifest.config.digest) == Array("{}".utf8))
+        // The bundle: key hint, DSSE over cosign's sign statement.
+        let bundle = try SigstoreBundle(jsonData: bundleBytes)
+        guard case .dsseEnvelope(let envelope) = bundle.content else {
+            Issue.record("bundle has no DSSE envelope")
+            return
+        }
+        #expect(envelope.payloadType == "application/vnd.in-toto+json")
+        #expect(
+            String(decoding: envelope.payload.bytes, as: UTF8.self)
+                == #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"\#(hex)"},"annotations":{}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}"#)
+        guard case .publicKey(let hint) = bundle.verificationMaterial.signer else {
+            Issue.record("bundle is not key-signed")
+            return
+        }
+        #expect(hint?.count == 44)
+
+        // PyPI oras, an independent OCI client, reads all three documents and every blob with matching digests.
+        let (status, output) = try runProcess(
+            "python3",
+            [repositoryRoot.appendingPathComponent("Tests/interop/oras_read.py").path, f.registry.host, "layout", "sha256-\(hex).sig", "sha256-\(hex)", entry.digest])
+        #expect(status == 0, "\(output)")
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 3, "\(output)")
+        #expect(output.contains("dev.cosignproject.cosign/signature"))
+        #expect(output.contains("application/vnd.dev.sigstore.bundle.v0.3+json"))
+    }
+
+    @Test("a byte-exact legacy payload and config for a known digest (digests computed from Go's encoding rules)")
+    func knownBytes() {
+        let payload = SimpleSigningPayload(dockerReference: "localhost:5000/foo", manifestDigest: "sha256:" + String(repeating: "a", count: 64)).jsonBytes()
+        #expect(payload.count == 234)
+        #expect(SignatureLayout.sha256(payload) == "sha256:fbceb8a4a55f2b8cba0995d9a374493892d1488144e52f720b5609e52bd7f4fa")
+        let config = SignatureLayout.legacyConfig(diffIDs: [SignatureLayout.sha256(payload)])
+        #expect(config.count == 233)
+        #expect(SignatureLayout.sha256(config) == "sha256:2fb842c6f7499b78129fcb00643281dcd41ed78c11e785ac892d9d6b455f21ba")
+        #expect(SignatureLayout.legacyConfig(diffIDs: []).count > 0)
+        // HTML characters are escaped as Go does; annotations are sorted.
+        let annotated = SimpleSigningPayload(dockerReference: "r", manifestDigest: "sha256:00", annotations: ["z": "<&>", "a": "1"]).jsonBytes()
+        #expect(String(decoding: annotated, as: UTF8.self).hasSuffix(#""optional":{"a":"1","z":"\u003c\u0026\u003e"}}"#))
+        #expect(SignatureLayout.rfc3339(Date(timeIntervalSince1970: 1_764_539_520)) == "2025-11-30T21:52:00Z")
+        #expect(SignatureLayout.tag(for: "sha256:ab", kind: .signature) == "sha256-ab.sig")
+    }
+
+    @Test("re-signing with the same key and payload adds nothing; COSIGN_REPOSITORY stores signatures elsewhere")
+    func dedupAndRepository() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (tagRef, digest) = try await f.pushImage("dedup")
+        let hex = String(digest.dropFirst(7))
+        let ref = try f.registry.reference("dedup")
+        for _ in 0..<2 {
+            #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", "\(f.registry.host)/dedup@\(digest)"]).status == 0)
+        }
+        let sig = try JSONDecoder().decode(Manifest.self, from: Data(try await f.client.manifest(ref.withTag("sha256-\(hex).sig")).bytes))
+        #expect(sig.layers.count == 1)
+        // A different annotation is a different signature.
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", "-a", "x=y", tagRef]).status == 0)
+        let two = try JSONDecoder().decode(Manifest.self, from: Data(try await f.client.manifest(ref.withTag("sha256-\(hex).sig")).bytes))
+        #expect(two.layers.count == 2)
+
+        // COSIGN_REPOSITORY: both schemes write to and read from the other repository.
+        let other = "\(f.registry.host)/sigstore"
+        var env = f.env
+        env["COSIGN_REPOSITORY"] = other
+        for scheme in [["--new-bundle-format=false"], []] {
+            let (imageRef, _) = try await f.pushImage("elsewhere", tag: scheme.isEmpty ? "b" : "l")
+            let signed = await cosign(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false"] + scheme + [imageRef], env: env)
+            #expect(signed.status == 0, "\(signed.stderr)")
+            #expect(signed.stderr.contains("Pushing signature to: sigstore"))
+            #expect(await cosign(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", imageRef], env: env).status == 0)
+            // Without the variable the signature is not found next to the image.
+            #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", imageRef]).status == 10)
+        }
+        let tags = try await f.client.tags(try f.registry.reference("sigstore"))
+        #expect(tags.contains { $0.hasSuffix(".sig") })
+    }
+
+    @Test("8 concurrent cosign sign processes on one image, legacy scheme: all 8 signatures are kept")
+    func concurrentSigners() async throws {
+        guard let binary = cosignBinary() else {
+            Issue.record("no built cosign binary: run swift build first (or set COSIGN_BIN)")
+            return
+        }
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (_, digest) = try await f.pushImage("busy")
+        let image = "\(f.registry.host)/busy@\(digest)"
+        let outputs = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    try runProcess(
+                        binary, ["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", "-a", "signer=\(i)", image],
+                        env: f.env)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for (status, output) in outputs { #expect(status == 0, "\(output)") }
+        let sig = try await f.client.manifest(try f.registry.reference("busy").withTag("sha256-\(digest.dropFirst(7)).sig"))
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(sig.bytes))
+        #expect(manifest.layers.count == 8)
+        let verified = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", image])
+        #expect(verified.status == 0)
+        #expect(verified.stdout.components(separatedBy: "\"signer\"").count - 1 == 8)
+    }
+
+    @Test("bad input: malformed reference, unreachable registry, no --key, bundle path without upload")
+    func badInput() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = ["COSIGN_PASSWORD": "pw", "DOCKER_CONFIG": dir]
+        #expect(await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/k"], env: env).status == 0)
+        expectOneLineError(await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "UPPER/Case:tag"], env: env), containing: "parsing reference")
+        let port = try TestRegistry.freePort()
+        let unreachable = await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "127.0.0.1:\(port)/x:y"], env: env)
+        expectOneLineError(unreachable, containing: "127.0.0.1:\(port)")
+        expectOneLineError(await cosign(["sign", "--tlog-upload=false", "127.0.0.1:\(port)/x:y"], env: env), containing: "--key")
+        let noUpload = await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "--upload=false", "127.0.0.1:\(port)/x:y"], env: env)
+        expectOneLineError(noUpload, containing: "must enable upload to the OCI registry or specify a local --bundle path")
+        expectOneLineError(await cosign(["verify", "--key", "\(dir)/k.pub", "--insecure-ignore-tlog", "-o", "yaml", "a/b:c"], env: env), containing: "--output")
+    }
+}
