@@ -88,7 +88,8 @@ struct CosignCommand: AsyncParsableCommand {
         abstract: "A tool for Container Signing, Verification and Storage in an OCI registry.",
         subcommands: [
             GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, Sign.self, Verify.self, SignBlob.self, VerifyBlob.self,
-            VerifyBlobAttestation.self, Login.self,
+            VerifyBlobAttestation.self, Tree.self, Triangulate.self, Download.self, Attach.self, Upload.self, Copy.self, Clean.self,
+            Login.self,
             EnvCommand.self, VersionCommand.self,
         ])
 }

@@ -133,6 +133,14 @@ public enum SignatureLayout {
         return .object(members)
     }
 
+    /// A descriptor as go-containerregistry writes it.
+    public static func descriptorJSON(_ d: Descriptor) -> OrderedJSON {
+        descriptor(mediaType: d.mediaType, size: Int(d.size), digest: d.digest, annotations: d.annotations, artifactType: d.artifactType)
+    }
+
+    /// A string map as Go writes it: keys sorted.
+    public static func sortedJSON(_ map: [String: String]) -> OrderedJSON { sortedObject(map) }
+
     static func sortedObject(_ map: [String: String]) -> OrderedJSON {
         .object(map.keys.sorted().map { ($0, .string(map[$0]!)) })
     }

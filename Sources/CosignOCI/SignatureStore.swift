@@ -97,6 +97,11 @@ public struct SignatureStore: Sendable {
         return (fetched.digest, manifest.layers)
     }
 
+    /// The layer descriptors of the legacy image at `tag` (payloads not downloaded), or nil when the tag does not exist.
+    public func legacyLayerDescriptors(_ tag: ImageReference) async throws -> [Descriptor]? {
+        try await legacyDescriptors(tag)?.layers
+    }
+
     /// Reads the legacy image at `tag` with every layer's payload, or nil when the tag does not exist.
     public func legacyImage(_ tag: ImageReference) async throws -> LegacyImage? {
         guard let (digest, descriptors) = try await legacyDescriptors(tag) else { return nil }
@@ -268,6 +273,60 @@ public struct SignatureStore: Sendable {
             return StoredBundle(manifest: d, layer: layer, bytes: bytes, bundle: bundle, annotations: manifest.annotations ?? [:])
         }
         return found.compactMap { $0 }
+    }
+
+    // MARK: - Deleting and copying
+
+    /// Deletes the manifest `ref` names (a tag is resolved to its digest first, as the distribution API deletes by
+    /// digest). Returns false when there was nothing to delete.
+    @discardableResult
+    public func deleteIfPresent(_ ref: ImageReference) async throws -> Bool {
+        guard let descriptor = try await client.manifestDescriptor(ref) else { return false }
+        do {
+            try await client.deleteManifest(ref.withDigest(descriptor.digest))
+        } catch let e as OCIError where e.code == .notFound {
+            return false
+        }
+        return true
+    }
+
+    /// Copies the manifest `digest` (and, for an index, every manifest below it) with its blobs from `source` to
+    /// `destination`'s repository: blobs first, then the manifest by digest. Returns the copied manifest's descriptor.
+    @discardableResult
+    public func copyManifest(_ digest: String, from source: ImageReference, to destination: ImageReference, depth: Int = 0) async throws -> Descriptor {
+        let fetched = try await client.manifest(source.withDigest(digest))
+        if MediaType.isIndex(fetched.mediaType) {
+            guard depth < 8, let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes)) else {
+                throw OCIError(.malformedDocument, "\(source.repositoryName)@\(digest) is not a valid image index")
+            }
+            for child in index.manifests {
+                try await copyManifest(child.digest, from: source, to: destination, depth: depth + 1)
+            }
+        } else {
+            guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(fetched.bytes)) else {
+                throw OCIError(.malformedDocument, "\(source.repositoryName)@\(digest) is not a valid image manifest")
+            }
+            let blobs = [manifest.config] + manifest.layers
+            _ = try await concurrentMap(blobs) { blob in
+                if try await self.client.blobExists(destination, digest: blob.digest) { return true }
+                let bytes = try await self.client.blob(source, digest: blob.digest, maxBytes: Int(max(blob.size, 0)) + 1)
+                try await self.client.uploadBlob(bytes, mediaType: blob.mediaType, to: destination)
+                return true
+            }
+        }
+        try await client.putManifest(fetched.bytes, mediaType: fetched.mediaType, to: destination.withDigest(digest))
+        return Descriptor(mediaType: fetched.mediaType, digest: digest, size: Int64(fetched.bytes.count))
+    }
+
+    /// Copies a referrer manifest of `subject` (with its blobs) from `source` to `destination`, and lists it in the
+    /// destination's referrers-tag index when that registry has no referrers API.
+    public func copyReferrer(_ referrer: Descriptor, subject: String, from source: ImageReference, to destination: ImageReference) async throws {
+        let copied = try await copyManifest(referrer.digest, from: source, to: destination)
+        if try await client.referrers(destination, digest: subject) == nil {
+            var entry = copied
+            entry.artifactType = referrer.artifactType
+            try await appendToReferrersTag(entry, subjectDigest: subject, repo: destination)
+        }
     }
 
     // MARK: - Helpers

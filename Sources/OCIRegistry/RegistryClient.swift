@@ -285,22 +285,42 @@ public final class RegistryClient: Sendable {
         let host = ref.registry == ImageReference.dockerHub ? "registry-1.docker.io" : ref.registry
         if let known = schemes.withLock({ $0[ref.registry] }) { return "\(known)://\(host)" }
         guard configuration.allowHTTP || ref.defaultScheme == "http" else { return "https://\(host)" }
-        var reasons: [String] = []
-        // With --allow-http-registry plain HTTP is expected, so it is tried first.
-        for scheme in configuration.allowHTTP ? ["http", "https"] : ["https", "http"] {
-            do {
-                let response = try await sendWithRetries(
-                    .GET, url: "\(scheme)://\(host)/v2/", headers: [], authorization: nil, body: nil, maxBody: 1 << 16, attempts: 1)
-                if response.status == 200 || response.status == 401 {
-                    schemes.withLock { $0[ref.registry] = scheme }
-                    return "\(scheme)://\(host)"
+        let reasons = Mutex<[String]>([])
+        // Both schemes are probed at once (one port speaks only one of them): a TLS handshake against a plain-HTTP
+        // port is retried by the connection pool until the connect timeout, so probing in turn would cost seconds.
+        let scheme: String? = await withTaskGroup(of: (String, String?).self) { group in
+            for scheme in configuration.allowHTTP ? ["http", "https"] : ["https", "http"] {
+                group.addTask {
+                    do {
+                        let response = try await self.sendWithRetries(
+                            .GET, url: "\(scheme)://\(host)/v2/", headers: [], authorization: nil, body: nil, maxBody: 1 << 16, attempts: 1)
+                        if response.status == 200 || response.status == 401 { return (scheme, nil) }
+                        return (scheme, "\(scheme): HTTP \(response.status)")
+                    } catch let e as OCIError {
+                        return (scheme, "\(scheme): \(e.message)")
+                    } catch {
+                        return (scheme, "\(scheme): \(error)")
+                    }
                 }
-                reasons.append("\(scheme): HTTP \(response.status)")
-            } catch let e as OCIError {
-                reasons.append("\(scheme): \(e.message)")
             }
+            var found: String?
+            while let (scheme, failure) = await group.next() {
+                if let failure {
+                    reasons.withLock { $0.append(failure) }
+                } else {
+                    found = scheme
+                    group.cancelAll()
+                    break
+                }
+            }
+            return found
         }
-        throw OCIError(.transport, "cannot reach registry \(ref.registry): \(reasons.joined(separator: "; "))")
+        if let scheme {
+            schemes.withLock { $0[ref.registry] = scheme }
+            return "\(scheme)://\(host)"
+        }
+        let failures = reasons.withLock { $0.sorted() }
+        throw OCIError(.transport, "cannot reach registry \(ref.registry): \(failures.joined(separator: "; "))")
     }
 
     private func resolve(_ location: String, against ref: ImageReference) async throws -> String {
@@ -374,7 +394,7 @@ public final class RegistryClient: Sendable {
                     try await Task.sleep(for: delay(attempt: attempt, retryAfter: nil))
                     continue
                 }
-                throw OCIError(.transport, "\(method) \(Self.redact(url)): \(error) (after \(attempt) attempts)")
+                throw OCIError(.transport, "\(method) \(Self.redact(url)): \(Self.describeTransport(error)) (after \(attempt) attempts)")
             }
         }
     }
@@ -431,6 +451,21 @@ public final class RegistryClient: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// A short description of a connection-level failure.
+    static func describeTransport(_ error: any Error) -> String {
+        let text = "\(error)"
+        for (needle, summary) in [
+            ("Connection refused", "connection refused"), ("connectTimeout", "connection timed out"),
+            ("readTimeout", "timed out waiting for the response"), ("deadlineExceeded", "request timed out"),
+            ("remoteConnectionClosed", "the registry closed the connection"), ("Connection reset", "connection reset by the registry"),
+            ("CERTIFICATE_VERIFY_FAILED", "the registry's TLS certificate is not trusted (pass --registry-cacert, or --allow-insecure-registry for testing)"),
+            ("handshakeFailed", "TLS handshake failed"),
+        ] where text.contains(needle) {
+            return summary
+        }
+        return text
+    }
 
     static func sha256(_ bytes: [UInt8]) -> String {
         "sha256:" + hexString(SHA256.hash(data: bytes))

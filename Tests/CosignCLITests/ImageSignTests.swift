@@ -307,3 +307,122 @@ struct ImageSignTests {
         expectOneLineError(await cosign(["verify", "--key", "\(dir)/k.pub", "--insecure-ignore-tlog", "-o", "yaml", "a/b:c"], env: env), containing: "--output")
     }
 }
+
+@Suite("cosign tree, triangulate, download, attach, upload, copy, clean against docker-registry")
+struct ImageToolTests {
+    @Test("the attachment commands over both storage schemes")
+    func tools() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (tagRef, digest) = try await f.pushImage("tools")
+        let hex = String(digest.dropFirst(7))
+        let host = f.registry.host
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", tagRef]).status == 0)
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", tagRef]).status == 0)
+
+        let triangulated = await f.run(["triangulate", tagRef])
+        #expect(triangulated.stdout == "\(host)/tools:sha256-\(hex).sig\n")
+        #expect(await f.run(["triangulate", "--type", "digest", tagRef]).stdout == "\(host)/tools@\(digest)\n")
+        #expect(await f.run(["triangulate", "--type", "attestation", tagRef]).stdout == "\(host)/tools:sha256-\(hex).att\n")
+
+        let tree = await f.run(["tree", tagRef])
+        #expect(tree.status == 0)
+        #expect(tree.stdout.hasPrefix("📦 Supply Chain Security Related artifacts for an image: \(tagRef)\n"))
+        #expect(tree.stdout.contains("└── 🔐 Signatures for an image tag: \(host)/tools:sha256-\(hex).sig\n   └── 🍒 sha256:"))
+        #expect(tree.stdout.contains("└── 🔗 https://sigstore.dev/cosign/sign/v1 artifacts via OCI referrer: \(host)/tools@sha256:"))
+
+        // download signature: bundles (one JSON per line) take precedence over legacy signatures.
+        let downloaded = await f.run(["download", "signature", tagRef])
+        #expect(downloaded.status == 0)
+        let lines = downloaded.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect((try? SigstoreBundle(jsonData: Array(lines[0].utf8))) != nil)
+
+        // attach signature: a detached signature over our own payload, on another image; verify accepts it.
+        let (other, otherDigest) = try await f.pushImage("attached")
+        let payload = SimpleSigningPayload(dockerReference: "\(host)/attached", manifestDigest: otherDigest).jsonBytes()
+        try Data(payload).write(to: URL(fileURLWithPath: "\(f.dir)/payload.json"))
+        let signedBlob = await f.run(["sign-blob", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", "--output-signature", "\(f.dir)/payload.sig", "\(f.dir)/payload.json"])
+        #expect(signedBlob.status == 0, "\(signedBlob.stderr)")
+        let attached = await f.run(["attach", "signature", "--payload", "\(f.dir)/payload.json", "--signature", "\(f.dir)/payload.sig", other])
+        #expect(attached.status == 0, "\(attached.stderr)")
+        #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", other]).status == 0)
+        let legacyDownload = await f.run(["download", "signature", other])
+        #expect(legacyDownload.stdout.hasPrefix(#"{"Base64Signature":""#))
+        #expect(legacyDownload.stdout.contains(#""Payload":"\#(Base64.encode(payload))","Cert":null,"Chain":null,"Bundle":null,"RFC3161Timestamp":null}"#))
+        // attach signature with a Sigstore bundle: stored as a referrer.
+        let bundlePath = "\(f.dir)/image.sigstore.json"
+        let (third, _) = try await f.pushImage("bundled")
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--upload=false", "--bundle", bundlePath, third]).status == 0)
+        #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", third]).status == 10)
+        #expect(await f.run(["attach", "signature", "--payload", bundlePath, third]).status == 0)
+        #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", third]).status == 0)
+
+        // copy: the image, its .sig image and its bundle referrer; signatures verify at the destination.
+        let copied = await f.run(["copy", tagRef, "\(host)/copied:v1"])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(host)/copied:v1"]).status == 0)
+        let copiedTree = await f.run(["tree", "\(host)/copied:v1"])
+        #expect(copiedTree.stdout.contains(".sig") && copiedTree.stdout.contains("via OCI referrer"), "\(copiedTree.stdout)")
+        let refused = await f.run(["copy", other, "\(host)/copied:v1"])
+        expectOneLineError(refused, containing: "already exists. Use `-f` to overwrite")
+
+        // clean: declined without -f, then everything removed.
+        let declined = await cosign(["clean", tagRef] + f.flags, env: f.env, stdin: "n\n")
+        #expect(declined.status == 1)
+        #expect(declined.stderr.contains("WARNING: this will remove all signatures, SBOMs and attestations from the image"))
+        let cleaned = await f.run(["clean", "-f", tagRef])
+        #expect(cleaned.status == 0)
+        #expect(cleaned.stderr.contains("Removed \(host)/tools:sha256-\(hex).sig from \(tagRef)"))
+        #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", tagRef]).status == 10)
+        #expect(await f.run(["tree", tagRef]).stdout.hasPrefix("No Supply Chain Security Related Artifacts found"))
+
+        // upload blob: a single file becomes an image whose layer oras can read.
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: "\(f.dir)/hello.txt"))
+        let uploaded = await f.run(["upload", "blob", "-f", "\(f.dir)/hello.txt", "\(host)/files:v1"])
+        #expect(uploaded.status == 0, "\(uploaded.stderr)")
+        #expect(uploaded.stdout.hasPrefix("\(host)/files@sha256:"))
+        #expect(uploaded.stderr.contains("with media type [text/plain]"))
+        let (status, output) = try runProcess("python3", [repositoryRoot.appendingPathComponent("Tests/interop/oras_read.py").path, host, "files", "v1"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains(#""text/plain""#) && output.contains(#"hello\n"#))
+    }
+
+    @Test("signing through a faulty registry: transient faults are retried; persistent ones fail clearly and never leave a manifest naming a missing blob")
+    func faults() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let proxy = try FaultProxy(upstream: f.registry)
+        defer { proxy.stop() }
+        let (_, digest) = try await f.pushImage("faulty")
+        let image = "127.0.0.1:\(proxy.port)/faulty@\(digest)"
+        let args = ["--allow-http-registry", "--key", "\(f.dir)/k.key", "--tlog-upload=false"]
+        for scheme in [["--new-bundle-format=false"], []] {
+            // Two faults in a row on one request, then a pass: within the four attempts per request.
+            try proxy.plan(["pass", "500", "429", "pass", "reset", "503", "pass", "slow", "pass", "500"])
+            let signed = await f.run(["sign"] + args + scheme + [image])
+            #expect(signed.status == 0, "\(signed.stderr)")
+        }
+        try proxy.plan([])
+        let verified = await f.run(["verify", "--allow-http-registry", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", image])
+        #expect(verified.status == 0, "\(verified.stderr)")
+
+        // Persistent failure starting at every point of a legacy sign: one clear error, and whatever was written is
+        // consistent (every blob a manifest names exists).
+        let ref = try f.registry.reference("faulty", tag: "sha256-\(digest.dropFirst(7)).sig")
+        for passing in [1, 4, 7, 10] {
+            try proxy.plan(Array(repeating: "pass", count: passing) + Array(repeating: "500", count: 40))
+            let failed = await f.run(["sign"] + args + ["--new-bundle-format=false", "-a", "n=\(passing)", image])
+            if failed.status != 0 {
+                expectOneLineError(failed, containing: "HTTP 500")
+            }
+            try proxy.plan([])
+            if let fetched = try? await f.client.manifest(ref) {
+                let manifest = try JSONDecoder().decode(Manifest.self, from: Data(fetched.bytes))
+                for blob in [manifest.config] + manifest.layers {
+                    #expect(try await f.client.blobExists(ref, digest: blob.digest), "manifest names missing blob \(blob.digest) after \(passing) requests")
+                }
+            }
+        }
+    }
+}
