@@ -216,4 +216,9 @@ p("- Artifacts are hashed in 64 KiB `read(2)` chunks (measured faster here than 
   "transparency log), so with them the file is memory-mapped and RSS grows with its size.")
 print("\n".join(out))
 PY
+if command -v docker-registry >/dev/null; then
+    COSIGN_BIN="$COSIGN_BIN" RUNS="$RUNS" bench/registry.sh >/dev/null
+else
+    echo "bench: docker-registry not installed, registry section skipped (scripts/setup.sh)" >&2
+fi
 cat "$ROOT/bench/RESULTS.md"

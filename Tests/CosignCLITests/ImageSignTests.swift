@@ -98,6 +98,7 @@ struct ImageSignTests {
             #expect(text.status == 0)
             #expect(text.stdout.contains(digest))
         }
+        if mode == .plain { try await tamper(f) }
         // Missing signature: exit 10; missing image: exit 11.
         let (unsigned, _) = try await f.pushImage("unsigned")
         let none = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", unsigned])
@@ -106,6 +107,54 @@ struct ImageSignTests {
         let missing = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(f.registry.host)/unsigned:nope"])
         #expect(missing.status == 11, "\(missing.stderr)")
         #expect(missing.stderr.contains("Error: image tag not found"))
+    }
+
+    /// A stored signature whose bytes were changed is refused: in the legacy image's annotation, and in a bundle.
+    func tamper(_ f: ImageFixture) async throws {
+        for legacy in [true, false] {
+            let repo = legacy ? "tampered-legacy" : "tampered-bundle"
+            let (tagRef, digest) = try await f.pushImage(repo)
+            let scheme = legacy ? ["--new-bundle-format=false"] : []
+            #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false"] + scheme + [tagRef]).status == 0)
+            let ref = try f.registry.reference(repo, tag: "v1")
+            let hex = String(digest.dropFirst(7))
+            if legacy {
+                let tag = ref.withTag("sha256-\(hex).sig")
+                var text = String(decoding: try await f.client.manifest(tag).bytes, as: UTF8.self)
+                let manifest = try JSONDecoder().decode(Manifest.self, from: Data(text.utf8))
+                let b64 = manifest.layers[0].annotations?["dev.cosignproject.cosign/signature"] ?? ""
+                var signature = Array(Data(base64Encoded: b64) ?? Data())
+                signature[signature.count - 1] ^= 1
+                text = text.replacingOccurrences(of: b64, with: Data(signature).base64EncodedString())
+                try await f.client.putManifest(Array(text.utf8), mediaType: MediaType.ociManifest, to: tag)
+            } else {
+                let indexTag = ref.withTag("sha256-\(hex)")
+                let index = try JSONDecoder().decode(ImageIndex.self, from: Data(try await f.client.manifest(indexTag).bytes))
+                let referrer = try await f.client.manifest(ref.withDigest(index.manifests[0].digest))
+                let manifest = try JSONDecoder().decode(Manifest.self, from: Data(referrer.bytes))
+                let bundle = try await f.client.blob(ref, digest: manifest.layers[0].digest)
+                // Change the statement's digest inside the signed payload (still a valid bundle).
+                var json = String(decoding: bundle, as: UTF8.self)
+                guard case .dsseEnvelope(let envelope) = try SigstoreBundle(jsonData: bundle).content else {
+                    Issue.record("stored bundle has no DSSE envelope")
+                    return
+                }
+                let payload = String(decoding: envelope.payload.bytes, as: UTF8.self).replacingOccurrences(of: "\"predicate\":{}", with: "\"predicate\":{\"x\":1}")
+                json = json.replacingOccurrences(of: Data(envelope.payload.bytes).base64EncodedString(), with: Data(payload.utf8).base64EncodedString())
+                let layer = try await f.client.uploadBlob(Array(json.utf8), mediaType: manifest.layers[0].mediaType, to: ref)
+                let newManifest = String(decoding: referrer.bytes, as: UTF8.self)
+                    .replacingOccurrences(of: manifest.layers[0].digest, with: layer.digest)
+                    .replacingOccurrences(of: #""size":\#(bundle.count),"digest""#, with: #""size":\#(json.utf8.count),"digest""#)
+                let newDigest = try await f.client.putManifest(Array(newManifest.utf8), mediaType: MediaType.ociManifest, to: ref.withDigest(TestImage.digest(Array(newManifest.utf8))))
+                let newIndex = String(decoding: try await f.client.manifest(indexTag).bytes, as: UTF8.self)
+                    .replacingOccurrences(of: index.manifests[0].digest, with: newDigest)
+                    .replacingOccurrences(of: #""size":\#(index.manifests[0].size),"#, with: #""size":\#(newManifest.utf8.count),"#)
+                try await f.client.putManifest(Array(newIndex.utf8), mediaType: MediaType.ociIndex, to: indexTag)
+            }
+            let verified = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", tagRef])
+            #expect(verified.status == (legacy ? 12 : 1), "\(repo): \(verified.stderr)")
+            #expect(verified.stderr.contains(legacy ? "Error: no matching signatures: invalid signature" : "Error: no matching attestations: verification failed (signature check)"), "\(verified.stderr)")
+        }
     }
 
     @Test("a multi-arch index signed recursively: the index and every platform image verify, in both schemes")
