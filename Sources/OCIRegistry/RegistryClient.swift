@@ -223,6 +223,43 @@ public final class RegistryClient: Sendable {
         return descriptor
     }
 
+    /// Uploads a blob of known digest and size in chunks (the distribution API's chunked upload: `POST`, one `PATCH`
+    /// with a `Content-Range` per chunk, then `PUT ?digest=`), reading each chunk from `nextChunk` (empty at the end),
+    /// so memory stays at one chunk whatever the blob's size. Nothing is sent when the repository has the blob.
+    @discardableResult
+    public func uploadBlob(
+        digest: String, size: Int64, mediaType: String, to repo: ImageReference, nextChunk: @Sendable () throws -> [UInt8]
+    ) async throws -> Descriptor {
+        let descriptor = Descriptor(mediaType: mediaType, digest: digest, size: size)
+        if try await blobExists(repo, digest: digest) { return descriptor }
+        let start = try await send(.POST, repo, path: "blobs/uploads/", headers: [("Content-Length", "0")], action: "pull,push")
+        try start.expect([202], what: "starting a blob upload to \(repo.repositoryName)")
+        guard var location = start.headers.first(name: "Location") else {
+            throw OCIError(.registry, "registry did not say where to upload the blob (no Location header)")
+        }
+        var offset: Int64 = 0
+        while true {
+            let chunk = try nextChunk()
+            if chunk.isEmpty { break }
+            let url = try await resolve(location, against: repo)
+            let patch = try await send(
+                .PATCH, repo, url: url,
+                headers: [("Content-Type", "application/octet-stream"), ("Content-Range", "\(offset)-\(offset + Int64(chunk.count) - 1)")],
+                body: chunk, action: "pull,push")
+            try patch.expect([202], what: "uploading bytes \(offset)–\(offset + Int64(chunk.count)) of blob \(digest)")
+            offset += Int64(chunk.count)
+            if let next = patch.headers.first(name: "Location") { location = next }
+        }
+        guard offset == size else {
+            throw OCIError(.registry, "blob \(digest) changed while it was uploaded: read \(offset) bytes, expected \(size)")
+        }
+        let url = try await resolve(location, against: repo)
+        let separator = url.contains("?") ? "&" : "?"
+        let put = try await send(.PUT, repo, url: url + separator + "digest=\(digest)", headers: [("Content-Length", "0")], body: [], action: "pull,push")
+        try put.expect([201, 204], what: "completing the upload of blob \(digest)")
+        return descriptor
+    }
+
     // MARK: - Tags and referrers
 
     /// Every tag of the repository, following `Link` pagination.

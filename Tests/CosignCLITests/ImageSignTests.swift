@@ -435,6 +435,17 @@ struct ImageToolTests {
         let (status, output) = try runProcess("python3", [repositoryRoot.appendingPathComponent("Tests/interop/oras_read.py").path, host, "files", "v1"])
         #expect(status == 0, "\(output)")
         #expect(output.contains(#""text/plain""#) && output.contains(#"hello\n"#))
+
+        // A 20 MiB file goes up in 8 MiB chunks (PATCH with Content-Range) and comes back byte for byte.
+        let big = (0..<(20 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+        try Data(big).write(to: URL(fileURLWithPath: "\(f.dir)/big.bin"))
+        let bigUpload = await f.run(["upload", "blob", "-f", "\(f.dir)/big.bin", "--ct", "application/octet-stream", "\(host)/files:big"])
+        #expect(bigUpload.status == 0, "\(bigUpload.stderr)")
+        let bigRef = try f.registry.reference("files", tag: "big")
+        let bigManifest = try JSONDecoder().decode(Manifest.self, from: Data(try await f.client.manifest(bigRef).bytes))
+        #expect(bigManifest.layers.first?.digest == TestImage.digest(big))
+        #expect(bigManifest.layers.first?.mediaType == "application/octet-stream")
+        #expect(try await f.client.blob(bigRef, digest: TestImage.digest(big)) == big)
     }
 
     @Test("signing through a faulty registry: transient faults are retried; persistent ones fail clearly and never leave a manifest naming a missing blob")

@@ -347,10 +347,19 @@ struct UploadBlob: AsyncParsableCommand {
                 platform = Descriptor.Platform(architecture: parts.count > 1 ? parts[1] : "", os: parts.first ?? "", variant: parts.count > 2 ? parts[2] : nil)
             }
             if entries.count > 1 && platform == nil { throw CLIError("each file must include a unique platform, \(path) had no platform") }
-            let bytes = try FileSystem.readFile(path, limit: 1 << 30)
-            let mediaType = contentType ?? Self.detectContentType(bytes)
+            // The file is hashed, then streamed in 8 MiB chunks (memory stays at one chunk).
+            let fileDigest = try Artifact.file(path: path).digest(.sha256)
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("opening \(path): no such file or not readable") }
+            defer { try? handle.close() }
+            let size = Int64(try handle.seekToEnd())
+            try handle.seek(toOffset: 0)
+            let head = try handle.read(upToCount: 512) ?? Data()
+            try handle.seek(toOffset: 0)
+            let mediaType = contentType ?? Self.detectContentType(Array(head))
             context.info("Uploading file from [\(path)] to [\(ref.name)] with media type [\(mediaType)]")
-            let layer = try await store.client.uploadBlob(bytes, mediaType: mediaType, to: ref)
+            let reader = ChunkReader(handle: handle)
+            let layer = try await store.client.uploadBlob(
+                digest: "sha256:\(fileDigest.hex)", size: size, mediaType: mediaType, to: ref, nextChunk: { try reader.next() })
             context.info("File [\(path)] is available directly at [\(ref.registry)/v2/\(ref.repository)/blobs/\(layer.digest)]")
             let config = SignatureLayout.legacyConfig(diffIDs: [layer.digest])
             let configDescriptor = try await store.client.uploadBlob(config, mediaType: MediaType.ociConfig, to: ref)
@@ -477,4 +486,11 @@ struct Copy: AsyncParsableCommand {
             try await store.client.putManifest(fetched.bytes, mediaType: fetched.mediaType, to: dst)
         }
     }
+}
+
+/// Reads a file in 8 MiB chunks for streamed uploads.
+final class ChunkReader: @unchecked Sendable {
+    private let handle: FileHandle
+    init(handle: FileHandle) { self.handle = handle }
+    func next() throws -> [UInt8] { Array(try handle.read(upToCount: 8 << 20) ?? Data()) }
 }
