@@ -81,7 +81,7 @@ public struct SignatureStore: Sendable {
     }
 
     /// The layer descriptors of the legacy image at `tag`, or nil when the tag does not exist.
-    func legacyDescriptors(_ tag: ImageReference) async throws -> (digest: String, layers: [Descriptor])? {
+    func legacyDescriptors(_ tag: ImageReference) async throws -> (digest: String, layers: [Descriptor], mediaType: String)? {
         let fetched: RegistryClient.FetchedManifest
         do {
             fetched = try await client.manifest(tag, accept: [MediaType.ociManifest, MediaType.dockerManifest])
@@ -94,7 +94,7 @@ public struct SignatureStore: Sendable {
         guard manifest.layers.count <= options.maxLayers else {
             throw OCIError(.malformedDocument, "\(tag) has \(manifest.layers.count) layers, more than the limit of \(options.maxLayers)")
         }
-        return (fetched.digest, manifest.layers)
+        return (fetched.digest, manifest.layers, fetched.mediaType)
     }
 
     /// The layer descriptors of the legacy image at `tag` (payloads not downloaded), or nil when the tag does not exist.
@@ -104,7 +104,7 @@ public struct SignatureStore: Sendable {
 
     /// Reads the legacy image at `tag` with every layer's payload, or nil when the tag does not exist.
     public func legacyImage(_ tag: ImageReference) async throws -> LegacyImage? {
-        guard let (digest, descriptors) = try await legacyDescriptors(tag) else { return nil }
+        guard let (digest, descriptors, _) = try await legacyDescriptors(tag) else { return nil }
         let payloads = try await concurrentMap(descriptors) { d in
             guard d.size <= self.options.maxAttachmentSize else {
                 throw OCIError(
@@ -135,7 +135,8 @@ public struct SignatureStore: Sendable {
         let ours = layer.descriptor
         var uploaded = false
         for attempt in 1...options.maxAppendAttempts {
-            let existing = try await legacyDescriptors(tag)?.layers ?? []
+            let current = try await legacyDescriptors(tag)
+            let existing = current?.layers ?? []
             if attempt == 1, let isDuplicate, existing.contains(where: isDuplicate) { return false }
             if existing.contains(where: { Self.sameLayer($0, ours) }) {
                 guard attempt > 1 else { return false }
@@ -151,7 +152,8 @@ public struct SignatureStore: Sendable {
             }
             var layers = existing.filter { !(replacing?($0) ?? false) }
             layers.append(ours)
-            try await putLegacy(layers, to: tag)
+            // An existing image keeps its media types (as go-containerregistry's append does).
+            try await putLegacy(layers, to: tag, docker: current.map { $0.mediaType == MediaType.dockerManifest } ?? options.dockerMediaTypes)
             try await pause(attempt: attempt)
             if try await legacyDescriptors(tag)?.layers.contains(where: { Self.sameLayer($0, ours) }) == true { return true }
         }
@@ -162,13 +164,12 @@ public struct SignatureStore: Sendable {
 
     /// Writes a legacy image of `layers` (their blobs must exist in the repository) to `tag`: config blob first, then
     /// the manifest.
-    func putLegacy(_ layers: [Descriptor], to tag: ImageReference) async throws {
+    func putLegacy(_ layers: [Descriptor], to tag: ImageReference, docker: Bool) async throws {
         let config = SignatureLayout.legacyConfig(diffIDs: layers.map(\.digest))
-        let configType = options.dockerMediaTypes ? MediaType.dockerConfig : MediaType.ociConfig
+        let configType = docker ? MediaType.dockerConfig : MediaType.ociConfig
         try await client.uploadBlob(config, mediaType: configType, to: tag)
-        let manifest = SignatureLayout.legacyManifest(layers: layers, config: config, dockerMediaTypes: options.dockerMediaTypes)
-        try await client.putManifest(
-            manifest, mediaType: options.dockerMediaTypes ? MediaType.dockerManifest : MediaType.ociManifest, to: tag)
+        let manifest = SignatureLayout.legacyManifest(layers: layers, config: config, dockerMediaTypes: docker)
+        try await client.putManifest(manifest, mediaType: docker ? MediaType.dockerManifest : MediaType.ociManifest, to: tag)
     }
 
     static func sameLayer(_ a: Descriptor, _ b: Descriptor) -> Bool {
@@ -308,9 +309,7 @@ public struct SignatureStore: Sendable {
             }
             let blobs = [manifest.config] + manifest.layers
             _ = try await concurrentMap(blobs) { blob in
-                if try await self.client.blobExists(destination, digest: blob.digest) { return true }
-                let bytes = try await self.client.blob(source, digest: blob.digest, maxBytes: Int(max(blob.size, 0)) + 1)
-                try await self.client.uploadBlob(bytes, mediaType: blob.mediaType, to: destination)
+                try await self.client.copyBlob(blob, from: source, to: destination)
                 return true
             }
         }

@@ -260,6 +260,50 @@ public final class RegistryClient: Sendable {
         return descriptor
     }
 
+    /// Copies a blob between repositories (same or different registries) without holding it in memory: ranged `GET`s
+    /// of `chunkSize` bytes feed a chunked upload, and the bytes are hashed on the way; a blob whose bytes do not match
+    /// `digest` is never committed. Nothing is sent when the destination has the blob.
+    public func copyBlob(_ blob: Descriptor, from source: ImageReference, to destination: ImageReference, chunkSize: Int = 8 << 20) async throws {
+        if try await blobExists(destination, digest: blob.digest) { return }
+        if blob.size <= Int64(chunkSize) {
+            let bytes = try await self.blob(source, digest: blob.digest, maxBytes: chunkSize)
+            try await uploadBlob(bytes, mediaType: blob.mediaType, to: destination)
+            return
+        }
+        let start = try await send(.POST, destination, path: "blobs/uploads/", headers: [("Content-Length", "0")], action: "pull,push")
+        try start.expect([202], what: "starting a blob upload to \(destination.repositoryName)")
+        guard var location = start.headers.first(name: "Location") else {
+            throw OCIError(.registry, "registry did not say where to upload the blob (no Location header)")
+        }
+        var hasher = SHA256()
+        var offset: Int64 = 0
+        while offset < blob.size {
+            let end = min(offset + Int64(chunkSize), blob.size) - 1
+            let part = try await send(
+                .GET, source, path: "blobs/\(blob.digest)", headers: [("Range", "bytes=\(offset)-\(end)")], action: "pull", maxBody: chunkSize)
+            try part.expect([206], what: "reading bytes \(offset)–\(end) of blob \(blob.digest) (the registry must support ranged reads)")
+            guard part.body.count == Int(end - offset + 1) else {
+                throw OCIError(.digestMismatch, "blob \(blob.digest): asked for \(end - offset + 1) bytes at \(offset), got \(part.body.count)")
+            }
+            hasher.update(data: part.body)
+            let url = try await resolve(location, against: destination)
+            let patch = try await send(
+                .PATCH, destination, url: url,
+                headers: [("Content-Type", "application/octet-stream"), ("Content-Range", "\(offset)-\(end)")], body: part.body, action: "pull,push")
+            try patch.expect([202], what: "uploading bytes \(offset)–\(end) of blob \(blob.digest)")
+            if let next = patch.headers.first(name: "Location") { location = next }
+            offset = end + 1
+        }
+        let actual = "sha256:" + hexString(hasher.finalize())
+        guard actual == blob.digest else {
+            throw OCIError(.digestMismatch, "blob \(blob.digest) from \(source.repositoryName) has digest \(actual) (truncated or corrupted download)")
+        }
+        let url = try await resolve(location, against: destination)
+        let separator = url.contains("?") ? "&" : "?"
+        let put = try await send(.PUT, destination, url: url + separator + "digest=\(blob.digest)", headers: [("Content-Length", "0")], body: [], action: "pull,push")
+        try put.expect([201, 204], what: "completing the copy of blob \(blob.digest)")
+    }
+
     // MARK: - Tags and referrers
 
     /// Every tag of the repository, following `Link` pagination.

@@ -307,6 +307,18 @@ struct ImageSignTests {
             // Without the variable the signature is not found next to the image.
             #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", imageRef]).status == 10)
         }
+        // COSIGN_DOCKER_MEDIA_TYPES=1: a new .sig image uses Docker schema 2 types; appending keeps them.
+        var docker = f.env
+        docker["COSIGN_DOCKER_MEDIA_TYPES"] = "1"
+        let (dockerRef, dockerDigest) = try await f.pushImage("docker")
+        #expect(await cosign(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", dockerRef], env: docker).status == 0)
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", "-a", "b=2", dockerRef]).status == 0)
+        let dockerSig = try await f.client.manifest(try f.registry.reference("docker").withTag("sha256-\(dockerDigest.dropFirst(7)).sig"))
+        #expect(dockerSig.mediaType == MediaType.dockerManifest)
+        let dockerManifest = try JSONDecoder().decode(Manifest.self, from: Data(dockerSig.bytes))
+        #expect(dockerManifest.config.mediaType == MediaType.dockerConfig)
+        #expect(dockerManifest.layers.count == 2)
+        #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", dockerRef]).status == 0)
         let tags = try await f.client.tags(try f.registry.reference("sigstore"))
         #expect(tags.contains { $0.hasSuffix(".sig") })
     }
@@ -446,6 +458,9 @@ struct ImageToolTests {
         #expect(bigManifest.layers.first?.digest == TestImage.digest(big))
         #expect(bigManifest.layers.first?.mediaType == "application/octet-stream")
         #expect(try await f.client.blob(bigRef, digest: TestImage.digest(big)) == big)
+        // copy moves the 20 MiB layer in ranged reads and chunked writes.
+        #expect(await f.run(["copy", "\(host)/files:big", "\(host)/bigcopy:v1"]).status == 0)
+        #expect(try await f.client.blob(try f.registry.reference("bigcopy"), digest: TestImage.digest(big)) == big)
     }
 
     @Test("signing through a faulty registry: transient faults are retried; persistent ones fail clearly and never leave a manifest naming a missing blob")
