@@ -1,10 +1,9 @@
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+internal import FoundationEssentials
 #else
-public import Foundation
+internal import Foundation
 #endif
-public import Cosign
-public import OCIModels
+internal import Cosign
 public import SigstoreCrypto
 public import SigstoreModels
 

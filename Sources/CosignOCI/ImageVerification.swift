@@ -5,7 +5,7 @@ public import Foundation
 #endif
 public import Cosign
 public import OCIModels
-public import SigstoreCrypto
+internal import SigstoreCrypto
 public import SigstoreModels
 public import SigstoreVerify
 
@@ -233,7 +233,7 @@ public struct ImageVerifier: Sendable {
             if key.signsWholeMessage {
                 try key.verifySignature(signature, message: layer.payload)
             } else {
-                try key.verifySignature(signature, digest: try key.defaultHashAlgorithm.digest(of: layer.payload))
+                try key.verifySignature(signature, digest: key.defaultHashAlgorithm.digest(of: layer.payload))
             }
         } catch let e as SigstoreCryptoError {
             throw CosignError(.verificationFailed, "invalid signature when validating ASN.1 encoded signature: \(e.message)")

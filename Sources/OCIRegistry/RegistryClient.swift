@@ -1,7 +1,7 @@
-public import AsyncHTTPClient
+internal import AsyncHTTPClient
 internal import Crypto
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+internal import FoundationEssentials
 #else
 public import Foundation
 #endif
