@@ -4,6 +4,7 @@ import OCIModels
 import OCIRegistry
 import RegistryTesting
 import SigstoreModels
+import SigstoreTesting
 import Testing
 
 /// A registry with a pushed image, a key pair and the flags/environment cosign needs to reach it.
@@ -499,5 +500,40 @@ struct ImageToolTests {
                 }
             }
         }
+    }
+}
+
+@Suite("cosign verify with identities: keyless bundles stored as referrers")
+struct KeylessImageVerifyTests {
+    @Test("a keyless DSSE bundle over an image, attached as a referrer, verifies with the identity flags and a trusted root")
+    func keyless() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let image = try TestImage()
+        let ref = try f.registry.reference("keyless", tag: "v1")
+        let digest = try await image.push(with: f.client, to: ref)
+        // The virtual Sigstore's DSSE statement names sha256 of the bytes it is given: the manifest's digest.
+        let sigstore = try VirtualSigstore()
+        let bundle = try sigstore.sign(image.manifestBytes, options: .init(time: KeylessVerifyTests.signingTime, identity: .email("dev@example.com"), dsse: true))
+        try Data(bundle).write(to: URL(fileURLWithPath: "\(f.dir)/keyless.sigstore.json"))
+        try Data(sigstore.trustedRootJSON()).write(to: URL(fileURLWithPath: "\(f.dir)/trusted_root.json"))
+        let imageRef = "\(f.registry.host)/keyless@\(digest)"
+        #expect(await f.run(["attach", "signature", "--payload", "\(f.dir)/keyless.sigstore.json", imageRef]).status == 0)
+
+        let base = ["verify", "--trusted-root", "\(f.dir)/trusted_root.json", "--certificate-oidc-issuer", "https://issuer.example"]
+        let verified = await f.run(base + ["--certificate-identity", "dev@example.com", imageRef])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stderr.contains("  - Existence of the claims in the transparency log was verified offline"))
+        #expect(verified.stderr.contains("  - The code-signing certificate was verified using trusted certificate authority certificates"))
+        #expect(verified.stdout.contains(#""Issuer":"https://issuer.example""#), "\(verified.stdout)")
+        #expect(verified.stdout.contains(#""Subject":"dev@example.com""#))
+        let text = await f.run(base + ["--certificate-identity", "dev@example.com", "-o", "text", imageRef])
+        #expect(text.stderr.contains("Certificate subject: dev@example.com"))
+        #expect(text.stderr.contains("Certificate issuer URL: https://issuer.example"))
+
+        let wrong = await f.run(base + ["--certificate-identity", "eve@example.com", imageRef])
+        expectOneLineError(wrong, containing: "no matching attestations: verification failed (identity check)")
+        let noRoot = await f.run(["verify", "--certificate-identity", "dev@example.com", "--certificate-oidc-issuer", "https://issuer.example", imageRef])
+        expectOneLineError(noRoot, containing: "--trusted-root")
     }
 }
