@@ -136,10 +136,16 @@ public struct ImageVerifier: Sendable {
         }
         var failures: [String] = []
         var verified: [VerifiedSignature] = []
+        let singleLayer = legacy.layers.count == 1
         for layer in legacy.layers {
             do {
-                verified.append(try verifyLegacy(layer, digest: subject.digest))
+                verified.append(try await verifyLegacy(layer, digest: subject.digest))
             } catch let e as CosignError {
+                failures.append(e.message)
+            } catch let e as VerificationError {
+                failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
+            } catch let e as ImageVerificationError where e.kind == .noCertificateFound {
+                if singleLayer { throw e }
                 failures.append(e.message)
             }
         }
@@ -214,29 +220,36 @@ public struct ImageVerifier: Sendable {
 
     // MARK: Legacy
 
-    func verifyLegacy(_ layer: LegacyLayer, digest: String) throws -> VerifiedSignature {
-        guard let key = options.bundle.publicKey else {
-            throw CosignError(.unsupported, "verifying keyless legacy signatures is not supported yet: pass --key")
-        }
-        guard let b64 = layer.base64Signature, let signature = Base64.decode(b64) else {
-            throw CosignError(.verificationFailed, "layer \(layer.digest) has no valid base64 signature annotation")
-        }
-        if !options.bundle.ignoreTransparencyLog {
-            guard layer.annotations[CosignAnnotation.bundle] != nil else {
+    func verifyLegacy(_ layer: LegacyLayer, digest: String) async throws -> VerifiedSignature {
+        var result: VerificationResult?
+        if let bundle = try LegacySignatureBundle.bundle(for: layer) {
+            // Certificate and/or Rekor bundle annotations: the bundle verifier checks them over the payload.
+            if options.bundle.publicKey == nil, case .publicKey = bundle.verificationMaterial.signer {
+                throw ImageVerificationError(.noCertificateFound, "no certificate found on signature")
+            }
+            let verification = BundleVerification(trustMaterial: options.trustMaterial, options: options.bundle, now: now)
+            result = try await verification.verify(bundle: bundle, artifact: ArtifactInput.data(Data(layer.payload)))
+        } else {
+            guard let key = options.bundle.publicKey else {
+                throw ImageVerificationError(.noCertificateFound, "no certificate found on signature")
+            }
+            guard let b64 = layer.base64Signature, let signature = Base64.decode(b64) else {
+                throw CosignError(.verificationFailed, "layer \(layer.digest) has no valid base64 signature annotation")
+            }
+            if !options.bundle.ignoreTransparencyLog {
                 throw CosignError(
                     .verificationFailed,
                     "signature \(layer.digest) has no transparency log entry (pass --insecure-ignore-tlog to skip this check)")
             }
-            throw CosignError(.unsupported, "verifying transparency-log bundles of legacy signatures is not supported yet")
-        }
-        do {
-            if key.signsWholeMessage {
-                try key.verifySignature(signature, message: layer.payload)
-            } else {
-                try key.verifySignature(signature, digest: key.defaultHashAlgorithm.digest(of: layer.payload))
+            do {
+                if key.signsWholeMessage {
+                    try key.verifySignature(signature, message: layer.payload)
+                } else {
+                    try key.verifySignature(signature, digest: key.defaultHashAlgorithm.digest(of: layer.payload))
+                }
+            } catch let e as SigstoreCryptoError {
+                throw CosignError(.verificationFailed, "invalid signature when validating ASN.1 encoded signature: \(e.message)")
             }
-        } catch let e as SigstoreCryptoError {
-            throw CosignError(.verificationFailed, "invalid signature when validating ASN.1 encoded signature: \(e.message)")
         }
         guard let parsed = SimpleSigningPayload.parse(layer.payload) else {
             throw CosignError(.verificationFailed, "layer \(layer.digest) is not a simple-signing payload")
@@ -249,7 +262,7 @@ public struct ImageVerifier: Sendable {
                 throw CosignError(.verificationFailed, "missing or incorrect annotation")
             }
         }
-        return VerifiedSignature(source: .legacy(layer), output: Self.simpleSigningOutput(parsed), payload: layer.payload, result: nil)
+        return VerifiedSignature(source: .legacy(layer), output: Self.simpleSigningOutput(parsed), payload: layer.payload, result: result)
     }
 
     /// The simple-signing document as Go re-marshals it (`payload.SimpleContainerImage`): critical fields in struct

@@ -536,4 +536,51 @@ struct KeylessImageVerifyTests {
         let noRoot = await f.run(["verify", "--certificate-identity", "dev@example.com", "--certificate-oidc-issuer", "https://issuer.example", imageRef])
         expectOneLineError(noRoot, containing: "--trusted-root")
     }
+
+    @Test("a keyless legacy .sig layer (certificate, chain and Rekor bundle annotations) verifies; a key-only layer gives exit 13")
+    func keylessLegacy() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (tagRef, digest) = try await f.pushImage("keyless-legacy")
+        let payload = SimpleSigningPayload(dockerReference: "\(f.registry.host)/keyless-legacy", manifestDigest: digest).jsonBytes()
+        let sigstore = try VirtualSigstore()
+        try Data(sigstore.trustedRootJSON()).write(to: URL(fileURLWithPath: "\(f.dir)/trusted_root.json"))
+        let bundleJSON = try sigstore.sign(payload, options: .init(time: KeylessVerifyTests.signingTime, identity: .email("dev@example.com")))
+        // Turn the bundle into the annotations cosign's legacy writer puts on a layer.
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bundleJSON)) as? [String: Any])
+        let material = try #require(object["verificationMaterial"] as? [String: Any])
+        let certificate = try #require((material["certificate"] as? [String: Any])?["rawBytes"] as? String)
+        let entry = try #require((material["tlogEntries"] as? [[String: Any]])?.first)
+        let signature = try #require((object["messageSignature"] as? [String: Any])?["signature"] as? String)
+        let der = try #require(Data(base64Encoded: certificate))
+        let pem = "-----BEGIN CERTIFICATE-----\n" + der.base64EncodedString(options: .lineLength64Characters) + "\n-----END CERTIFICATE-----\n"
+        let keyID = try #require((entry["logId"] as? [String: Any])?["keyId"] as? String)
+        let logID = try #require(Data(base64Encoded: keyID))
+        let set = try #require((entry["inclusionPromise"] as? [String: Any])?["signedEntryTimestamp"] as? String)
+        let rekorBundle = #"{"SignedEntryTimestamp":"\#(set)","Payload":{"body":"\#(entry["canonicalizedBody"] as? String ?? "")","integratedTime":\#(entry["integratedTime"] as? String ?? "0"),"logIndex":\#(entry["logIndex"] as? String ?? "0"),"logID":"\#(logID.map { String(format: "%02x", $0) }.joined())"}}"#
+        let layer = LegacyLayer(
+            payload: payload, mediaType: CosignMediaType.simpleSigning,
+            annotations: [
+                CosignAnnotation.signature: signature, CosignAnnotation.certificate: pem, CosignAnnotation.chain: "",
+                CosignAnnotation.bundle: rekorBundle,
+            ])
+        let store = SignatureStore(client: f.client)
+        let tag = try f.registry.reference("keyless-legacy").withTag("sha256-\(digest.dropFirst(7)).sig")
+        try await store.appendLegacy(layer, to: tag)
+
+        let base = ["verify", "--trusted-root", "\(f.dir)/trusted_root.json", "--certificate-oidc-issuer", "https://issuer.example"]
+        let verified = await f.run(base + ["--certificate-identity", "dev@example.com", tagRef])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains(#""Subject":"dev@example.com""#), "\(verified.stdout)")
+        let wrong = await f.run(base + ["--certificate-identity", "eve@example.com", tagRef])
+        #expect(wrong.status == 12, "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("no matching signatures: verification failed (identity check)"), "\(wrong.stderr)")
+
+        // A key-signed legacy signature verified keylessly: no certificate (exit 13).
+        let (keyed, _) = try await f.pushImage("keyed")
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", keyed]).status == 0)
+        let noCert = await f.run(base + ["--certificate-identity", "dev@example.com", keyed])
+        #expect(noCert.status == 13, "\(noCert.stderr)")
+        #expect(noCert.stderr.contains("Error: no certificate found on signature"))
+    }
 }

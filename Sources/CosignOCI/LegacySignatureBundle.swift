@@ -1,0 +1,88 @@
+#if canImport(FoundationEssentials)
+internal import FoundationEssentials
+#else
+internal import Foundation
+#endif
+internal import Cosign
+internal import SigstoreCrypto
+public import SigstoreModels
+
+/// A legacy `.sig` layer's verification material (signature, certificate and chain, Rekor bundle, RFC 3161
+/// timestamp annotations) as a Sigstore bundle v0.1 over the payload, so that the one bundle verifier checks it:
+/// certificate chain, SET, body against signature and certificate, timestamps, identity.
+public enum LegacySignatureBundle {
+    /// The bundle for `layer`, or nil when the layer has neither a certificate nor a Rekor bundle (a plain key
+    /// signature, checked directly).
+    public static func bundle(for layer: LegacyLayer) throws -> SigstoreBundle? {
+        let a = layer.annotations
+        guard a[CosignAnnotation.certificate] != nil || a[CosignAnnotation.bundle] != nil else { return nil }
+        guard let b64 = layer.base64Signature, Base64.decode(b64) != nil else {
+            throw CosignError(.verificationFailed, "layer \(layer.digest) has no valid base64 signature annotation")
+        }
+        var material: [(String, OrderedJSON)] = []
+        if let certificate = a[CosignAnnotation.certificate] {
+            var blocks: [PEMBlock] = []
+            do {
+                blocks = try PEMBlock.parseAll(certificate) + (try a[CosignAnnotation.chain].map { $0.isEmpty ? [] : try PEMBlock.parseAll($0) } ?? [])
+            } catch {
+                throw CosignError(.verificationFailed, "layer \(layer.digest): certificate annotation is not PEM")
+            }
+            guard !blocks.isEmpty else { throw CosignError(.verificationFailed, "layer \(layer.digest): certificate annotation is empty") }
+            material.append((
+                "x509CertificateChain",
+                .object([("certificates", .array(blocks.map { .object([("rawBytes", .string(Base64.encode($0.bytes)))]) }))])
+            ))
+        } else {
+            material.append(("publicKey", .object([("hint", .string(""))])))
+        }
+        if let text = a[CosignAnnotation.bundle] {
+            guard case .object(let rekor)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+                case .string(let set)? = rekor["SignedEntryTimestamp"], case .object(let payload)? = rekor["Payload"],
+                case .string(let body)? = payload["body"], case .number(let time)? = payload["integratedTime"],
+                case .number(let index)? = payload["logIndex"], case .string(let logID)? = payload["logID"],
+                let logIDBytes = Hex.decode(logID), let bodyBytes = Base64.decode(body),
+                case .object(let entry)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bodyBytes)),
+                case .string(let kind)? = entry["kind"], case .string(let version)? = entry["apiVersion"]
+            else {
+                throw CosignError(.verificationFailed, "layer \(layer.digest): malformed Rekor bundle annotation")
+            }
+            material.append((
+                "tlogEntries",
+                .array([
+                    .object([
+                        ("logIndex", .string(index)), ("logId", .object([("keyId", .string(Base64.encode(logIDBytes)))])),
+                        ("kindVersion", .object([("kind", .string(kind)), ("version", .string(version))])),
+                        ("integratedTime", .string(time)),
+                        ("inclusionPromise", .object([("signedEntryTimestamp", .string(set))])),
+                        ("canonicalizedBody", .string(body)),
+                    ])
+                ])
+            ))
+        }
+        if let text = a[CosignAnnotation.rfc3161Timestamp] {
+            guard case .object(let ts)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+                case .string(let signed)? = ts["SignedRFC3161Timestamp"]
+            else {
+                throw CosignError(.verificationFailed, "layer \(layer.digest): malformed RFC 3161 timestamp annotation")
+            }
+            material.append(("timestampVerificationData", .object([("rfc3161Timestamps", .array([.object([("signedTimestamp", .string(signed))])]))])))
+        }
+        let digest = HashAlgorithm.sha256.digest(of: layer.payload)
+        let json: OrderedJSON = .object([
+            ("mediaType", .string("application/vnd.dev.sigstore.bundle+json;version=0.1")),
+            ("verificationMaterial", .object(material)),
+            (
+                "messageSignature",
+                .object([
+                    ("messageDigest", .object([("algorithm", .string("SHA2_256")), ("digest", .string(Base64.encode(digest.bytes)))])),
+                    ("signature", .string(b64)),
+                ])
+            ),
+        ])
+        do {
+            return try SigstoreBundle(jsonData: json.serialized())
+        } catch let e as BundleError {
+            throw CosignError(.verificationFailed, "layer \(layer.digest): \(e.message)")
+        }
+    }
+}
