@@ -6,6 +6,7 @@ internal import Foundation
 internal import Cosign
 public import SigstoreCrypto
 public import SigstoreModels
+public import OCIModels
 
 /// Signing image digests with a key, in both of cosign's storage formats.
 public enum ImageSigning {
@@ -62,6 +63,31 @@ public enum ImageSigning {
         return LegacyLayer(
             payload: payload, mediaType: CosignMediaType.simpleSigning,
             annotations: [CosignAnnotation.signature: Base64.encode(signature)])
+    }
+
+    /// Checks a legacy layer's signature over its payload: the key's hash for ECDSA and RSA, the payload itself for
+    /// Ed25519 (the counterpart of ``legacySignatureLayer(payload:key:)``).
+    public static func checkLegacySignature(_ signature: [UInt8], over payload: [UInt8], key: PublicKey) throws {
+        if key.signsWholeMessage {
+            try key.verifySignature(signature, message: payload)
+        } else {
+            try key.verifySignature(signature, digest: key.defaultHashAlgorithm.digest(of: payload))
+        }
+    }
+
+    /// cosign's duplicate detector for `layer` (`pkg/cosign/remote` `dd.Find`): an existing layer with the same payload
+    /// digest and media type, our annotations other than the signature, and a signature `key` accepts over the payload.
+    public static func duplicateDetector(for layer: LegacyLayer, key: PublicKey) -> @Sendable (Descriptor) -> Bool {
+        let wanted = layer.annotations.filter { $0.key != CosignAnnotation.signature }
+        let (digest, mediaType, payload) = (layer.digest, layer.mediaType, layer.payload)
+        return { existing in
+            guard existing.digest == digest, existing.mediaType == mediaType else { return false }
+            let annotations = existing.annotations ?? [:]
+            guard wanted.allSatisfy({ annotations[$0.key] == $0.value }), let b64 = annotations[CosignAnnotation.signature],
+                let signature = Base64.decode(b64)
+            else { return false }
+            return (try? checkLegacySignature(signature, over: payload, key: key)) != nil
+        }
     }
 
     /// Parses `-a key=value` flags as cosign does: each value may hold several comma-separated pairs; a value may

@@ -197,17 +197,8 @@ public struct ImageVerifier: Sendable {
         }
         var predicateType = ""
         if case .string(let t)? = statement["predicateType"] { predicateType = t }
-        let output: OrderedJSON = .object([
-            (
-                "critical",
-                .object([
-                    ("identity", .object([("docker-reference", .string(image.name))])),
-                    ("image", .object([("docker-manifest-digest", .string(digest))])),
-                    ("type", .string(predicateType)),
-                ])
-            ),
-            ("optional", JSONValue.object(subjectAnnotations).ordered),
-        ])
+        let output = SimpleSigningPayload.document(
+            dockerReference: image.name, manifestDigest: digest, type: predicateType, optional: JSONValue.object(subjectAnnotations).ordered)
         return VerifiedSignature(source: .bundle(stored), output: output, payload: payload, result: result)
     }
 
@@ -242,11 +233,7 @@ public struct ImageVerifier: Sendable {
                     "signature \(layer.digest) has no transparency log entry (pass --insecure-ignore-tlog to skip this check)")
             }
             do {
-                if key.signsWholeMessage {
-                    try key.verifySignature(signature, message: layer.payload)
-                } else {
-                    try key.verifySignature(signature, digest: key.defaultHashAlgorithm.digest(of: layer.payload))
-                }
+                try ImageSigning.checkLegacySignature(signature, over: layer.payload, key: key)
             } catch let e as SigstoreCryptoError {
                 throw CosignError(.verificationFailed, "invalid signature when validating ASN.1 encoded signature: \(e.message)")
             }
@@ -270,16 +257,7 @@ public struct ImageVerifier: Sendable {
     static func simpleSigningOutput(_ parsed: SimpleSigningPayload.Parsed) -> OrderedJSON {
         var optional: OrderedJSON = .null
         if case .object(let o)? = parsed.object["optional"] { optional = JSONValue.object(o).ordered }
-        return .object([
-            (
-                "critical",
-                .object([
-                    ("identity", .object([("docker-reference", .string(parsed.dockerReference ?? ""))])),
-                    ("image", .object([("docker-manifest-digest", .string(parsed.manifestDigest))])),
-                    ("type", .string(parsed.type)),
-                ])
-            ),
-            ("optional", optional),
-        ])
+        return SimpleSigningPayload.document(
+            dockerReference: parsed.dockerReference ?? "", manifestDigest: parsed.manifestDigest, type: parsed.type, optional: optional)
     }
 }

@@ -29,18 +29,24 @@ public struct SimpleSigningPayload: Sendable, Hashable {
     public func jsonBytes() -> [UInt8] {
         let optional: OrderedJSON =
             annotations.map { map in .object(map.keys.sorted().map { ($0, .string(map[$0]!)) }) } ?? .null
-        let json: OrderedJSON = .object([
+        return Self.document(dockerReference: dockerReference, manifestDigest: manifestDigest, type: Self.type, optional: optional)
+            .serialized(escapeHTML: true)
+    }
+
+    /// The `{"critical":{…},"optional":…}` document in Go's field order (cosign's `payload.SimpleContainerImage`),
+    /// for payloads and for `verify`'s output.
+    public static func document(dockerReference: String, manifestDigest: String, type: String, optional: OrderedJSON) -> OrderedJSON {
+        .object([
             (
                 "critical",
                 .object([
                     ("identity", .object([("docker-reference", .string(dockerReference))])),
                     ("image", .object([("docker-manifest-digest", .string(manifestDigest))])),
-                    ("type", .string(Self.type)),
+                    ("type", .string(type)),
                 ])
             ),
             ("optional", optional),
         ])
-        return json.serialized(escapeHTML: true)
     }
 
     /// A payload parsed from a signature layer. `optional` values that are not strings are kept as their JSON text.

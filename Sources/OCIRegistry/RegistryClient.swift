@@ -209,17 +209,8 @@ public final class RegistryClient: Sendable {
         let digest = Self.sha256(bytes)
         let descriptor = Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
         if try await blobExists(repo, digest: digest) { return descriptor }
-        let start = try await send(.POST, repo, path: "blobs/uploads/", headers: [("Content-Length", "0")], action: "pull,push")
-        try start.expect([202], what: "starting a blob upload to \(repo.repositoryName)")
-        guard let location = start.headers.first(name: "Location") else {
-            throw OCIError(.registry, "registry did not say where to upload the blob (no Location header)")
-        }
-        let url = try await resolve(location, against: repo)
-        let separator = url.contains("?") ? "&" : "?"
-        let put = try await send(
-            .PUT, repo, url: url + separator + "digest=\(digest)",
-            headers: [("Content-Type", "application/octet-stream")], body: bytes, action: "pull,push")
-        try put.expect([201, 204], what: "uploading blob \(digest)")
+        // Monolithic: the whole blob in the closing PUT.
+        try await finishUpload(at: try await startUpload(to: repo), in: repo, digest: digest, body: bytes)
         return descriptor
     }
 
@@ -228,35 +219,11 @@ public final class RegistryClient: Sendable {
     /// so memory stays at one chunk whatever the blob's size. Nothing is sent when the repository has the blob.
     @discardableResult
     public func uploadBlob(
-        digest: String, size: Int64, mediaType: String, to repo: ImageReference, nextChunk: @Sendable () throws -> [UInt8]
+        digest: String, size: Int64, mediaType: String, to repo: ImageReference, nextChunk: @escaping @Sendable () throws -> [UInt8]
     ) async throws -> Descriptor {
         let descriptor = Descriptor(mediaType: mediaType, digest: digest, size: size)
         if try await blobExists(repo, digest: digest) { return descriptor }
-        let start = try await send(.POST, repo, path: "blobs/uploads/", headers: [("Content-Length", "0")], action: "pull,push")
-        try start.expect([202], what: "starting a blob upload to \(repo.repositoryName)")
-        guard var location = start.headers.first(name: "Location") else {
-            throw OCIError(.registry, "registry did not say where to upload the blob (no Location header)")
-        }
-        var offset: Int64 = 0
-        while true {
-            let chunk = try nextChunk()
-            if chunk.isEmpty { break }
-            let url = try await resolve(location, against: repo)
-            let patch = try await send(
-                .PATCH, repo, url: url,
-                headers: [("Content-Type", "application/octet-stream"), ("Content-Range", "\(offset)-\(offset + Int64(chunk.count) - 1)")],
-                body: chunk, action: "pull,push")
-            try patch.expect([202], what: "uploading bytes \(offset)–\(offset + Int64(chunk.count)) of blob \(digest)")
-            offset += Int64(chunk.count)
-            if let next = patch.headers.first(name: "Location") { location = next }
-        }
-        guard offset == size else {
-            throw OCIError(.registry, "blob \(digest) changed while it was uploaded: read \(offset) bytes, expected \(size)")
-        }
-        let url = try await resolve(location, against: repo)
-        let separator = url.contains("?") ? "&" : "?"
-        let put = try await send(.PUT, repo, url: url + separator + "digest=\(digest)", headers: [("Content-Length", "0")], body: [], action: "pull,push")
-        try put.expect([201, 204], what: "completing the upload of blob \(digest)")
+        try await chunkedUpload(to: repo, digest: digest, size: size, nextChunk: { try nextChunk() })
         return descriptor
     }
 
@@ -270,38 +237,77 @@ public final class RegistryClient: Sendable {
             try await uploadBlob(bytes, mediaType: blob.mediaType, to: destination)
             return
         }
-        let start = try await send(.POST, destination, path: "blobs/uploads/", headers: [("Content-Length", "0")], action: "pull,push")
-        try start.expect([202], what: "starting a blob upload to \(destination.repositoryName)")
-        guard var location = start.headers.first(name: "Location") else {
+        let hasher = Mutex(SHA256())
+        let offset = Mutex<Int64>(0)
+        try await chunkedUpload(
+            to: destination, digest: blob.digest, size: blob.size,
+            nextChunk: {
+                let start = offset.withLock { $0 }
+                guard start < blob.size else { return [] }
+                let end = min(start + Int64(chunkSize), blob.size) - 1
+                let part = try await self.send(
+                    .GET, source, path: "blobs/\(blob.digest)", headers: [("Range", "bytes=\(start)-\(end)")], action: "pull", maxBody: chunkSize)
+                try part.expect([206], what: "reading bytes \(start)–\(end) of blob \(blob.digest) (the registry must support ranged reads)")
+                guard part.body.count == Int(end - start + 1) else {
+                    throw OCIError(.digestMismatch, "blob \(blob.digest): asked for \(end - start + 1) bytes at \(start), got \(part.body.count)")
+                }
+                hasher.withLock { $0.update(data: part.body) }
+                offset.withLock { $0 = end + 1 }
+                return part.body
+            },
+            beforeCommit: {
+                let actual = "sha256:" + hexString(hasher.withLock { $0.finalize() })
+                guard actual == blob.digest else {
+                    throw OCIError(.digestMismatch, "blob \(blob.digest) from \(source.repositoryName) has digest \(actual) (truncated or corrupted download)")
+                }
+            })
+    }
+
+    /// `POST` to open an upload session; returns its location.
+    private func startUpload(to repo: ImageReference) async throws -> String {
+        let start = try await send(.POST, repo, path: "blobs/uploads/", headers: [("Content-Length", "0")], action: "pull,push")
+        try start.expect([202], what: "starting a blob upload to \(repo.repositoryName)")
+        guard let location = start.headers.first(name: "Location") else {
             throw OCIError(.registry, "registry did not say where to upload the blob (no Location header)")
         }
-        var hasher = SHA256()
-        var offset: Int64 = 0
-        while offset < blob.size {
-            let end = min(offset + Int64(chunkSize), blob.size) - 1
-            let part = try await send(
-                .GET, source, path: "blobs/\(blob.digest)", headers: [("Range", "bytes=\(offset)-\(end)")], action: "pull", maxBody: chunkSize)
-            try part.expect([206], what: "reading bytes \(offset)–\(end) of blob \(blob.digest) (the registry must support ranged reads)")
-            guard part.body.count == Int(end - offset + 1) else {
-                throw OCIError(.digestMismatch, "blob \(blob.digest): asked for \(end - offset + 1) bytes at \(offset), got \(part.body.count)")
-            }
-            hasher.update(data: part.body)
-            let url = try await resolve(location, against: destination)
-            let patch = try await send(
-                .PATCH, destination, url: url,
-                headers: [("Content-Type", "application/octet-stream"), ("Content-Range", "\(offset)-\(end)")], body: part.body, action: "pull,push")
-            try patch.expect([202], what: "uploading bytes \(offset)–\(end) of blob \(blob.digest)")
-            if let next = patch.headers.first(name: "Location") { location = next }
-            offset = end + 1
-        }
-        let actual = "sha256:" + hexString(hasher.finalize())
-        guard actual == blob.digest else {
-            throw OCIError(.digestMismatch, "blob \(blob.digest) from \(source.repositoryName) has digest \(actual) (truncated or corrupted download)")
-        }
-        let url = try await resolve(location, against: destination)
+        return location
+    }
+
+    /// The closing `PUT ?digest=` of an upload session, with the remaining bytes (all of them for a monolithic upload).
+    private func finishUpload(at location: String, in repo: ImageReference, digest: String, body: [UInt8]) async throws {
+        let url = try await resolve(location, against: repo)
         let separator = url.contains("?") ? "&" : "?"
-        let put = try await send(.PUT, destination, url: url + separator + "digest=\(blob.digest)", headers: [("Content-Length", "0")], body: [], action: "pull,push")
-        try put.expect([201, 204], what: "completing the copy of blob \(blob.digest)")
+        let put = try await send(
+            .PUT, repo, url: url + separator + "digest=\(digest)", headers: [("Content-Type", "application/octet-stream")], body: body,
+            action: "pull,push")
+        try put.expect([201, 204], what: "uploading blob \(digest)")
+    }
+
+    /// A chunked upload: one `PATCH` per chunk from `nextChunk` (empty at the end), then `beforeCommit`, then the
+    /// closing `PUT`.
+    private func chunkedUpload(
+        to repo: ImageReference, digest: String, size: Int64, nextChunk: @Sendable () async throws -> [UInt8],
+        beforeCommit: @Sendable () throws -> Void = {}
+    ) async throws {
+        var location = try await startUpload(to: repo)
+        var offset: Int64 = 0
+        while true {
+            let chunk = try await nextChunk()
+            if chunk.isEmpty { break }
+            let end = offset + Int64(chunk.count) - 1
+            let patch = try await send(
+                .PATCH, repo, url: try await resolve(location, against: repo),
+                headers: [("Content-Type", "application/octet-stream"), ("Content-Range", "\(offset)-\(end)")], body: chunk,
+                action: "pull,push")
+            try patch.expect([202], what: "uploading bytes \(offset)–\(end) of blob \(digest)")
+            offset = end + 1
+            if let next = patch.headers.first(name: "Location") { location = next }
+        }
+        guard offset == size else {
+            throw OCIError(.registry, "blob \(digest) changed while it was uploaded: read \(offset) bytes, expected \(size)")
+        }
+        try beforeCommit()
+        try await finishUpload(at: location, in: repo, digest: digest, body: [])
     }
 
     // MARK: - Tags and referrers

@@ -258,10 +258,11 @@ struct AttachSignature: AsyncParsableCommand {
     private func execute(_ context: CommandContext) async throws {
         let ref = try ImageSupport.parse(image)
         if ref.digest == nil { context.warn(ImageSupport.tagWarning(image)) }
+        // Local input is read before the registry is contacted.
+        let payloadBytes = try payload.map { try FileSystem.readFile($0, limit: 16 << 20) }
         let store = try registry.store(context: context)
         defer { store.close() }
         let subject = try await ImageSupport.resolve(ref, store: store)
-        let payloadBytes = try payload.map { try FileSystem.readFile($0, limit: 16 << 20) }
         if let payloadBytes, BundleFormat.isSigstoreBundle(payloadBytes), let bundle = try? SigstoreBundle(jsonData: payloadBytes) {
             guard case .dsseEnvelope(let envelope) = bundle.content else { throw CLIError("bundle does not have DSSE envelope") }
             let predicateType = InTotoStatement(payload: envelope.payload.bytes)?.predicateType ?? ""

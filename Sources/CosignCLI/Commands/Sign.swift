@@ -202,33 +202,7 @@ struct Sign: AsyncParsableCommand {
         let tag = try store.legacyTag(for: ref, digest: subject.digest, kind: .signature)
         let publicKey = key.publicKey
         for layer in layers {
-            // cosign's duplicate detector: the same payload and media type, our annotations (other than the signature)
-            // present, and a signature our key accepts.
-            let wanted = layer.annotations.filter { $0.key != CosignAnnotation.signature }
-            let payload = layer.payload
-            try await store.appendLegacy(
-                layer, to: tag,
-                isDuplicate: { existing in
-                    guard existing.digest == layer.digest, existing.mediaType == layer.mediaType else { return false }
-                    let annotations = existing.annotations ?? [:]
-                    guard wanted.allSatisfy({ annotations[$0.key] == $0.value }),
-                        let b64 = annotations[CosignAnnotation.signature], let signature = Base64.decode(b64)
-                    else { return false }
-                    return Self.verifies(publicKey, signature: signature, payload: payload)
-                })
-        }
-    }
-
-    static func verifies(_ key: PublicKey, signature: [UInt8], payload: [UInt8]) -> Bool {
-        do {
-            if key.signsWholeMessage {
-                try key.verifySignature(signature, message: payload)
-            } else {
-                try key.verifySignature(signature, digest: key.defaultHashAlgorithm.digest(of: payload))
-            }
-            return true
-        } catch {
-            return false
+            try await store.appendLegacy(layer, to: tag, isDuplicate: ImageSigning.duplicateDetector(for: layer, key: publicKey))
         }
     }
 
