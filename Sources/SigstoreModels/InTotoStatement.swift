@@ -19,10 +19,17 @@ public struct InTotoStatement: Decodable, Hashable, Sendable {
         public var digest: [String: String]?
     }
 
+    /// `_type`, when present.
+    public var type: String?
     /// The subjects, when present.
     public var subject: [Subject?]?
     /// The predicate type URI, when present.
     public var predicateType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case type = "_type"
+        case subject, predicateType
+    }
 
     /// Parses a DSSE payload; nil when it is not a JSON object of this shape.
     public init?(payload: [UInt8]) {

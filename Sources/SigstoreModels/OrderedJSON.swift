@@ -93,7 +93,7 @@ extension Int64String: OrderedJSONRepresentable {
 
 extension OrderedJSON {
     /// Builds an object, leaving out members whose value is nil.
-    static func members(_ pairs: [(String, OrderedJSON?)]) -> OrderedJSON {
+    public static func members(_ pairs: [(String, OrderedJSON?)]) -> OrderedJSON {
         .object(pairs.compactMap { key, value in value.map { (key, $0) } })
     }
 }

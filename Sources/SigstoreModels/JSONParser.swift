@@ -1,0 +1,334 @@
+/// A strict RFC 8259 JSON reader over bytes, for documents users hand to cosign (predicates, statements) where the
+/// exact text matters: numbers are kept as written, object members in document order, and a document can be checked
+/// without building it, so a predicate of tens of megabytes is validated in one linear pass and embedded as it is.
+public enum JSONParser {
+    /// The kind of a document's top-level value.
+    public enum Kind: String, Sendable {
+        case object, array, string, number, bool, null
+    }
+
+    /// Deepest nesting accepted.
+    public static let maxDepth = 512
+
+    /// Parses a whole document (surrounding whitespace allowed).
+    public static func parse(_ bytes: some Collection<UInt8>) throws(BundleError) -> OrderedJSON {
+        try withBuffer(bytes) { buffer throws(BundleError) in
+            var reader = Reader(buffer: buffer, build: true)
+            let value = try reader.document()
+            return value
+        }
+    }
+
+    /// Checks that `bytes` is one well-formed JSON document and returns the kind of its top-level value; builds nothing.
+    @discardableResult
+    public static func validate(_ bytes: some Collection<UInt8>) throws(BundleError) -> Kind {
+        try withBuffer(bytes) { buffer throws(BundleError) in
+            var reader = Reader(buffer: buffer, build: false)
+            return try reader.documentKind()
+        }
+    }
+
+    private static func withBuffer<R>(
+        _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(BundleError) -> R
+    ) throws(BundleError) -> R {
+        let result: Result<R, BundleError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(BundleError) { return .success(try body(buffer)) } catch { return .failure(error) }
+        }
+        if let result { return try result.get() }
+        let copy = Array(bytes)
+        let second: Result<R, BundleError> = copy.withUnsafeBufferPointer { buffer in
+            do throws(BundleError) { return .success(try body(buffer)) } catch { return .failure(error) }
+        }
+        return try second.get()
+    }
+
+    private struct Reader {
+        let buffer: UnsafeBufferPointer<UInt8>
+        let build: Bool
+        var position = 0
+        var depth = 0
+
+        init(buffer: UnsafeBufferPointer<UInt8>, build: Bool) {
+            self.buffer = buffer
+            self.build = build
+        }
+
+        mutating func document() throws(BundleError) -> OrderedJSON {
+            skipWhitespace()
+            let value = try value()
+            try end()
+            return value
+        }
+
+        mutating func documentKind() throws(BundleError) -> Kind {
+            skipWhitespace()
+            let kind = try peekKind()
+            _ = try value()
+            try end()
+            return kind
+        }
+
+        private mutating func end() throws(BundleError) {
+            skipWhitespace()
+            if position != buffer.count { throw failure("unexpected data after the top-level value") }
+        }
+
+        private func failure(_ what: String) -> BundleError {
+            BundleError(.malformed, "invalid JSON at byte \(position): \(what)")
+        }
+
+        private mutating func skipWhitespace() {
+            while position < buffer.count {
+                switch buffer[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
+        }
+
+        private func peekKind() throws(BundleError) -> Kind {
+            guard position < buffer.count else { throw failure("unexpected end of input") }
+            switch buffer[position] {
+            case UInt8(ascii: "{"): return .object
+            case UInt8(ascii: "["): return .array
+            case UInt8(ascii: "\""): return .string
+            case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+            case UInt8(ascii: "n"): return .null
+            default: return .number
+            }
+        }
+
+        private mutating func value() throws(BundleError) -> OrderedJSON {
+            guard position < buffer.count else { throw failure("unexpected end of input") }
+            switch buffer[position] {
+            case UInt8(ascii: "{"): return try object()
+            case UInt8(ascii: "["): return try array()
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            default: return try number()
+            }
+        }
+
+        private mutating func enter() throws(BundleError) {
+            depth += 1
+            if depth > JSONParser.maxDepth { throw failure("nested deeper than \(JSONParser.maxDepth) levels") }
+        }
+
+        private mutating func object() throws(BundleError) -> OrderedJSON {
+            try enter()
+            position += 1
+            var members: [(String, OrderedJSON)] = []
+            skipWhitespace()
+            if position < buffer.count, buffer[position] == UInt8(ascii: "}") {
+                position += 1
+                depth -= 1
+                return .object(members)
+            }
+            while true {
+                skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else {
+                    throw failure("expected a string key")
+                }
+                let key = try string()
+                skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+                position += 1
+                skipWhitespace()
+                let member = try value()
+                if build { members.append((key, member)) }
+                skipWhitespace()
+                guard position < buffer.count else { throw failure("unexpected end of input in an object") }
+                if buffer[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                guard buffer[position] == UInt8(ascii: "}") else { throw failure("expected ',' or '}'") }
+                position += 1
+                depth -= 1
+                return .object(members)
+            }
+        }
+
+        private mutating func array() throws(BundleError) -> OrderedJSON {
+            try enter()
+            position += 1
+            var items: [OrderedJSON] = []
+            skipWhitespace()
+            if position < buffer.count, buffer[position] == UInt8(ascii: "]") {
+                position += 1
+                depth -= 1
+                return .array(items)
+            }
+            while true {
+                skipWhitespace()
+                let item = try value()
+                if build { items.append(item) }
+                skipWhitespace()
+                guard position < buffer.count else { throw failure("unexpected end of input in an array") }
+                if buffer[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                guard buffer[position] == UInt8(ascii: "]") else { throw failure("expected ',' or ']'") }
+                position += 1
+                depth -= 1
+                return .array(items)
+            }
+        }
+
+        private mutating func literal(_ word: StaticString) throws(BundleError) {
+            let count = word.utf8CodeUnitCount
+            guard position + count <= buffer.count else { throw failure("unexpected end of input") }
+            let expected = UnsafeBufferPointer(start: word.utf8Start, count: count)
+            for i in 0..<count where buffer[position + i] != expected[i] { throw failure("invalid literal") }
+            position += count
+        }
+
+        private mutating func number() throws(BundleError) -> OrderedJSON {
+            let start = position
+            func digit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+            if position < buffer.count, buffer[position] == UInt8(ascii: "-") { position += 1 }
+            guard position < buffer.count, digit(buffer[position]) else { throw failure("invalid value") }
+            if buffer[position] == UInt8(ascii: "0") {
+                position += 1
+            } else {
+                while position < buffer.count, digit(buffer[position]) { position += 1 }
+            }
+            if position < buffer.count, buffer[position] == UInt8(ascii: ".") {
+                position += 1
+                guard position < buffer.count, digit(buffer[position]) else { throw failure("invalid number") }
+                while position < buffer.count, digit(buffer[position]) { position += 1 }
+            }
+            if position < buffer.count, buffer[position] == UInt8(ascii: "e") || buffer[position] == UInt8(ascii: "E") {
+                position += 1
+                if position < buffer.count, buffer[position] == UInt8(ascii: "+") || buffer[position] == UInt8(ascii: "-") {
+                    position += 1
+                }
+                guard position < buffer.count, digit(buffer[position]) else { throw failure("invalid number") }
+                while position < buffer.count, digit(buffer[position]) { position += 1 }
+            }
+            guard build else { return .null }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
+            if let integer = Int64(text) { return .number(integer) }
+            return .raw(text)
+        }
+
+        /// Reads a string (the opening quote at `position`), checking escapes and UTF-8; decodes it when building.
+        private mutating func string() throws(BundleError) -> String {
+            position += 1
+            let start = position
+            var plain = true
+            while true {
+                guard position < buffer.count else { throw failure("unterminated string") }
+                let byte = buffer[position]
+                if byte == UInt8(ascii: "\"") { break }
+                if byte < 0x20 { throw failure("control character in a string") }
+                if byte == UInt8(ascii: "\\") {
+                    plain = false
+                    position += 1
+                    guard position < buffer.count else { throw failure("unterminated string") }
+                    switch buffer[position] {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                        UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        position += 1
+                    case UInt8(ascii: "u"):
+                        guard position + 4 < buffer.count else { throw failure("truncated \\u escape") }
+                        for i in 1...4 where Self.hexValue(buffer[position + i]) == nil { throw failure("invalid \\u escape") }
+                        position += 5
+                    default: throw failure("invalid escape")
+                    }
+                } else if byte < 0x80 {
+                    position += 1
+                } else {
+                    position += try utf8Sequence(at: position)
+                }
+            }
+            let end = position
+            position += 1
+            guard build else { return "" }
+            let raw = UnsafeBufferPointer(rebasing: buffer[start..<end])
+            if plain { return String(decoding: raw, as: UTF8.self) }
+            return Self.unescape(raw)
+        }
+
+        /// The length of the well-formed UTF-8 sequence at `index` (RFC 3629: no overlongs, surrogates or values past
+        /// U+10FFFF).
+        private func utf8Sequence(at index: Int) throws(BundleError) -> Int {
+            let lead = buffer[index]
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: throw failure("invalid UTF-8")
+            }
+            guard index + length <= buffer.count else { throw failure("invalid UTF-8") }
+            let second = buffer[index + 1]
+            guard second >= low && second <= high else { throw failure("invalid UTF-8") }
+            for i in 2..<length where buffer[index + i] & 0xC0 != 0x80 { throw failure("invalid UTF-8") }
+            return length
+        }
+
+        private static func hexValue(_ byte: UInt8) -> UInt16? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt16(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt16(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt16(byte - UInt8(ascii: "A") + 10)
+            default: nil
+            }
+        }
+
+        /// Decodes the escapes of an already-checked string body. Unpaired surrogates become U+FFFD, as Go does.
+        private static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+            var out: [UInt8] = []
+            out.reserveCapacity(raw.count)
+            var i = 0
+            func code(at index: Int) -> UInt16 {
+                (1...4).reduce(0) { $0 << 4 | hexValue(raw[index + $1])! }
+            }
+            func append(_ scalar: Unicode.Scalar) { out.append(contentsOf: Array(String(Character(scalar)).utf8)) }
+            while i < raw.count {
+                let byte = raw[i]
+                guard byte == UInt8(ascii: "\\") else {
+                    out.append(byte)
+                    i += 1
+                    continue
+                }
+                let kind = raw[i + 1]
+                i += 2
+                switch kind {
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    let first = code(at: i - 1)
+                    i += 4
+                    if (0xD800...0xDBFF).contains(first), i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"),
+                        raw[i + 1] == UInt8(ascii: "u")
+                    {
+                        let second = code(at: i + 1)
+                        if (0xDC00...0xDFFF).contains(second) {
+                            let value = 0x10000 + (UInt32(first - 0xD800) << 10) + UInt32(second - 0xDC00)
+                            append(Unicode.Scalar(value)!)
+                            i += 6
+                            continue
+                        }
+                    }
+                    append(Unicode.Scalar(UInt32(first)) ?? "\u{FFFD}")
+                default: out.append(kind)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
