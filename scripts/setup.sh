@@ -44,7 +44,7 @@ pip_install() {
     # Prefer a plain pip install; fall back to --break-system-packages on externally managed Pythons.
     $PY -m pip install -q "$@" 2>/dev/null || $PY -m pip install -q --break-system-packages "$@"
 }
-if ! $PY -c 'import nacl.secret, cryptography, oras.client' >/dev/null 2>&1; then
+if ! $PY -c 'import nacl.secret, cryptography, oras.client, securesystemslib.dsse' >/dev/null 2>&1; then
     if ! $PY -m pip --version >/dev/null 2>&1; then
         if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; }; then
             say "installing python3-pip"
@@ -53,8 +53,8 @@ if ! $PY -c 'import nacl.secret, cryptography, oras.client' >/dev/null 2>&1; the
         fi
         $PY -m pip --version >/dev/null 2>&1 || { say "python3 has no pip: install python3-pip"; exit 1; }
     fi
-    say "installing PyNaCl, cryptography and oras (independent readers used by the tests)"
-    pip_install pynacl cryptography oras
+    say "installing PyNaCl, cryptography, oras and securesystemslib (independent readers used by the tests)"
+    pip_install pynacl cryptography oras securesystemslib
 fi
 if [ "$want_bench" -eq 1 ] && ! command -v sigstore >/dev/null 2>&1; then
     say "installing sigstore-python (the start-up peer in bench/run.sh)"

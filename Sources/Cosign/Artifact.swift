@@ -143,6 +143,8 @@ public enum FileSystem {
         guard fd >= 0 else { throw error(errno, path: path, verb: "open") }
         defer { close(fd) }
         var out = [UInt8]()
+        var status = stat()
+        if fstat(fd, &status) == 0, status.st_size > 0 { out.reserveCapacity(min(Int(status.st_size), limit) + 1) }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

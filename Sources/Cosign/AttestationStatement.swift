@@ -24,8 +24,10 @@ public enum AttestationStatement {
     ///   - subjectName: the repository (images) or the file's base name (blobs).
     ///   - sha256: the subject's SHA-256, lowercase hex.
     ///   - time: the `Timestamp` of a `custom` predicate.
+    ///   - validateType: refuse a `type` that is neither a short name nor a URI (`attest` does; `attest-blob` takes
+    ///     any string as a predicate type).
     public static func generate(
-        predicate: [UInt8], type: String, subjectName: String, sha256: String, time: Date
+        predicate: [UInt8], type: String, subjectName: String, sha256: String, time: Date, validateType: Bool = true
     ) throws -> [UInt8] {
         let subject: OrderedJSON = .array([
             .members([
@@ -33,7 +35,7 @@ public enum AttestationStatement {
                 ("digest", .object([("sha256", .string(sha256))])),
             ])
         ])
-        let predicateType = try PredicateType.validatedURI(for: type)
+        let predicateType = validateType ? try PredicateType.validatedURI(for: type) : PredicateType.uri(for: type)
         switch type {
         case "spdx":
             // cosign keeps the document as a string and writes the statement with Go's encoding/json (sorted keys,
@@ -131,12 +133,12 @@ public enum AttestationStatement {
         do {
             kind = try JSONParser.validate(rawObject)
         } catch {
-            throw CosignError(.invalidInput, [what, "predicate: \(error.message)"].compactMap { $0 }.joined(separator: ": "))
+            throw CosignError(.invalidInput, [what, error.message].compactMap { $0 }.joined(separator: ": "))
         }
         guard kind == .object else {
             throw CosignError(
                 .invalidInput,
-                [what, "predicate: expected a JSON object, found \(kind == .array ? "an array" : "a \(kind.rawValue)")"].compactMap { $0 }
+                [what, "expected a JSON object, found \(kind == .array ? "an array" : "a \(kind.rawValue)")"].compactMap { $0 }
                     .joined(separator: ": "))
         }
         var trimmed = rawObject[...]

@@ -87,8 +87,8 @@ struct CosignCommand: AsyncParsableCommand {
         commandName: "cosign",
         abstract: "A tool for Container Signing, Verification and Storage in an OCI registry.",
         subcommands: [
-            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, Sign.self, Verify.self, SignBlob.self, VerifyBlob.self,
-            VerifyBlobAttestation.self, Tree.self, Triangulate.self, Download.self, Attach.self, Upload.self, Copy.self, Clean.self,
+            GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, Sign.self, Verify.self, Attest.self, VerifyAttestation.self,
+            SignBlob.self, VerifyBlob.self, AttestBlob.self, VerifyBlobAttestation.self, Tree.self, Triangulate.self, Download.self, Attach.self, Upload.self, Copy.self, Clean.self,
             Login.self,
             EnvCommand.self, VersionCommand.self,
         ])

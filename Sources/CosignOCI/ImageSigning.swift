@@ -39,16 +39,15 @@ public enum ImageSigning {
     /// A Sigstore bundle v0.3 holding a DSSE envelope over `payload`, signed with `key` and identified by its
     /// public-key hint (no transparency-log entry or timestamp).
     public static func dsseBundle(payload: [UInt8], payloadType: String = CosignMediaType.inToto, key: SigningKey) throws -> SigstoreBundle {
-        let pae = DSSEEnvelope.preAuthenticationEncoding(payloadType: payloadType, payload: payload)
-        let signature: [UInt8]
-        do {
-            signature = try key.signature(forMessage: pae)
-        } catch let error as SigstoreCryptoError {
-            throw CosignError(.invalidInput, "signing: \(error.message)")
-        }
-        return SigstoreBundle(
-            verificationMaterial: VerificationMaterial(signer: .publicKey(hint: BlobSigning.publicKeyHint(key.publicKey))),
-            content: .dsseEnvelope(DSSEEnvelope(payload: payload, payloadType: payloadType, signatures: [.init(sig: signature)])))
+        DSSESigning.bundle(try DSSESigning.envelope(payload: payload, payloadType: payloadType, key: key), publicKey: key.publicKey)
+    }
+
+    /// A legacy `.att` layer holding `envelopeJSON`, with the empty signature annotation cosign writes and, when given,
+    /// the statement's predicate type (`attest` sets it; `attach attestation` does not).
+    public static func legacyAttestationLayer(envelopeJSON: [UInt8], predicateType: String?) -> LegacyLayer {
+        var annotations = [CosignAnnotation.signature: ""]
+        if let predicateType { annotations[CosignAnnotation.predicateType] = predicateType }
+        return LegacyLayer(payload: envelopeJSON, mediaType: CosignMediaType.dsseEnvelope, annotations: annotations)
     }
 
     /// A legacy `.sig` layer: the simple-signing payload and its base64 signature annotation. ECDSA and RSA keys sign

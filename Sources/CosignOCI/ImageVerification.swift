@@ -100,7 +100,7 @@ public struct ImageVerifier: Sendable {
     public let store: SignatureStore
     /// The requirements.
     public let options: Options
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     /// Creates a verifier.
     public init(store: SignatureStore, options: Options, now: @escaping @Sendable () -> Date = { Date() }) {

@@ -74,7 +74,7 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
         }
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
         if certificate != nil { throw CLIError("--certificate is not supported yet: verify with --bundle or --key") }
-        verification.warnIfIgnoringLog(context)
+        verification.warnIfIgnoringLog(context, for: "blob attestation")
         let publicKey = try key.map { try KeyReference.publicKey($0, context: context) }
         let artifact = try claimedArtifact()
 

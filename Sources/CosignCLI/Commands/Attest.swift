@@ -1,0 +1,352 @@
+import ArgumentParser
+import Cosign
+import CosignOCI
+import Foundation
+import OCIModels
+import SigstoreCrypto
+import SigstoreModels
+
+/// The largest predicate accepted: its statement, base64-encoded in a bundle, must stay under the 128 MiB document
+/// limit every reader applies.
+let maxPredicateBytes = 90 << 20
+
+/// Flags `attest` and `attest-blob` share with signing.
+struct AttestationSigningOptions: ParsableArguments {
+    @Option(name: .customLong("key"), help: "path to the private key file, KMS URI or Kubernetes Secret")
+    var key: String?
+
+    @Flag(name: .customLong("sk"), help: "whether to use a hardware security key")
+    var sk = false
+
+    @Option(name: .customLong("certificate"), help: "path to the X.509 certificate in PEM format to include in the OCI Signature")
+    var certificate: String?
+
+    @Option(name: .customLong("certificate-chain"), help: "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate")
+    var certificateChain: String?
+
+    @Option(name: .customLong("predicate"), help: "path to the predicate file.")
+    var predicate: String?
+
+    @Option(name: .customLong("statement"), help: "path to the statement file.")
+    var statement: String?
+
+    @Option(name: .customLong("type"), help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|spdxjson|cyclonedx|vuln|openvex|custom) or an URI")
+    var type = "custom"
+
+    @Flag(name: .customLong("tlog-upload"), inversion: .prefixedNo, help: "whether or not to upload to the tlog")
+    var tlogUpload = true
+
+    @Option(name: .customLong("rekor-entry-type"), help: "specifies the type to be used for a rekor entry upload (dsse|intoto)")
+    var rekorEntryType = "dsse"
+
+    @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "attach a Sigstore bundle using OCI referrers API")
+    var newBundleFormat = true
+
+    @Flag(name: .customLong("use-signing-config"), inversion: .prefixedNo, help: "whether to use a TUF-provided signing config for the service URLs")
+    var useSigningConfig = true
+
+    @Option(name: .customLong("signing-config"), help: "path to a signing config file")
+    var signingConfig: String?
+
+    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
+    var trustedRoot: String?
+
+    @Option(name: .customLong("bundle"), help: "write everything required to verify the attestation to a FILE")
+    var bundle: String?
+
+    @Flag(name: [.customShort("y"), .customLong("yes")], help: "skip confirmation prompts for non-destructive operations")
+    var yes = false
+
+    /// The checks both commands make before reading anything.
+    func check() throws {
+        if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
+        if key == nil { throw CLIError("keyless attestation is not supported yet: pass --key with a cosign private key") }
+        if certificate != nil || certificateChain != nil {
+            throw CLIError("attaching certificates (--certificate, --certificate-chain) is not supported yet")
+        }
+        if signingConfig != nil && !tlogUpload {
+            throw CLIError(
+                "--tlog-upload=false is not supported with --signing-config or --use-signing-config. Provide a signing config with --signing-config without a transparency log service")
+        }
+        if tlogUpload || signingConfig != nil {
+            throw CLIError("uploading attestations to a transparency log is not supported yet: pass --tlog-upload=false")
+        }
+        guard ["dsse", "intoto"].contains(rekorEntryType) else { throw CLIError("unknown value for rekor-entry-type") }
+    }
+
+    /// The statement for a predicate, with the predicate file named in errors.
+    static func statement(
+        predicate: [UInt8], path: String, type: String, subjectName: String, sha256: String, time: Date, validateType: Bool
+    ) throws -> [UInt8] {
+        do {
+            return try AttestationStatement.generate(
+                predicate: predicate, type: type, subjectName: subjectName, sha256: sha256, time: time, validateType: validateType)
+        } catch let error as CosignError where error.code == .invalidInput && !error.message.hasPrefix("invalid predicate type") {
+            throw CosignError(.invalidInput, "invalid predicate \(path == "-" ? "from standard input" : path): \(error.message)")
+        }
+    }
+
+    /// Reads a predicate or statement file (`-` is standard input), with the size limit.
+    static func read(_ path: String, context: CommandContext) throws -> [UInt8] {
+        if path == "-" {
+            let bytes = context.stdin.readAll()
+            guard bytes.count <= maxPredicateBytes else {
+                throw CLIError("standard input is larger than the \(maxPredicateBytes)-byte predicate limit")
+            }
+            return bytes
+        }
+        return try FileSystem.readFile(path, limit: maxPredicateBytes)
+    }
+}
+
+struct Attest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attest",
+        abstract: "Attest the supplied container image.",
+        discussion: """
+              # attach an SPDX SBOM as a Sigstore bundle referrer
+              cosign attest --key cosign.key --tlog-upload=false --predicate sbom.spdx.json --type spdxjson <IMAGE DIGEST>
+
+              # cosign's legacy layout: a sha256-<hex>.att image of DSSE envelopes; --replace drops earlier attestations
+              # of the same predicate type
+              cosign attest --key cosign.key --tlog-upload=false --new-bundle-format=false --replace \\
+                  --predicate provenance.json --type slsaprovenance1 <IMAGE DIGEST>
+
+            Only key-based attestation without a transparency log is available in this release.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var signing: AttestationSigningOptions
+
+    @Flag(name: .customLong("no-upload"), help: "do not upload the generated attestation")
+    var noUpload = false
+
+    @Flag(name: .customLong("replace"), help: "replace the existing attestations of the same predicate type (legacy .att images)")
+    var replace = false
+
+    @Flag(name: .customLong("record-creation-timestamp"), help: "set the createdAt timestamp in the attestation artifact to the time it was created; by default, cosign sets this to the zero value")
+    var recordCreationTimestamp = false
+
+    @OptionGroup var registry: RegistryOptions
+
+    @Argument(help: "the images to attest")
+    var images: [String] = []
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("requires at least 1 arg(s), only received 0") }
+        if signing.predicate == nil && signing.statement == nil {
+            throw ValidationError("at least one of the flags in the group [predicate statement] is required")
+        }
+        if signing.newBundleFormat && noUpload && signing.bundle == nil {
+            throw ValidationError("must enable upload to the OCI registry or specify a local --bundle path with --new-bundle-format")
+        }
+    }
+
+    func run() async throws {
+        let command = self
+        try await global.run { context in try await command.execute(context) }
+    }
+
+    private func execute(_ context: CommandContext) async throws {
+        try signing.check()
+        guard let predicatePath = signing.predicate else { throw CLIError("predicate cannot be empty") }
+        if recordCreationTimestamp { throw CLIError("--record-creation-timestamp is not supported yet") }
+        if signing.bundle != nil && images.count > 1 && signing.newBundleFormat {
+            throw CLIError("--bundle cannot be combined with several images: each image needs its own bundle")
+        }
+        let predicateType = try PredicateType.validatedURI(for: signing.type)
+        let key = try KeyReference.signingKey(signing.key!, context: context)
+        context.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
+        let predicate = try AttestationSigningOptions.read(predicatePath, context: context)
+
+        let store = try registry.store(context: context)
+        defer { store.close() }
+        for image in images {
+            let ref = try ImageSupport.parse(image)
+            if ref.digest == nil { context.warn(ImageSupport.tagWarning(image)) }
+            let subject = try await ImageSupport.resolve(ref, store: store)
+            let hex = String(subject.digest.drop { $0 != ":" }.dropFirst())
+            let statement = try AttestationSigningOptions.statement(
+                predicate: predicate, path: predicatePath, type: signing.type, subjectName: ref.repositoryName, sha256: hex,
+                time: context.now(), validateType: true)
+            let envelope = try DSSESigning.envelope(payload: statement, key: key)
+            let digestRef = ref.withDigest(subject.digest)
+            do {
+                if signing.newBundleFormat {
+                    try await storeBundle(envelope, key: key, subject: subject, ref: digestRef, predicateType: predicateType, store: store, context: context)
+                } else {
+                    try await storeLegacy(envelope, key: key, subject: subject, ref: digestRef, predicateType: predicateType, store: store, context: context)
+                }
+            } catch let error as CosignError {
+                throw CosignError(error.code, "signing \(image): \(error.message)")
+            }
+        }
+    }
+
+    private func storeBundle(
+        _ envelope: DSSEEnvelope, key: SigningKey, subject: Descriptor, ref: ImageReference, predicateType: String, store: SignatureStore,
+        context: CommandContext
+    ) async throws {
+        let bytes = DSSESigning.bundle(envelope, publicKey: key.publicKey).jsonData()
+        if let bundle = signing.bundle {
+            try FileSystem.writeAtomically(bytes, to: bundle, mode: 0o600)
+            context.info("Wrote bundle to file \(bundle)")
+        }
+        guard !noUpload else { return }
+        try await store.writeBundleReferrer(bytes, subject: subject, of: ref, predicateType: predicateType, created: context.now())
+    }
+
+    private func storeLegacy(
+        _ envelope: DSSEEnvelope, key: SigningKey, subject: Descriptor, ref: ImageReference, predicateType: String, store: SignatureStore,
+        context: CommandContext
+    ) async throws {
+        let envelopeJSON = envelope.orderedJSON.serialized(escapeHTML: true)
+        if let bundle = signing.bundle {
+            let local = LegacySignedPayload(
+                base64Signature: Base64.encode(envelopeJSON), cert: Base64.encode(Array(key.publicKey.pemRepresentation.utf8)))
+            try FileSystem.writeAtomically(local.jsonData(), to: bundle, mode: 0o600)
+            context.info("Wrote bundle to file \(bundle)")
+        }
+        guard !noUpload else { return }
+        let tag = try store.legacyTag(for: ref, digest: subject.digest, kind: .attestation)
+        let layer = ImageSigning.legacyAttestationLayer(envelopeJSON: envelopeJSON, predicateType: predicateType)
+        var drop: Set<String> = []
+        if replace, let existing = try await store.legacyImage(tag) {
+            let replacement = try ImageAttesting.replacement(of: existing.layers, predicateType: predicateType)
+            replacement.messages.forEach { context.info($0) }
+            drop = replacement.drop
+        }
+        // Attestation layers carry an empty signature annotation, so cosign's duplicate detector never matches them:
+        // every run adds a layer.
+        let dropped = drop
+        var replacing: (@Sendable (OCIModels.Descriptor) -> Bool)?
+        if !dropped.isEmpty {
+            replacing = { (descriptor: OCIModels.Descriptor) -> Bool in dropped.contains(descriptor.digest) }
+        }
+        try await store.appendLegacy(layer, to: tag, replacing: replacing)
+    }
+}
+
+struct AttestBlob: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attest-blob",
+        abstract: "Attest the supplied blob.",
+        discussion: """
+              cosign attest-blob --key cosign.key --tlog-upload=false --predicate provenance.json --type slsaprovenance1 \\
+                  --bundle artifact.intoto.sigstore.json <FILE>
+
+              # sign a statement you built yourself
+              cosign attest-blob --key cosign.key --tlog-upload=false --statement statement.json --bundle out.sigstore.json
+
+              # cosign's legacy outputs: the DSSE envelope on stdout or in a file
+              cosign attest-blob --key cosign.key --tlog-upload=false --new-bundle-format=false --predicate p.json \\
+                  --output-signature artifact.dsse.json <FILE>
+
+            Only key-based attestation without a transparency log is available in this release.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var signing: AttestationSigningOptions
+
+    @Option(name: .customLong("hash"), help: "hash of blob in hexadecimal (base16); the blob is not read when set")
+    var hash: String?
+
+    @Option(name: .customLong("output-signature"), help: "write the DSSE envelope to FILE")
+    var outputSignature: String?
+
+    @Option(name: .customLong("output-attestation"), help: "write the in-toto statement to FILE")
+    var outputAttestation: String?
+
+    @Option(name: .customLong("output-certificate"), help: "write the certificate to FILE")
+    var outputCertificate: String?
+
+    @Option(name: .customLong("rfc3161-timestamp-bundle"), help: "write the RFC 3161 timestamp to FILE")
+    var rfc3161TimestampBundle: String?
+
+    @Argument(help: "the blob to attest: a path, or - for standard input")
+    var blobs: [String] = []
+
+    func validate() throws {
+        if signing.newBundleFormat && signing.bundle == nil {
+            throw ValidationError("must specify --bundle with --new-bundle-format")
+        }
+        if signing.statement == nil && blobs.count != 1 {
+            throw ValidationError("accepts 1 arg(s), received \(blobs.count)")
+        }
+    }
+
+    func run() async throws {
+        let command = self
+        try await global.run { context in try await command.execute(context) }
+    }
+
+    private func execute(_ context: CommandContext) async throws {
+        try signing.check()
+        if (signing.predicate == nil) == (signing.statement == nil) {
+            throw CLIError("one of --predicate or --statement must be set")
+        }
+        if signing.newBundleFormat {
+            for (flag, value) in [
+                ("--output-signature", outputSignature), ("--output-attestation", outputAttestation),
+                ("--output-certificate", outputCertificate), ("--rfc3161-timestamp", rfc3161TimestampBundle),
+            ] where value != nil {
+                context.warn("\(flag) is deprecated when using --new-bundle-format and will be ignored")
+            }
+        } else {
+            // Key-signed attestations carry neither; refused before anything is written.
+            if outputCertificate != nil { throw CLIError("no certificate found in bundle") }
+            if rfc3161TimestampBundle != nil { throw CLIError("no RFC3161 timestamp found in bundle") }
+        }
+        let key = try KeyReference.signingKey(signing.key!, context: context)
+        let statement: [UInt8]
+        if let statementPath = signing.statement {
+            context.info("Using statement from: \(statementPath)")
+            let bytes = try AttestationSigningOptions.read(statementPath, context: context)
+            do {
+                _ = try AttestationStatement.validateProvided(bytes)
+            } catch let error as CosignError {
+                throw CLIError("invalid statement: \(error.message.replacingOccurrences(of: "invalid statement: ", with: ""))")
+            }
+            statement = bytes
+        } else {
+            let blob = blobs[0]
+            let hex: String
+            if let hash, !hash.isEmpty {
+                hex = hash
+            } else {
+                let artifact = try Artifact.parse(blob, allowDigest: false)
+                if case .file(let path) = artifact { context.info("Using payload from: \(path)") }
+                hex = try artifact.digest(.sha256).hex
+            }
+            let predicatePath = signing.predicate!
+            context.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
+            let predicate = try AttestationSigningOptions.read(predicatePath, context: context)
+            statement = try AttestationSigningOptions.statement(
+                predicate: predicate, path: predicatePath, type: signing.type, subjectName: (blob as NSString).lastPathComponent,
+                sha256: hex, time: context.now(), validateType: false)
+        }
+        let envelope = try DSSESigning.envelope(payload: statement, key: key)
+        if signing.newBundleFormat, let bundle = signing.bundle {
+            try FileSystem.writeAtomically(DSSESigning.bundle(envelope, publicKey: key.publicKey).jsonData(), to: bundle, mode: 0o600)
+            context.info("Wrote bundle to file \(bundle)")
+            return
+        }
+        let envelopeJSON = envelope.orderedJSON.serialized(escapeHTML: true)
+        if let bundle = signing.bundle {
+            let local = LegacySignedPayload(
+                base64Signature: Base64.encode(envelopeJSON), cert: Base64.encode(Array(key.publicKey.pemRepresentation.utf8)))
+            try FileSystem.writeAtomically(local.jsonData(), to: bundle, mode: 0o600)
+            context.info("Wrote bundle to file \(bundle)")
+        }
+        if let outputSignature {
+            try FileSystem.writeAtomically(envelopeJSON, to: outputSignature, mode: 0o600)
+            context.info("Signature written in \(outputSignature)")
+        } else {
+            context.stdout.write(envelopeJSON + [UInt8(ascii: "\n")])
+        }
+        if let outputAttestation {
+            try FileSystem.writeAtomically(statement, to: outputAttestation, mode: 0o600)
+            context.info("Attestation written in \(outputAttestation)")
+        }
+    }
+}
