@@ -11,7 +11,9 @@
 # (goal <= 10 ms and <= 0.02x `sigstore --help`), and keyless bundle verification against sigstore-python on the same
 # bundles: whole-process verify-blob (goal <= 0.1x and <= 20 ms, peak RSS <= 0.5x) and in-process bundles per second
 # (goal >= 950 per core, >= 1.8x sigstore-python, >= 1.8x speed-up on 2 cores). VECTORS_DIR (default
-# ../shared/vectors) holds the bundles; without it the verification section is skipped.
+# ../shared/vectors) holds the bundles; without it the verification section is skipped. bench/registry.sh (registry
+# requests and times) and bench/attest.sh (attest-blob / verify-blob-attestation with a 50 MB SPDX predicate) add
+# their own sections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -221,4 +223,5 @@ if command -v docker-registry >/dev/null; then
 else
     echo "bench: docker-registry not installed, registry section skipped (scripts/setup.sh)" >&2
 fi
+COSIGN_BIN="$COSIGN_BIN" RUNS="$RUNS" bench/attest.sh >/dev/null
 cat "$ROOT/bench/RESULTS.md"

@@ -5,6 +5,7 @@ import Foundation
 #endif
 public import SigstoreCrypto
 public import SigstoreModels
+internal import SigstoreVerify
 
 /// cosign's in-toto predicate types (`cmd/cosign/cli/options/predicate.go`).
 public enum PredicateType {
@@ -54,7 +55,7 @@ public enum AttestationChecks {
         var lastError = "invalid signature"
         for signature in envelope.signatures {
             do {
-                try publicKey.verifySignature(signature.sig.bytes, message: envelope.preAuthenticationEncoding)
+                try publicKey.verifyDSSESignature(signature.sig.bytes, envelope: envelope)
                 return
             } catch let error as SigstoreCryptoError {
                 lastError = error.message

@@ -19,6 +19,16 @@ public enum JSONParser {
         }
     }
 
+    /// Parses a whole document, building only the top-level members named in `keeping` (when the top level is an
+    /// object); every other member is checked but left out, so a statement's large predicate costs one scan.
+    public static func parse(_ bytes: some Collection<UInt8>, keepingTopLevel keeping: Set<String>) throws(BundleError) -> OrderedJSON {
+        try withBuffer(bytes) { buffer throws(BundleError) in
+            var reader = Reader(buffer: buffer, build: true)
+            reader.keepTopLevel = keeping
+            return try reader.document()
+        }
+    }
+
     /// Checks that `bytes` is one well-formed JSON document and returns the kind of its top-level value; builds nothing.
     @discardableResult
     public static func validate(_ bytes: some Collection<UInt8>) throws(BundleError) -> Kind {
@@ -44,7 +54,8 @@ public enum JSONParser {
 
     private struct Reader {
         let buffer: UnsafeBufferPointer<UInt8>
-        let build: Bool
+        var build: Bool
+        var keepTopLevel: Set<String>?
         var position = 0
         var depth = 0
 
@@ -136,8 +147,16 @@ public enum JSONParser {
                 guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
                 position += 1
                 skipWhitespace()
-                let member = try value()
-                if build { members.append((key, member)) }
+                let member: OrderedJSON?
+                if build, depth == 1, let keep = keepTopLevel, !keep.contains(key) {
+                    build = false
+                    _ = try value()
+                    build = true
+                    member = nil
+                } else {
+                    member = try value()
+                }
+                if build, let member { members.append((key, member)) }
                 skipWhitespace()
                 guard position < buffer.count else { throw failure("unexpected end of input in an object") }
                 if buffer[position] == UInt8(ascii: ",") {

@@ -396,7 +396,7 @@ public struct SigstoreVerifier: Sendable {
             }
             digest = d
         case .dsseEnvelope(let e):
-            digest = hash.digest(of: e.preAuthenticationEncoding)
+            digest = e.preAuthenticationDigest(hash)
         }
         let verifier: RekorV2Body.Verifier
         switch material {
@@ -637,8 +637,7 @@ public struct SigstoreVerifier: Sendable {
             }
             return nil
         case .dsseEnvelope(let e):
-            let pae = e.preAuthenticationEncoding
-            try check { try key.verifySignature(e.signatures[0].sig.bytes, message: pae) }
+            try check { try key.verifyDSSESignature(e.signatures[0].sig.bytes, envelope: e) }
             try Self.matchStatement(e, artifact: artifact)
             return (e.payloadType, e.payload.bytes)
         }

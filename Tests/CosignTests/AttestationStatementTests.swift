@@ -15,6 +15,21 @@ struct JSONParserTests {
         #expect(try JSONParser.validate(Array(#""s""#.utf8)) == .string)
     }
 
+    @Test("top-level members can be left unbuilt but are still checked")
+    func keeping() throws {
+        let text = #"{"predicate":{"big":[1,2,{"x":"y"}]},"predicateType":"t","subject":[]}"#
+        let value = try JSONParser.parse(Array(text.utf8), keepingTopLevel: ["predicateType", "subject"])
+        #expect(String(decoding: value.serialized(), as: UTF8.self) == #"{"predicateType":"t","subject":[]}"#)
+        #expect(throws: BundleError.self) {
+            try JSONParser.parse(Array(#"{"predicate":{"big":[1,]},"predicateType":"t"}"#.utf8), keepingTopLevel: ["predicateType"])
+        }
+        let statement = InTotoStatement(payload: Array(#"{"_type":"x","subject":[null,{"name":"a","digest":{"sha256":"00"}}],"predicate":{"a":1},"predicateType":"p"}"#.utf8))
+        #expect(statement?.subject?.count == 2)
+        #expect(statement?.subject?[1]?.digest == ["sha256": "00"])
+        #expect(InTotoStatement(payload: Array(#"{"subject":[{"digest":{"sha256":1}}]}"#.utf8)) == nil)
+        #expect(InTotoStatement(payload: Array(#"{"predicateType":"p","predicate":{"a":}}"#.utf8)) == nil)
+    }
+
     @Test("malformed documents are refused", arguments: [
         "", "{", "{\"a\"}", "{\"a\":1,}", "[1,]", "01", "1.", "-", "tru", "\"\u{01}\"", "\"\\x\"", "{\"a\":1} x", "[\"\\u12\"]",
         "{'a':1}", "NaN",

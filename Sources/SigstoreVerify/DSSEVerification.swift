@@ -1,0 +1,23 @@
+public import SigstoreCrypto
+public import SigstoreModels
+
+extension DSSEEnvelope {
+    /// The digest of the pre-authentication encoding, hashed in pieces (the payload is not copied).
+    public func preAuthenticationDigest(_ algorithm: HashAlgorithm) -> ArtifactDigest {
+        var hasher = algorithm.makeHasher()
+        hasher.update(Array("DSSEv1 \(payloadType.utf8.count) \(payloadType) \(payload.bytes.count) ".utf8))
+        payload.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize()
+    }
+}
+
+extension PublicKey {
+    /// Checks a DSSE signature: over the PAE digest with the key's hash, or over the PAE itself for Ed25519.
+    public func verifyDSSESignature(_ signature: [UInt8], envelope: DSSEEnvelope) throws {
+        if signsWholeMessage {
+            try verifySignature(signature, message: envelope.preAuthenticationEncoding)
+        } else {
+            try verifySignature(signature, digest: envelope.preAuthenticationDigest(defaultHashAlgorithm))
+        }
+    }
+}
