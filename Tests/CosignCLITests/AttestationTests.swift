@@ -399,6 +399,19 @@ struct BlobAttestationTests {
             #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.json"))
+
+        // A predicate over the limit (the statement must fit a bundle every reader accepts) is refused by name.
+        let huge = "\(dir)/huge.json"
+        FileManager.default.createFile(atPath: huge, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: huge))
+        try handle.truncate(atOffset: 91 << 20)
+        try handle.close()
+        let tooBig = await cosign(
+            ["attest-blob", "--key", "\(dir)/k.key", "--tlog-upload=false", "--predicate", huge, "--type", "spdxjson", "--hash", hex, "--bundle", "\(dir)/x.json", "b"],
+            env: env)
+        #expect(tooBig.status == 1)
+        #expect(tooBig.stderr.contains("huge.json: file is larger than"), "\(tooBig.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.json"))
     }
 }
 

@@ -535,6 +535,17 @@ struct KeylessImageVerifyTests {
         expectOneLineError(wrong, containing: "no matching attestations: verification failed (identity check)")
         let noRoot = await f.run(["verify", "--certificate-identity", "dev@example.com", "--certificate-oidc-issuer", "https://issuer.example", imageRef])
         expectOneLineError(noRoot, containing: "--trusted-root")
+
+        // The bundle's statement is also an attestation (cosign's custom predicate type): verify-attestation accepts it
+        // with the identity flags and prints its envelope.
+        let attestationBase = ["verify-attestation", "--trusted-root", "\(f.dir)/trusted_root.json", "--certificate-oidc-issuer", "https://issuer.example"]
+        let attestation = await f.run(attestationBase + ["--certificate-identity", "dev@example.com", "--type", "custom", imageRef])
+        #expect(attestation.status == 0, "\(attestation.stderr)")
+        #expect(attestation.stderr.contains("  - The code-signing certificate was verified using trusted certificate authority certificates"))
+        #expect(attestation.stderr.contains("Certificate subject: dev@example.com"))
+        #expect(attestation.stdout.contains(#""payloadType":"application/vnd.in-toto+json""#), "\(attestation.stdout)")
+        let wrongAttestation = await f.run(attestationBase + ["--certificate-identity", "eve@example.com", imageRef])
+        expectOneLineError(wrongAttestation, containing: "no matching attestations: verification failed (identity check)")
     }
 
     @Test("a keyless legacy .sig layer (certificate, chain and Rekor bundle annotations) verifies; a key-only layer gives exit 13")
