@@ -112,6 +112,16 @@ struct ImageAttestationTests {
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("Error: no attestations with predicate type 'https://openvex.dev/ns' found"))
 
+        // tree lists them; copy takes them along.
+        let tree = await f.run(["tree", tagRef])
+        #expect(tree.status == 0)
+        #expect(tree.stdout.contains(legacy ? "💾 Attestations for an image tag: " : "└── 🔗 https://spdx.dev/Document artifacts via OCI referrer: "), "\(tree.stdout)")
+        let destination = "\(f.registry.host)/copied-\(legacy ? "legacy" : "bundle"):v1"
+        let copied = await f.run(["copy", tagRef, destination])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let atDestination = await f.run(["verify-attestation", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "--type", "cyclonedx", destination])
+        #expect(atDestination.status == 0, "\(atDestination.stderr)")
+
         // Where they are stored.
         let ref = try f.registry.reference(legacy ? "legacy" : "bundle", tag: "v1")
         let hex = String(digest.dropFirst(7))
