@@ -92,9 +92,11 @@ extension ImageVerifier {
         let layers = try await store.legacyImage(tag)?.layers ?? []
         for layer in layers {
             do {
-                verified.append(try verifyLegacyAttestation(layer, digest: subject.digest))
+                verified.append(try await verifyLegacyAttestation(layer, digest: subject.digest))
             } catch let e as CosignError where e.isVerificationFailure {
                 failures.append(e.message)
+            } catch let e as VerificationError {
+                failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
             }
         }
         guard !verified.isEmpty else {
@@ -104,7 +106,7 @@ extension ImageVerifier {
     }
 
     /// One legacy `.att` layer: a DSSE envelope over an in-toto statement, signed with the key.
-    func verifyLegacyAttestation(_ layer: LegacyLayer, digest: String) throws -> VerifiedAttestation {
+    func verifyLegacyAttestation(_ layer: LegacyLayer, digest: String) async throws -> VerifiedAttestation {
         guard let envelope = try? SigstoreJSON.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
             throw CosignError(.verificationFailed, "layer \(layer.digest) is not a DSSE envelope")
         }
@@ -112,15 +114,15 @@ extension ImageVerifier {
             throw CosignError(
                 .verificationFailed, "invalid payloadType \(envelope.payloadType) on envelope. Expected \(CosignMediaType.inToto)")
         }
-        let annotations = layer.annotations
-        if annotations[CosignAnnotation.certificate] != nil || annotations[CosignAnnotation.bundle] != nil
-            || annotations[CosignAnnotation.rfc3161Timestamp] != nil
-        {
-            if options.bundle.publicKey == nil || !options.bundle.ignoreTransparencyLog {
-                throw CosignError(
-                    .verificationFailed,
-                    "layer \(layer.digest): verifying legacy attestations with certificates or transparency-log entries is not supported yet")
+        if let bundle = try LegacySignatureBundle.bundle(for: layer) {
+            // Certificate and/or Rekor bundle annotations: the bundle verifier checks the chain, the SET, the entry
+            // against the envelope, the identity and the statement's subject.
+            if options.bundle.publicKey == nil, case .publicKey = bundle.verificationMaterial.signer {
+                throw CosignError(.verificationFailed, "layer \(layer.digest): no certificate found on attestation")
             }
+            let verification = BundleVerification(trustMaterial: options.trustMaterial, options: options.bundle, now: now)
+            let result = try await verification.verify(bundle: bundle, artifact: ArtifactInput.digest(try Self.sha256Digest(digest)))
+            return VerifiedAttestation(output: layer.payload, envelope: envelope, predicateType: try envelope.statementPredicateType(), result: result)
         }
         guard let key = options.bundle.publicKey else {
             throw CosignError(.verificationFailed, "layer \(layer.digest): no certificate found on attestation")

@@ -7,17 +7,34 @@ internal import Cosign
 internal import SigstoreCrypto
 public import SigstoreModels
 
-/// A legacy `.sig` layer's verification material (signature, certificate and chain, Rekor bundle, RFC 3161
-/// timestamp annotations) as a Sigstore bundle v0.1 over the payload, so that the one bundle verifier checks it:
-/// certificate chain, SET, body against signature and certificate, timestamps, identity.
+/// A legacy `.sig` or `.att` layer's verification material (signature, certificate and chain, Rekor bundle, RFC 3161
+/// timestamp annotations) as a Sigstore bundle v0.1 over the payload (a message signature over a simple-signing
+/// payload, or the layer's DSSE envelope), so that the one bundle verifier checks it: certificate chain, SET, body
+/// against signature and certificate, timestamps, identity.
 public enum LegacySignatureBundle {
     /// The bundle for `layer`, or nil when the layer has neither a certificate nor a Rekor bundle (a plain key
     /// signature, checked directly).
     public static func bundle(for layer: LegacyLayer) throws -> SigstoreBundle? {
         let a = layer.annotations
         guard a[CosignAnnotation.certificate] != nil || a[CosignAnnotation.bundle] != nil else { return nil }
-        guard let b64 = layer.base64Signature, Base64.decode(b64) != nil else {
-            throw CosignError(.verificationFailed, "layer \(layer.digest) has no valid base64 signature annotation")
+        let content: (String, OrderedJSON)
+        if layer.mediaType == CosignMediaType.dsseEnvelope {
+            guard let envelope = try? SigstoreJSON.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
+                throw CosignError(.verificationFailed, "layer \(layer.digest) is not a DSSE envelope")
+            }
+            content = ("dsseEnvelope", envelope.orderedJSON)
+        } else {
+            guard let b64 = layer.base64Signature, Base64.decode(b64) != nil else {
+                throw CosignError(.verificationFailed, "layer \(layer.digest) has no valid base64 signature annotation")
+            }
+            let digest = HashAlgorithm.sha256.digest(of: layer.payload)
+            content = (
+                "messageSignature",
+                .object([
+                    ("messageDigest", .object([("algorithm", .string("SHA2_256")), ("digest", .string(Base64.encode(digest.bytes)))])),
+                    ("signature", .string(b64)),
+                ])
+            )
         }
         var material: [(String, OrderedJSON)] = []
         if let certificate = a[CosignAnnotation.certificate] {
@@ -67,17 +84,10 @@ public enum LegacySignatureBundle {
             }
             material.append(("timestampVerificationData", .object([("rfc3161Timestamps", .array([.object([("signedTimestamp", .string(signed))])]))])))
         }
-        let digest = HashAlgorithm.sha256.digest(of: layer.payload)
         let json: OrderedJSON = .object([
             ("mediaType", .string("application/vnd.dev.sigstore.bundle+json;version=0.1")),
             ("verificationMaterial", .object(material)),
-            (
-                "messageSignature",
-                .object([
-                    ("messageDigest", .object([("algorithm", .string("SHA2_256")), ("digest", .string(Base64.encode(digest.bytes)))])),
-                    ("signature", .string(b64)),
-                ])
-            ),
+            content,
         ])
         do {
             return try SigstoreBundle(jsonData: json.serialized())

@@ -594,4 +594,50 @@ struct KeylessImageVerifyTests {
         #expect(noCert.status == 13, "\(noCert.stderr)")
         #expect(noCert.stderr.contains("Error: no certificate found on signature"))
     }
+
+    @Test("a keyless legacy .att layer (DSSE envelope with certificate and Rekor dsse entry annotations) verifies with verify-attestation")
+    func keylessLegacyAttestation() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let image = try TestImage()
+        let ref = try f.registry.reference("keyless-att", tag: "v1")
+        let digest = try await image.push(with: f.client, to: ref)
+        let sigstore = try VirtualSigstore()
+        try Data(sigstore.trustedRootJSON()).write(to: URL(fileURLWithPath: "\(f.dir)/trusted_root.json"))
+        let bundleJSON = try sigstore.sign(image.manifestBytes, options: .init(time: KeylessVerifyTests.signingTime, identity: .email("dev@example.com"), dsse: true))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bundleJSON)) as? [String: Any])
+        let material = try #require(object["verificationMaterial"] as? [String: Any])
+        let certificate = try #require((material["certificate"] as? [String: Any])?["rawBytes"] as? String)
+        let entry = try #require((material["tlogEntries"] as? [[String: Any]])?.first)
+        let envelope = try #require(object["dsseEnvelope"] as? [String: Any])
+        let der = try #require(Data(base64Encoded: certificate))
+        let pem = "-----BEGIN CERTIFICATE-----\n" + der.base64EncodedString(options: .lineLength64Characters) + "\n-----END CERTIFICATE-----\n"
+        let keyID = try #require((entry["logId"] as? [String: Any])?["keyId"] as? String)
+        let logID = try #require(Data(base64Encoded: keyID))
+        let set = try #require((entry["inclusionPromise"] as? [String: Any])?["signedEntryTimestamp"] as? String)
+        let kind = try #require((entry["kindVersion"] as? [String: Any])?["kind"] as? String)
+        #expect(kind == "dsse")
+        let rekorBundle = #"{"SignedEntryTimestamp":"\#(set)","Payload":{"body":"\#(entry["canonicalizedBody"] as? String ?? "")","integratedTime":\#(entry["integratedTime"] as? String ?? "0"),"logIndex":\#(entry["logIndex"] as? String ?? "0"),"logID":"\#(logID.map { String(format: "%02x", $0) }.joined())"}}"#
+        let layer = LegacyLayer(
+            payload: Array(try JSONSerialization.data(withJSONObject: envelope)), mediaType: CosignMediaType.dsseEnvelope,
+            annotations: [
+                CosignAnnotation.signature: "", CosignAnnotation.certificate: pem, CosignAnnotation.chain: "",
+                CosignAnnotation.bundle: rekorBundle, CosignAnnotation.predicateType: "https://cosign.sigstore.dev/attestation/v1",
+            ])
+        let store = SignatureStore(client: f.client)
+        try await store.appendLegacy(layer, to: ref.withTag("sha256-\(digest.dropFirst(7)).att"))
+        let imageRef = "\(f.registry.host)/keyless-att@\(digest)"
+
+        let base = ["verify-attestation", "--trusted-root", "\(f.dir)/trusted_root.json", "--certificate-oidc-issuer", "https://issuer.example"]
+        let verified = await f.run(base + ["--certificate-identity", "dev@example.com", imageRef])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stderr.contains("Certificate subject: dev@example.com"))
+        #expect(verified.stdout.split(separator: "\n").count == 1)
+        let wrong = await f.run(base + ["--certificate-identity", "eve@example.com", imageRef])
+        expectOneLineError(wrong, containing: "no matching attestations: verification failed (identity check)")
+        // The same layer checked with a key: the key does not match the certificate.
+        let keyed = await f.run(["verify-attestation", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", imageRef])
+        #expect(keyed.status == 1)
+        #expect(keyed.stderr.contains("no matching attestations"), "\(keyed.stderr)")
+    }
 }
