@@ -336,6 +336,15 @@ struct BlobAttestationTests {
             let legacyOK = await cosign(
                 ["verify-blob-attestation", "--key", "\(dir)/k.pub", "--signature", envelopeFile, "--type", type, "--insecure-ignore-tlog", blob], env: env)
             #expect(legacyOK.status == 0, "\(legacyOK.stderr)")
+            // cosign's legacy bundle file (base64 of the envelope and of the public key) verifies with --bundle.
+            let legacyBundle = "\(dir)/\(type).legacy.json"
+            let wroteLegacy = await cosign(
+                ["attest-blob", "--key", "\(dir)/k.key", "--tlog-upload=false", "--predicate", predicate, "--type", type, "--new-bundle-format=false",
+                 "--bundle", legacyBundle, "--output-signature", "\(dir)/ignored.json", blob], env: env)
+            #expect(wroteLegacy.status == 0, "\(wroteLegacy.stderr)")
+            let legacyBundleOK = await cosign(
+                ["verify-blob-attestation", "--key", "\(dir)/k.pub", "--bundle", legacyBundle, "--type", type, "--insecure-ignore-tlog", blob], env: env)
+            #expect(legacyBundleOK.status == 0, "\(legacyBundleOK.stderr)")
             let hex = try sha256Hex(of: blob)
             for file in [bundle, envelopeFile] {
                 let (status, output) = try runProcess(

@@ -78,9 +78,10 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
         let publicKey = try key.map { try KeyReference.publicKey($0, context: context) }
         let artifact = try claimedArtifact()
 
-        if let bundle, newBundleFormat {
+        var legacyEnvelope: [UInt8]?
+        if let bundle {
             let bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
-            if BundleFormat.isSigstoreBundle(bytes) {
+            if newBundleFormat && BundleFormat.isSigstoreBundle(bytes) {
                 let parsed = try SigstoreBundle(jsonData: bytes)
                 guard case .dsseEnvelope(let envelope) = parsed.content else {
                     throw CLIError("bundle does not contain a DSSE envelope")
@@ -96,11 +97,18 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
                 context.info("Verified OK")
                 return
             }
+            // cosign's legacy bundle (`attest-blob --new-bundle-format=false --bundle`): base64 of the envelope JSON.
+            let legacy = try LegacySignedPayload(jsonData: bytes)
+            guard let envelope = Base64.decode(legacy.base64Signature) else {
+                throw CLIError("legacy bundle \(bundle): base64Signature is not base64")
+            }
+            if legacy.rekorBundle != nil && !verification.insecureIgnoreTlog {
+                throw CLIError(
+                    "verifying the transparency-log entry of a legacy attestation bundle is not supported yet: pass --insecure-ignore-tlog, or use a Sigstore bundle")
+            }
+            legacyEnvelope = envelope
         }
         if verification.trustedRoot != nil { throw CLIError("--trusted-root only supported with --new-bundle-format") }
-        guard let signature else {
-            throw CLIError("legacy attestation bundles are not supported: pass the DSSE envelope with --signature")
-        }
         guard let publicKey else {
             throw CLIError("certificate-based verification of legacy attestations is not supported yet: pass --key")
         }
@@ -108,8 +116,15 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
             throw CLIError(
                 "verifying a legacy attestation against the transparency log is not supported yet: pass --insecure-ignore-tlog, or use a Sigstore bundle with --bundle and --trusted-root")
         }
-        let envelopeBytes = try FileSystem.readFile(signature, limit: Limits.maxDocumentBytes)
-        let envelope = try SigstoreJSON.decode(DSSEEnvelope.self, from: envelopeBytes, what: "DSSE envelope \(signature)")
+        let envelopeBytes: [UInt8]
+        if let legacyEnvelope {
+            envelopeBytes = legacyEnvelope
+        } else if let signature {
+            envelopeBytes = try FileSystem.readFile(signature, limit: Limits.maxDocumentBytes)
+        } else {
+            throw CLIError("please specify path to the DSSE envelope signature via --signature or --bundle")
+        }
+        let envelope = try SigstoreJSON.decode(DSSEEnvelope.self, from: envelopeBytes, what: "DSSE envelope \(signature ?? bundle ?? "")")
         try AttestationChecks.verifyEnvelope(envelope, publicKey: publicKey)
         if checkClaims, let artifact {
             let d: ArtifactDigest
