@@ -1,4 +1,5 @@
 import Cosign
+import SigstoreCrypto
 import Foundation
 import SigstoreModels
 import Testing
@@ -166,5 +167,29 @@ struct AttestationStatementTests {
         ] {
             #expect(throws: CosignError.self) { try AttestationStatement.validateProvided(Array(bad.utf8)) }
         }
+    }
+}
+
+@Suite("DSSE signing of statements")
+struct DSSESigningTests {
+    @Test("every key kind signs over the PAE; the envelope verifies and a changed payload does not",
+          arguments: [KeyKind.ecdsaP256, .ecdsaP384, .ecdsaP521, .rsa(bits: 2048), .ed25519])
+    func roundTrip(kind: KeyKind) throws {
+        let key = try SigningKey.generate(kind)
+        let statement = Array(#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"p","predicate":{}}"#.utf8)
+        let envelope = try DSSESigning.envelope(payload: statement, key: key)
+        try AttestationChecks.verifyEnvelope(envelope, publicKey: key.publicKey)
+        // The signature covers the PAE, not the bare payload.
+        let pae = DSSEEnvelope.preAuthenticationEncoding(payloadType: envelope.payloadType, payload: statement)
+        try key.publicKey.verifySignature(envelope.signatures[0].sig.bytes, message: pae)
+        var changed = statement
+        changed[changed.count - 2] = UInt8(ascii: " ")
+        let tampered = DSSEEnvelope(payload: changed, payloadType: envelope.payloadType, signatures: envelope.signatures)
+        #expect(throws: CosignError.self) { try AttestationChecks.verifyEnvelope(tampered, publicKey: key.publicKey) }
+        let retyped = DSSEEnvelope(payload: statement, payloadType: "text/plain", signatures: envelope.signatures)
+        #expect(throws: CosignError.self) { try AttestationChecks.verifyEnvelope(retyped, publicKey: key.publicKey) }
+        // cosign's two serialisations.
+        #expect(String(decoding: DSSESigning.legacyJSON(envelope), as: UTF8.self).hasPrefix(#"{"payloadType":"application/vnd.in-toto+json","payload":""#))
+        #expect(String(decoding: DSSESigning.legacyJSON(envelope), as: UTF8.self).contains(#"[{"keyid":"","sig":""#))
     }
 }
