@@ -133,18 +133,5 @@ p("- verify fetches the referrers (or referrers-tag index), then each referrer m
 print("\\n".join(out))
 PY
 )
-RESULTS="$ROOT/bench/RESULTS.md"
-touch "$RESULTS"
-python3 - "$RESULTS" "$SECTION" <<'PY'
-import sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-start = text.find("## Registry\n")
-if start >= 0:
-    end = text.find("\n## ", start + 1)
-    text = text[:start] + section.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
-else:
-    text = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
-open(path, "w").write(text)
-PY
+printf '%s\n' "$SECTION" | python3 "$ROOT/bench/replace_section.py" "$ROOT/bench/RESULTS.md" "## Registry"
 echo "$SECTION"

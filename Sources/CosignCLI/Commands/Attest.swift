@@ -12,17 +12,7 @@ let maxPredicateBytes = 90 << 20
 
 /// Flags `attest` and `attest-blob` share with signing.
 struct AttestationSigningOptions: ParsableArguments {
-    @Option(name: .customLong("key"), help: "path to the private key file, KMS URI or Kubernetes Secret")
-    var key: String?
-
-    @Flag(name: .customLong("sk"), help: "whether to use a hardware security key")
-    var sk = false
-
-    @Option(name: .customLong("certificate"), help: "path to the X.509 certificate in PEM format to include in the OCI Signature")
-    var certificate: String?
-
-    @Option(name: .customLong("certificate-chain"), help: "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate")
-    var certificateChain: String?
+    @OptionGroup var signer: SigningKeyOptions
 
     @Option(name: .customLong("predicate"), help: "path to the predicate file.")
     var predicate: String?
@@ -33,23 +23,13 @@ struct AttestationSigningOptions: ParsableArguments {
     @Option(name: .customLong("type"), help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|spdxjson|cyclonedx|vuln|openvex|custom) or an URI")
     var type = "custom"
 
-    @Flag(name: .customLong("tlog-upload"), inversion: .prefixedNo, help: "whether or not to upload to the tlog")
-    var tlogUpload = true
+    @OptionGroup var services: SigningServiceOptions
 
     @Option(name: .customLong("rekor-entry-type"), help: "specifies the type to be used for a rekor entry upload (dsse|intoto)")
     var rekorEntryType = "dsse"
 
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "attach a Sigstore bundle using OCI referrers API")
     var newBundleFormat = true
-
-    @Flag(name: .customLong("use-signing-config"), inversion: .prefixedNo, help: "whether to use a TUF-provided signing config for the service URLs")
-    var useSigningConfig = true
-
-    @Option(name: .customLong("signing-config"), help: "path to a signing config file")
-    var signingConfig: String?
-
-    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
-    var trustedRoot: String?
 
     @Option(name: .customLong("bundle"), help: "write everything required to verify the attestation to a FILE")
     var bundle: String?
@@ -59,19 +39,19 @@ struct AttestationSigningOptions: ParsableArguments {
 
     /// The checks both commands make before reading anything.
     func check() throws {
-        if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        if key == nil { throw CLIError("keyless attestation is not supported yet: pass --key with a cosign private key") }
-        if certificate != nil || certificateChain != nil {
-            throw CLIError("attaching certificates (--certificate, --certificate-chain) is not supported yet")
-        }
-        if signingConfig != nil && !tlogUpload {
-            throw CLIError(
-                "--tlog-upload=false is not supported with --signing-config or --use-signing-config. Provide a signing config with --signing-config without a transparency log service")
-        }
-        if tlogUpload || signingConfig != nil {
-            throw CLIError("uploading attestations to a transparency log is not supported yet: pass --tlog-upload=false")
-        }
+        _ = try signer.keyPath(keyless: "attestation")
+        try services.check("attestations")
         guard ["dsse", "intoto"].contains(rekorEntryType) else { throw CLIError("unknown value for rekor-entry-type") }
+    }
+
+    /// With `--bundle` in the legacy format: cosign's `LocalSignedPayload`, base64 of the envelope JSON and of the
+    /// public key PEM.
+    func writeLegacyBundle(envelopeJSON: [UInt8], key: SigningKey, context: CommandContext) throws {
+        guard let bundle else { return }
+        let local = LegacySignedPayload(
+            base64Signature: Base64.encode(envelopeJSON), cert: Base64.encode(Array(key.publicKey.pemRepresentation.utf8)))
+        try FileSystem.writeAtomically(local.jsonData(), to: bundle, mode: 0o600)
+        context.info("Wrote bundle to file \(bundle)")
     }
 
     /// The statement for a predicate, with the predicate file named in errors.
@@ -155,7 +135,7 @@ struct Attest: AsyncParsableCommand {
             throw CLIError("--bundle cannot be combined with several images: each image needs its own bundle")
         }
         let predicateType = try PredicateType.validatedURI(for: signing.type)
-        let key = try KeyReference.signingKey(signing.key!, context: context)
+        let key = try KeyReference.signingKey(try signing.signer.keyPath(keyless: "attestation"), context: context)
         context.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
         let predicate = try AttestationSigningOptions.read(predicatePath, context: context)
 
@@ -201,12 +181,7 @@ struct Attest: AsyncParsableCommand {
         context: CommandContext
     ) async throws {
         let envelopeJSON = envelope.orderedJSON.serialized(escapeHTML: true)
-        if let bundle = signing.bundle {
-            let local = LegacySignedPayload(
-                base64Signature: Base64.encode(envelopeJSON), cert: Base64.encode(Array(key.publicKey.pemRepresentation.utf8)))
-            try FileSystem.writeAtomically(local.jsonData(), to: bundle, mode: 0o600)
-            context.info("Wrote bundle to file \(bundle)")
-        }
+        try signing.writeLegacyBundle(envelopeJSON: envelopeJSON, key: key, context: context)
         guard !noUpload else { return }
         let tag = try store.legacyTag(for: ref, digest: subject.digest, kind: .attestation)
         let layer = ImageSigning.legacyAttestationLayer(envelopeJSON: envelopeJSON, predicateType: predicateType)
@@ -297,7 +272,7 @@ struct AttestBlob: AsyncParsableCommand {
             if outputCertificate != nil { throw CLIError("no certificate found in bundle") }
             if rfc3161TimestampBundle != nil { throw CLIError("no RFC3161 timestamp found in bundle") }
         }
-        let key = try KeyReference.signingKey(signing.key!, context: context)
+        let key = try KeyReference.signingKey(try signing.signer.keyPath(keyless: "attestation"), context: context)
         let statement: [UInt8]
         if let statementPath = signing.statement {
             context.info("Using statement from: \(statementPath)")
@@ -332,12 +307,7 @@ struct AttestBlob: AsyncParsableCommand {
             return
         }
         let envelopeJSON = envelope.orderedJSON.serialized(escapeHTML: true)
-        if let bundle = signing.bundle {
-            let local = LegacySignedPayload(
-                base64Signature: Base64.encode(envelopeJSON), cert: Base64.encode(Array(key.publicKey.pemRepresentation.utf8)))
-            try FileSystem.writeAtomically(local.jsonData(), to: bundle, mode: 0o600)
-            context.info("Wrote bundle to file \(bundle)")
-        }
+        try signing.writeLegacyBundle(envelopeJSON: envelopeJSON, key: key, context: context)
         if let outputSignature {
             try FileSystem.writeAtomically(envelopeJSON, to: outputSignature, mode: 0o600)
             context.info("Signature written in \(outputSignature)")

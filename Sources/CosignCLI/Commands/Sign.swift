@@ -28,18 +28,9 @@ struct Sign: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var services: SigningServiceOptions
 
-    @Option(name: .customLong("key"), help: "path to the private key file, KMS URI or Kubernetes Secret")
-    var key: String?
-
-    @Flag(name: .customLong("sk"), help: "whether to use a hardware security key")
-    var sk = false
-
-    @Option(name: .customLong("certificate"), help: "path to the X.509 certificate in PEM format to include in the OCI Signature")
-    var certificate: String?
-
-    @Option(name: .customLong("certificate-chain"), help: "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate")
-    var certificateChain: String?
+    @OptionGroup var signer: SigningKeyOptions
 
     @Option(name: [.customShort("a"), .customLong("annotations")], help: "extra key=value pairs to sign")
     var annotations: [String] = []
@@ -68,20 +59,8 @@ struct Sign: AsyncParsableCommand {
     @Flag(name: .customLong("record-creation-timestamp"), help: "set the createdAt timestamp in the signature artifact to the time it was created; by default, cosign sets this to the zero value")
     var recordCreationTimestamp = false
 
-    @Flag(name: .customLong("tlog-upload"), inversion: .prefixedNo, help: "whether or not to upload to the tlog")
-    var tlogUpload = true
-
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "store a Sigstore bundle as an OCI referrer rather than a legacy .sig image")
     var newBundleFormat = true
-
-    @Flag(name: .customLong("use-signing-config"), inversion: .prefixedNo, help: "whether to use a TUF-provided signing config for the service URLs")
-    var useSigningConfig = true
-
-    @Option(name: .customLong("signing-config"), help: "path to a signing config file")
-    var signingConfig: String?
-
-    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
-    var trustedRoot: String?
 
     @Option(name: .customLong("registry-referrers-mode"), help: "mode for fetching references from the registry. allowed: legacy, oci-1-1")
     var registryReferrersMode: String = ""
@@ -107,18 +86,8 @@ struct Sign: AsyncParsableCommand {
     }
 
     private func execute(_ context: CommandContext) async throws {
-        if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        guard let key else { throw CLIError("keyless signing is not supported yet: pass --key with a cosign private key") }
-        if certificate != nil || certificateChain != nil {
-            throw CLIError("attaching certificates (--certificate, --certificate-chain) is not supported yet")
-        }
-        if signingConfig != nil && !tlogUpload {
-            throw CLIError(
-                "--tlog-upload=false is not supported with --signing-config or --use-signing-config. Provide a signing config with --signing-config without a transparency log service")
-        }
-        if tlogUpload || signingConfig != nil {
-            throw CLIError("uploading signatures to a transparency log is not supported yet: pass --tlog-upload=false")
-        }
+        let key = try signer.keyPath(keyless: "signing")
+        try services.check("signatures")
         if !registryReferrersMode.isEmpty && !["legacy", "oci-1-1"].contains(registryReferrersMode) {
             throw CLIError("invalid --registry-referrers-mode \(registryReferrersMode): allowed values are legacy, oci-1-1")
         }

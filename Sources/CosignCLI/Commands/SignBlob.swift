@@ -19,6 +19,7 @@ struct SignBlob: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var services: SigningServiceOptions
 
     @Option(name: .customLong("key"), help: "path to the private key file, KMS URI or Kubernetes Secret")
     var key: String?
@@ -41,20 +42,8 @@ struct SignBlob: AsyncParsableCommand {
     @Flag(name: .customLong("b64"), inversion: .prefixedNo, help: "whether to base64 encode the output")
     var b64 = true
 
-    @Flag(name: .customLong("tlog-upload"), inversion: .prefixedNo, help: "whether or not to upload to the tlog")
-    var tlogUpload = true
-
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "output bundle in new format that contains all verification material")
     var newBundleFormat = true
-
-    @Flag(name: .customLong("use-signing-config"), inversion: .prefixedNo, help: "whether to use a TUF-provided signing config for the service URLs")
-    var useSigningConfig = true
-
-    @Option(name: .customLong("signing-config"), help: "path to a signing config file")
-    var signingConfig: String?
-
-    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
-    var trustedRoot: String?
 
     @Option(name: .customLong("rekor-url"), help: "address of the transparency log")
     var rekorURL: String?
@@ -93,14 +82,7 @@ struct SignBlob: AsyncParsableCommand {
         guard let key else {
             throw CLIError("keyless signing is not supported yet: pass --key with a cosign private key")
         }
-        if signingConfig != nil && !tlogUpload {
-            throw CLIError(
-                "--tlog-upload=false is not supported with --signing-config or --use-signing-config. Provide a signing config with --signing-config without a transparency log service")
-        }
-        if tlogUpload || signingConfig != nil {
-            throw CLIError(
-                "uploading signatures to a transparency log is not supported yet: pass --tlog-upload=false")
-        }
+        try services.check("signatures")
         var outputSignature = outputSignature
         if let output {
             context.warn("the '--output' flag is deprecated and will be removed in the future. Use '--output-signature'")

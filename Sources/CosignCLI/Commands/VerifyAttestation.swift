@@ -27,15 +27,7 @@ struct VerifyAttestation: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("key"), help: "path to the public key file, KMS URI or Kubernetes Secret")
-    var key: String?
-
-    @Flag(name: .customLong("sk"), help: "whether to use a hardware security key")
-    var sk = false
-
-    @OptionGroup var identity: CertificateIdentityOptions
-
-    @OptionGroup var verification: BundleVerificationFlags
+    @OptionGroup var options: ImageVerificationOptions
 
     @Option(name: .customLong("type"), help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|spdxjson|cyclonedx|vuln|openvex|custom) or an URI")
     var predicateType = "custom"
@@ -43,35 +35,12 @@ struct VerifyAttestation: AsyncParsableCommand {
     @Option(name: .customLong("policy"), help: "specify CUE or Rego files with policies to be used for validation")
     var policies: [String] = []
 
-    @Flag(name: .customLong("check-claims"), inversion: .prefixedNo, help: "whether to check the claims found")
-    var checkClaims = true
-
-    @Option(name: [.customShort("o"), .customLong("output")], help: "output format for the signing image information (json|text)")
-    var output: String = "json"
-
-    @Option(name: .customLong("local-image"), help: "whether the specified image is a path to an image saved locally via 'cosign save'")
-    var localImage: String?
-
-    @Option(name: .customLong("max-workers"), help: "the amount of maximum workers for parallel executions")
-    var maxWorkers: Int = 10
-
-    @Flag(name: .customLong("private-infrastructure"), help: "skip transparency log verification when verifying artifacts in a privately deployed infrastructure (deprecated)")
-    var privateInfrastructure = false
-
-    @Flag(name: .customLong("offline"), help: "only allow offline verification (deprecated)")
-    var offline = false
-
-    @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "look for Sigstore bundle referrers first (deprecated)")
-    var newBundleFormat = true
-
-    @OptionGroup var registry: RegistryOptions
-
     @Argument(help: "the images to verify")
     var images: [String] = []
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("requires at least 1 arg(s), only received 0") }
-        guard maxWorkers > 0 else { throw ValidationError("please set the --max-worker flag to a value that is greater than 0") }
+        guard options.maxWorkers > 0 else { throw ValidationError("please set the --max-worker flag to a value that is greater than 0") }
     }
 
     func run() async throws {
@@ -80,50 +49,26 @@ struct VerifyAttestation: AsyncParsableCommand {
     }
 
     private func execute(_ context: CommandContext) async throws {
-        if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        if localImage != nil { throw CLIError("--local-image is not supported yet") }
         if !policies.isEmpty {
             for policy in policies where !policy.hasSuffix(".rego") && !policy.hasSuffix(".cue") {
                 throw CLIError("invalid policy format, expected .cue or .rego")
             }
             throw CLIError("--policy (CUE and Rego policies) is not supported yet")
         }
-        if key != nil && (identity.certificateIdentity != nil || identity.certificateIdentityRegexp != nil) {
-            throw CLIError("--key and --certificate-identity/--certificate-identity-regexp cannot be used together")
-        }
         guard !predicateType.isEmpty else { throw CLIError("missing predicate type") }
-        let ignoreTlog = verification.insecureIgnoreTlog || privateInfrastructure
-        if !privateInfrastructure { verification.warnIfIgnoringLog(context, for: "attestation") }
-        let publicKey = try key.map { try KeyReference.publicKey($0, context: context) }
-        let bundleVerification = try verification.make(publicKey: publicKey, identity: identity, ignoreTransparencyLog: ignoreTlog)
-
-        var storeOptions = try registry.storeOptions(context: context)
-        storeOptions.maxConcurrency = maxWorkers
-        let store = SignatureStore(client: try registry.client(context: context), options: storeOptions)
-        defer { store.close() }
-        let verifier = ImageVerifier(
-            store: store,
-            options: .init(bundle: bundleVerification.options, trustMaterial: bundleVerification.trustMaterial, checkClaims: checkClaims))
-
+        let setup = try options.setup(context, verifying: "attestation")
+        defer { setup.store.close() }
         for image in images {
             let ref = try ImageSupport.parse(image)
             let subject: Descriptor
             do {
-                subject = try await store.resolve(ref)
-            } catch let e as OCIError where e.code == .notFound {
-                throw CLIError("image tag not found: \(ref.name): manifest unknown")
+                subject = try await ImageVerificationOptions.subject(ref, store: setup.store)
+            } catch let e as ImageVerificationError {
+                throw CLIError(e.message)  // verify-attestation exits 1 whatever the error
             }
-            let outcome = try await verifier.verifyAttestations(ref, subject: subject)
+            let outcome = try await setup.verifier.verifyAttestations(ref, subject: subject)
             let matches = try outcome.matching(type: predicateType)
-            context.info("\nVerification for \(ref.name) --")
-            context.info("The following checks were performed on each of these signatures:")
-            if checkClaims { context.info("  - The cosign claims were validated") }
-            if outcome.fromBundles { context.info("  - Existence of the claims in the transparency log was verified offline") }
-            if publicKey != nil {
-                context.info("  - The signatures were verified against the specified public key")
-            } else {
-                context.info("  - The code-signing certificate was verified using trusted certificate authority certificates")
-            }
+            options.printHeader(ref, fromBundles: outcome.fromBundles, keyBased: setup.publicKey != nil, annotations: false, context: context)
             for attestation in matches {
                 if let result = attestation.result, result.certificate != nil {
                     context.info("Certificate subject: \(result.subjectAlternativeName ?? "")")
