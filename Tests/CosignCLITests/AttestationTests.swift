@@ -254,6 +254,42 @@ struct ImageAttestationTests {
         #expect(try await f.client.manifestDescriptor(tag) == nil)
     }
 
+    @Test("download attestation --platform reads the legacy attestations of one image of an index")
+    func platform() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let index = try TestIndex()
+        let indexDigest = try await index.push(with: f.client, to: try f.registry.reference("multi", tag: "v1"))
+        try Predicates.cyclonedx.write(toFile: "\(f.dir)/bom.json", atomically: true, encoding: .utf8)
+        let arm = index.images[1].digest
+        let attested = await f.run(
+            ["attest", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", "--predicate", "\(f.dir)/bom.json",
+             "--type", "cyclonedx", "\(f.registry.host)/multi@\(arm)"])
+        #expect(attested.status == 0, "\(attested.stderr)")
+        let indexRef = "\(f.registry.host)/multi@\(indexDigest)"
+        let arm64 = await f.run(["download", "attestation", "--platform", "linux/arm64", indexRef])
+        #expect(arm64.status == 0, "\(arm64.stderr)")
+        let lines = arm64.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        if let line = lines.first {
+            let subject = (try statement(ofEnvelopeLine: line)["subject"] as! [[String: Any]])[0]
+            #expect((subject["digest"] as? [String: String])?["sha256"] == String(arm.dropFirst(7)))
+        }
+        let amd64 = await f.run(["download", "attestation", "--platform", "linux/amd64", indexRef])
+        #expect(amd64.status == 0)
+        #expect(amd64.stdout.isEmpty)
+        let errors: [(String, String, String)] = [
+            ("linux/s390x", indexRef, "unable to find an entity for linux/s390x"),
+            ("linux", indexRef, "parsing platform"),
+            ("linux/arm64", "\(f.registry.host)/multi@\(arm)", "specified reference is not a multiarch image"),
+        ]
+        for (platform, ref, message) in errors {
+            let r = await f.run(["download", "attestation", "--platform", platform, ref])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+        }
+    }
+
     @Test("an image signature bundle is listed among attestations; bad input gets one clear line")
     func signaturesAndErrors() async throws {
         let f = try await ImageFixture(.plain)
