@@ -40,6 +40,55 @@ struct JSONParserTests {
         #expect(throws: BundleError.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
+    @Test("differential: 4000 mutated documents get the same verdict as Python's strict json module")
+    func differential() throws {
+        let seeds = [
+            #"{"a":[1,-2.5e+3,true,false,null],"b":{"c":"d\u00e9\n"},"e":"\ud83d\ude00"}"#,
+            #"[{"spdxVersion":"SPDX-2.3","packages":[{"name":"x","versionInfo":"1.0"}]},0,1e-7,"é"]"#,
+            #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"00"}}],"predicate":{}}"#,
+        ]
+        let alphabet = Array(#"{}[]:,"\/ 0123456789.eE+-truefalsnxu\#u{00}\#u{1f}"#.utf8) + [0xC3, 0xA9, 0xED, 0xA0, 0x80, 0xFF]
+        var generator = SplitMix64(seed: 0x5eed)
+        var documents: [[UInt8]] = []
+        for i in 0..<4000 {
+            var bytes = Array(seeds[i % seeds.count].utf8)
+            for _ in 0..<(1 + Int(generator.next() % 3)) {
+                let position = Int(generator.next() % UInt64(bytes.count + 1))
+                switch generator.next() % 3 {
+                case 0: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
+                case 1: if position < bytes.count { bytes.remove(at: position) }
+                default: if position < bytes.count { bytes[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+                }
+            }
+            documents.append(bytes)
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("interop/json_verdicts.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let hex = documents.map { $0.map { String(format: "%02x", $0) }.joined() }.joined(separator: "\n") + "\n"
+        let writer = Thread { input.fileHandleForWriting.write(Data(hex.utf8)); try? input.fileHandleForWriting.close() }
+        writer.start()
+        let verdicts = output.fileHandleForReading.readDataToEndOfFile().split(separator: UInt8(ascii: "\n")).map { $0 == Data("1".utf8) }
+        process.waitUntilExit()
+        try #require(verdicts.count == documents.count)
+        var accepted = 0
+        for (document, expected) in zip(documents, verdicts) {
+            let ours = (try? JSONParser.validate(document)) != nil
+            #expect(ours == expected, "\(String(decoding: document, as: UTF8.self)): ours \(ours), python \(expected)")
+            if ours { _ = try JSONParser.parse(document) }
+            accepted += expected ? 1 : 0
+        }
+        // Both verdicts occur (the mutations are neither all harmless nor all fatal).
+        #expect(accepted > 200 && accepted < 3800, "\(accepted) accepted")
+    }
+
     @Test("invalid UTF-8 and excessive nesting are refused")
     func limits() {
         #expect(throws: BundleError.self) { try JSONParser.validate([0x22, 0xC3, 0x28, 0x22]) }
@@ -191,5 +240,18 @@ struct DSSESigningTests {
         // cosign's two serialisations.
         #expect(String(decoding: DSSESigning.legacyJSON(envelope), as: UTF8.self).hasPrefix(#"{"payloadType":"application/vnd.in-toto+json","payload":""#))
         #expect(String(decoding: DSSESigning.legacyJSON(envelope), as: UTF8.self).contains(#"[{"keyid":"","sig":""#))
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for reproducible test inputs.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
