@@ -54,29 +54,98 @@ public enum Base64 {
         Data(bytes).base64EncodedString()
     }
 
-    /// Decodes standard or URL-safe base64, padding optional; nil on any other character.
-    public static func decode(_ text: String) -> [UInt8]? {
-        // Fast path: standard, padded base64 (what every Sigstore writer emits) is decoded without a copy.
-        var text = text
-        let standard = text.withUTF8 { bytes in
-            bytes.count % 4 == 0 && !bytes.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
-        }
-        if standard { return Data(base64Encoded: text).map { Array($0) } }
-        var normalized = [UInt8]()
-        normalized.reserveCapacity(text.utf8.count + 2)
-        for c in text.utf8 {
-            switch c {
-            case UInt8(ascii: "-"): normalized.append(UInt8(ascii: "+"))
-            case UInt8(ascii: "_"): normalized.append(UInt8(ascii: "/"))
-            default: normalized.append(c)
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Values of base64 characters (both alphabets); 0xFF for anything else.
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (i, c) in alphabet.enumerated() { table[Int(c)] = UInt8(i) }
+        table[Int(UInt8(ascii: "-"))] = 62
+        table[Int(UInt8(ascii: "_"))] = 63
+        return table
+    }()
+
+    /// Appends standard, padded base64 of `bytes` to `out`.
+    public static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
+        let count = bytes.count
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: (count + 2) / 3 * 4))
+        bytes.withUnsafeBufferPointer { input in
+            alphabet.withUnsafeBufferPointer { table in
+                out.withUnsafeMutableBufferPointer { output in
+                    var i = 0
+                    var o = start
+                    while i + 3 <= count {
+                        let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                        output[o] = table[Int(n >> 18 & 63)]
+                        output[o + 1] = table[Int(n >> 12 & 63)]
+                        output[o + 2] = table[Int(n >> 6 & 63)]
+                        output[o + 3] = table[Int(n & 63)]
+                        i += 3
+                        o += 4
+                    }
+                    guard i < count else { return }
+                    let second = count - i == 2 ? UInt32(input[i + 1]) : 0
+                    let n = UInt32(input[i]) << 16 | second << 8
+                    output[o] = table[Int(n >> 18 & 63)]
+                    output[o + 1] = table[Int(n >> 12 & 63)]
+                    output[o + 2] = count - i == 2 ? table[Int(n >> 6 & 63)] : UInt8(ascii: "=")
+                    output[o + 3] = UInt8(ascii: "=")
+                }
             }
         }
-        if normalized.count % 4 != 0 {
-            guard !normalized.contains(UInt8(ascii: "=")) else { return nil }
-            normalized.append(contentsOf: repeatElement(UInt8(ascii: "="), count: 4 - normalized.count % 4))
+    }
+
+    /// Decodes standard or URL-safe base64, padding optional; nil on any other character, on padding anywhere but
+    /// the end, or on a length no encoding produces. Decodes straight into the result (one pass, no copies).
+    public static func decode(_ text: String) -> [UInt8]? {
+        var text = text
+        return text.withUTF8 { decode(bytes: $0) }
+    }
+
+    private static func decode(bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var n = bytes.count
+        if n % 4 == 0 {
+            var stripped = 0
+            while stripped < 2, n > 0, bytes[n - 1] == UInt8(ascii: "=") {
+                n -= 1
+                stripped += 1
+            }
         }
-        guard let data = Data(base64Encoded: Data(normalized)) else { return nil }
-        return Array(data)
+        guard n % 4 != 1 else { return nil }
+        var ok = true
+        let out = [UInt8](unsafeUninitializedCapacity: n / 4 * 3 + 2) { output, initialized in
+            initialized = 0
+            values.withUnsafeBufferPointer { table in
+                var i = 0
+                var o = 0
+                while i + 4 <= n {
+                    let a = table[Int(bytes[i])], b = table[Int(bytes[i + 1])], c = table[Int(bytes[i + 2])], d = table[Int(bytes[i + 3])]
+                    guard (a | b | c | d) & 0xC0 == 0 else { ok = false; return }
+                    let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    output[o] = UInt8(v >> 16 & 0xFF)
+                    output[o + 1] = UInt8(v >> 8 & 0xFF)
+                    output[o + 2] = UInt8(v & 0xFF)
+                    i += 4
+                    o += 3
+                }
+                let rest = n - i
+                if rest >= 2 {
+                    let a = table[Int(bytes[i])], b = table[Int(bytes[i + 1])]
+                    let c = rest == 3 ? table[Int(bytes[i + 2])] : 0
+                    guard (a | b | c) & 0xC0 == 0 else { ok = false; return }
+                    let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6
+                    output[o] = UInt8(v >> 16 & 0xFF)
+                    o += 1
+                    if rest == 3 {
+                        output[o] = UInt8(v >> 8 & 0xFF)
+                        o += 1
+                    }
+                }
+                initialized = o
+            }
+        }
+        return ok ? out : nil
     }
 
     /// Decodes strict standard base64 (padding required), as Go's `base64.StdEncoding`.

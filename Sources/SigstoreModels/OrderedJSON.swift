@@ -5,6 +5,8 @@ public indirect enum OrderedJSON: Hashable, Sendable {
     case number(Int64)
     /// JSON text written verbatim (a number that is not an integer, as it was read).
     case raw(String)
+    /// Bytes written as a standard, padded base64 string, encoded straight into the output (no intermediate string).
+    case base64([UInt8])
     case bool(Bool)
     case null
     case array([OrderedJSON])
@@ -26,6 +28,10 @@ public indirect enum OrderedJSON: Hashable, Sendable {
         case .string(let s): Self.writeString(s, into: &out, escapeHTML: escapeHTML)
         case .number(let n): out.append(contentsOf: String(n).utf8)
         case .raw(let text): out.append(contentsOf: text.utf8)
+        case .base64(let bytes):
+            out.append(UInt8(ascii: "\""))
+            Base64.encode(bytes, into: &out)
+            out.append(UInt8(ascii: "\""))
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .null: out.append(contentsOf: "null".utf8)
         case .array(let items):
@@ -89,7 +95,7 @@ public protocol OrderedJSONRepresentable {
 }
 
 extension Base64Bytes: OrderedJSONRepresentable {
-    public var orderedJSON: OrderedJSON { .string(Base64.encode(bytes)) }
+    public var orderedJSON: OrderedJSON { .base64(bytes) }
 }
 
 extension Int64String: OrderedJSONRepresentable {

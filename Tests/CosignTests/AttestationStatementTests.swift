@@ -255,3 +255,26 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("base64")
+struct Base64Tests {
+    @Test("encoding and decoding agree with Foundation; URL-safe and unpadded input is read; bad input is refused")
+    func agrees() {
+        var generator = SplitMix64(seed: 64)
+        for length in 0..<200 {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let foundation = Data(bytes).base64EncodedString()
+            var out: [UInt8] = []
+            Base64.encode(bytes, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == foundation)
+            #expect(String(decoding: OrderedJSON.base64(bytes).serialized(), as: UTF8.self) == "\"\(foundation)\"")
+            #expect(Base64.decode(foundation) == bytes)
+            let urlSafe = String(foundation.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }).replacingOccurrences(of: "=", with: "")
+            #expect(Base64.decode(urlSafe) == bytes)
+        }
+        for bad in ["A", "A===", "QQ=", "Q=Q=", "QQ==QQ==", "QQ ==", "QQ\n==", "QUJD*", "===="] {
+            #expect(Base64.decode(bad) == nil, "\(bad)")
+        }
+        #expect(Base64.decode("") == [])
+    }
+}

@@ -135,9 +135,16 @@ struct Attest: AsyncParsableCommand {
             throw CLIError("--bundle cannot be combined with several images: each image needs its own bundle")
         }
         let predicateType = try PredicateType.validatedURI(for: signing.type)
-        let key = try KeyReference.signingKey(try signing.signer.keyPath(keyless: "attestation"), context: context)
+        let keyTask = try KeyReference.signingKeyTask(try signing.signer.keyPath(keyless: "attestation"), context: context)
         context.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
-        let predicate = try AttestationSigningOptions.read(predicatePath, context: context)
+        let predicate: [UInt8]
+        do {
+            predicate = try AttestationSigningOptions.read(predicatePath, context: context)
+        } catch {
+            _ = try await keyTask.value  // a key error first, as cosign reports it
+            throw error
+        }
+        let key = try await keyTask.value
 
         let store = try registry.store(context: context)
         defer { store.close() }
@@ -272,34 +279,16 @@ struct AttestBlob: AsyncParsableCommand {
             if outputCertificate != nil { throw CLIError("no certificate found in bundle") }
             if rfc3161TimestampBundle != nil { throw CLIError("no RFC3161 timestamp found in bundle") }
         }
-        let key = try KeyReference.signingKey(try signing.signer.keyPath(keyless: "attestation"), context: context)
+        let keyTask = try KeyReference.signingKeyTask(try signing.signer.keyPath(keyless: "attestation"), context: context)
         let statement: [UInt8]
-        if let statementPath = signing.statement {
-            context.info("Using statement from: \(statementPath)")
-            let bytes = try AttestationSigningOptions.read(statementPath, context: context)
-            do {
-                _ = try AttestationStatement.validateProvided(bytes)
-            } catch let error as CosignError {
-                throw CLIError("invalid statement: \(error.message.replacingOccurrences(of: "invalid statement: ", with: ""))")
-            }
-            statement = bytes
-        } else {
-            let blob = blobs[0]
-            let hex: String
-            if let hash, !hash.isEmpty {
-                hex = hash
-            } else {
-                let artifact = try Artifact.parse(blob, allowDigest: false)
-                if case .file(let path) = artifact { context.info("Using payload from: \(path)") }
-                hex = try artifact.digest(.sha256).hex
-            }
-            let predicatePath = signing.predicate!
-            context.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
-            let predicate = try AttestationSigningOptions.read(predicatePath, context: context)
-            statement = try AttestationSigningOptions.statement(
-                predicate: predicate, path: predicatePath, type: signing.type, subjectName: (blob as NSString).lastPathComponent,
-                sha256: hex, time: context.now(), validateType: false)
+        do {
+            statement = try makeStatement(context)
+        } catch {
+            // A key error is reported first, as cosign (which decrypts before reading) would.
+            _ = try await keyTask.value
+            throw error
         }
+        let key = try await keyTask.value
         let envelope = try DSSESigning.envelope(payload: statement, key: key)
         if signing.newBundleFormat, let bundle = signing.bundle {
             try FileSystem.writeAtomically(DSSESigning.bundle(envelope, publicKey: key.publicKey).jsonData(), to: bundle, mode: 0o600)
@@ -317,6 +306,36 @@ struct AttestBlob: AsyncParsableCommand {
         if let outputAttestation {
             try FileSystem.writeAtomically(statement, to: outputAttestation, mode: 0o600)
             context.info("Attestation written in \(outputAttestation)")
+        }
+    }
+
+    /// The statement to sign: the `--statement` file as given, or one built from `--predicate` and the blob.
+    private func makeStatement(_ context: CommandContext) throws -> [UInt8] {
+        if let statementPath = signing.statement {
+            context.info("Using statement from: \(statementPath)")
+            let bytes = try AttestationSigningOptions.read(statementPath, context: context)
+            do {
+                _ = try AttestationStatement.validateProvided(bytes)
+            } catch let error as CosignError {
+                throw CLIError("invalid statement: \(error.message.replacingOccurrences(of: "invalid statement: ", with: ""))")
+            }
+            return bytes
+        } else {
+            let blob = blobs[0]
+            let hex: String
+            if let hash, !hash.isEmpty {
+                hex = hash
+            } else {
+                let artifact = try Artifact.parse(blob, allowDigest: false)
+                if case .file(let path) = artifact { context.info("Using payload from: \(path)") }
+                hex = try artifact.digest(.sha256).hex
+            }
+            let predicatePath = signing.predicate!
+            context.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
+            let predicate = try AttestationSigningOptions.read(predicatePath, context: context)
+            return try AttestationSigningOptions.statement(
+                predicate: predicate, path: predicatePath, type: signing.type, subjectName: (blob as NSString).lastPathComponent,
+                sha256: hex, time: context.now(), validateType: false)
         }
     }
 }
