@@ -1,3 +1,4 @@
+import Cosign
 import CosignOCI
 import Foundation
 import OCIModels
@@ -474,4 +475,41 @@ func sha256Hex(of path: String) throws -> String {
     let (status, output) = try runProcess("sha256sum", [path])
     guard status == 0 else { throw CocoaError(.fileReadUnknown) }
     return String(output.prefix(64))
+}
+
+@Suite("cosign's own attestation (shared vectors)")
+struct CosignAttestationFixtureTests {
+    @Test("a Go cosign `attest` bundle verifies as an attestation, and our statement for the same inputs equals cosign's")
+    func cosignFixture() async throws {
+        guard let vectors = vectorsDirectory() else {
+            print("skipping: ../shared/vectors is absent (set SWIFT_COSIGN_VECTORS)")
+            return
+        }
+        let bundle = vectors.appendingPathComponent("cosign/bundles/oci-attestation.sigstore.json").path
+        let root = vectors.appendingPathComponent("cosign/trusted_root_pgi.json").path
+        let digest = "732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4"
+        let base = [
+            "verify-blob-attestation", "--bundle", bundle, "--trusted-root", root, "--certificate-identity", "cody@soyland.com",
+            "--certificate-oidc-issuer", "https://github.com/login/oauth", "--digest", digest, "--digestAlg", "sha256",
+        ]
+        let ok = await cosign(base + ["--type", "custom"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stderr.hasSuffix("Verified OK\n"))
+        let wrongType = await cosign(base + ["--type", "spdxjson"])
+        expectOneLineError(wrongType, containing: "invalid predicate type, expected spdxjson got https://cosign.sigstore.dev/attestation/v1")
+        let wrongDigest = await cosign(
+            ["verify-blob-attestation", "--bundle", bundle, "--trusted-root", root, "--certificate-identity", "cody@soyland.com",
+             "--certificate-oidc-issuer", "https://github.com/login/oauth", "--digest", String(repeating: "0", count: 64), "--digestAlg", "sha256"])
+        #expect(wrongDigest.status == 1)
+
+        // cosign attested the predicate file `{"foo": "bar"}\n` as `custom` at 2025-02-28T19:18:11Z: the statement we
+        // build from the same inputs is the same JSON document (cosign's field order differs between releases).
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as! [String: Any]
+        let payload = Data(base64Encoded: (object["dsseEnvelope"] as! [String: Any])["payload"] as! String)!
+        let theirs = try JSONSerialization.jsonObject(with: payload) as! NSDictionary
+        let ours = try AttestationStatement.generate(
+            predicate: Array("{\"foo\": \"bar\"}\n".utf8), type: "custom", subjectName: "127.0.0.1:60943/repo", sha256: digest,
+            time: Date(timeIntervalSince1970: 1_740_770_291))
+        #expect(try JSONSerialization.jsonObject(with: Data(ours)) as! NSDictionary == theirs)
+    }
 }
