@@ -238,6 +238,27 @@ struct ImageAttestationTests {
             #expect(verified.status == 0, "legacy=\(legacy): \(verified.stderr)")
             #expect(verified.stdout.split(separator: "\n").count == 1)
         }
+        // One file holding two envelopes (a JSON stream, as cosign reads it) gives two layers.
+        let (streamRef, streamDigest) = try await f.pushImage("stream")
+        let hexDigest = String(streamDigest.dropFirst(7))
+        var envelopes = ""
+        for type in ["cyclonedx", "spdxjson"] {
+            let predicate = type == "cyclonedx" ? "\(f.dir)/bom.json" : "\(f.dir)/spdx.json"
+            if type == "spdxjson" { try Predicates.spdx.write(toFile: predicate, atomically: true, encoding: .utf8) }
+            let made = await f.run(
+                ["attest-blob", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--predicate", predicate, "--type", type, "--hash", hexDigest,
+                 "--new-bundle-format=false", "image"])
+            #expect(made.status == 0, "\(made.stderr)")
+            envelopes += made.stdout
+        }
+        try envelopes.write(toFile: "\(f.dir)/two.json", atomically: true, encoding: .utf8)
+        let attachedTwo = await f.run(["attach", "attestation", "--attestation", "\(f.dir)/two.json", streamRef])
+        #expect(attachedTwo.status == 0, "\(attachedTwo.stderr)")
+        for type in ["cyclonedx", "spdxjson"] {
+            let verified = await f.run(["verify-attestation", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "--type", type, streamRef])
+            #expect(verified.status == 0, "\(type): \(verified.stderr)")
+        }
+
         // Bad input: not JSON, wrong payload type, an envelope without signatures; nothing is written.
         let (ref, digest) = try await f.pushImage("bad")
         let cases: [(String, String)] = [
@@ -442,6 +463,15 @@ struct BlobAttestationTests {
         let subject = (s["subject"] as! [[String: Any]])[0]
         #expect(subject["name"] as? String == "file.bin")
         #expect((subject["digest"] as? [String: String])?["sha256"] == hex)
+
+        // The predicate from standard input.
+        let piped = await cosign(
+            ["attest-blob", "--key", "\(dir)/k.key", "--tlog-upload=false", "--predicate", "-", "--type", "cyclonedx", "--hash", hex,
+             "--bundle", "\(dir)/stdin.json", "thing"], env: env, stdin: Predicates.cyclonedx)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(piped.stderr.contains("Using payload from: standard input"))
+        let pipedStatement = try statement(ofEnvelopeLine: try String(contentsOfFile: "\(dir)/stdin.json", encoding: .utf8))
+        #expect((pipedStatement["predicate"] as? NSDictionary) == (try JSONSerialization.jsonObject(with: Data(Predicates.cyclonedx.utf8)) as! NSDictionary))
 
         // Bad input: both/neither of --predicate and --statement, a non-statement, a missing bundle path.
         let bad: [([String], String)] = [
