@@ -90,12 +90,13 @@ public enum SignatureLayout {
     // MARK: Legacy tag images
 
     /// The config blob of a legacy signature image: go-containerregistry's empty image with one history entry and
-    /// diff ID per layer (uncompressed, so diff ID = layer digest), zero creation time.
-    public static func legacyConfig(diffIDs: [String]) -> [UInt8] {
+    /// diff ID per layer (uncompressed, so diff ID = layer digest), zero creation time unless `created` is given
+    /// (`--record-creation-timestamp`, go-containerregistry's `mutate.CreatedAt`: history entries keep zero times).
+    public static func legacyConfig(diffIDs: [String], created: Date? = nil) -> [UInt8] {
         let zeroTime = OrderedJSON.string("0001-01-01T00:00:00Z")
         let json: OrderedJSON = .object([
             ("architecture", .string("")),
-            ("created", zeroTime),
+            ("created", created.map { .string(goRFC3339Nano($0)) } ?? zeroTime),
             ("history", .array(diffIDs.map { _ in .object([("created", zeroTime)]) })),
             ("os", .string("")),
             ("rootfs", .object([("type", .string("layers")), ("diff_ids", .array(diffIDs.map { .string($0) }))])),
@@ -202,6 +203,23 @@ public enum SignatureLayout {
     }
 
     /// Go's `time.RFC3339` in UTC, whole seconds (`2026-11-30T21:52:00Z`).
+    /// Go's `time.RFC3339Nano` in UTC: fraction digits without trailing zeros (microsecond precision here).
+    public static func goRFC3339Nano(_ date: Date) -> String {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        var micros = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded())
+        var whole = Date(timeIntervalSince1970: seconds)
+        if micros == 1_000_000 {
+            micros = 0
+            whole = Date(timeIntervalSince1970: seconds + 1)
+        }
+        let base = String(whole.formatted(Date.ISO8601FormatStyle()).dropLast())
+        guard micros > 0 else { return base + "Z" }
+        var fraction = String(micros)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return base + "." + fraction + "Z"
+    }
+
     public static func rfc3339(_ date: Date) -> String {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(Date.ISO8601FormatStyle())
     }

@@ -126,11 +126,12 @@ public struct SignatureStore: Sendable {
     /// ``Options/maxAppendAttempts`` times). Blobs are uploaded before the manifest that names them.
     ///
     /// - Parameter replacing: layers for which this returns true are dropped (`attest --replace`).
+    /// - Parameter created: the image config's creation time (`--record-creation-timestamp`); zero time when nil.
     /// - Returns: whether the layer was added (false when an equivalent one was already there).
     @discardableResult
     public func appendLegacy(
         _ layer: LegacyLayer, to tag: ImageReference, isDuplicate: (@Sendable (Descriptor) -> Bool)? = nil,
-        replacing: (@Sendable (Descriptor) -> Bool)? = nil
+        replacing: (@Sendable (Descriptor) -> Bool)? = nil, created: Date? = nil
     ) async throws -> Bool {
         let ours = layer.descriptor
         var uploaded = false
@@ -153,7 +154,8 @@ public struct SignatureStore: Sendable {
             var layers = existing.filter { !(replacing?($0) ?? false) }
             layers.append(ours)
             // An existing image keeps its media types (as go-containerregistry's append does).
-            try await putLegacy(layers, to: tag, docker: current.map { $0.mediaType == MediaType.dockerManifest } ?? options.dockerMediaTypes)
+            try await putLegacy(
+                layers, to: tag, docker: current.map { $0.mediaType == MediaType.dockerManifest } ?? options.dockerMediaTypes, created: created)
             try await pause(attempt: attempt)
             if try await legacyDescriptors(tag)?.layers.contains(where: { Self.sameLayer($0, ours) }) == true { return true }
         }
@@ -164,8 +166,8 @@ public struct SignatureStore: Sendable {
 
     /// Writes a legacy image of `layers` (their blobs must exist in the repository) to `tag`: config blob first, then
     /// the manifest.
-    func putLegacy(_ layers: [Descriptor], to tag: ImageReference, docker: Bool) async throws {
-        let config = SignatureLayout.legacyConfig(diffIDs: layers.map(\.digest))
+    func putLegacy(_ layers: [Descriptor], to tag: ImageReference, docker: Bool, created: Date? = nil) async throws {
+        let config = SignatureLayout.legacyConfig(diffIDs: layers.map(\.digest), created: created)
         let configType = docker ? MediaType.dockerConfig : MediaType.ociConfig
         try await client.uploadBlob(config, mediaType: configType, to: tag)
         let manifest = SignatureLayout.legacyManifest(layers: layers, config: config, dockerMediaTypes: docker)

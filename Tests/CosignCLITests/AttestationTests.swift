@@ -174,6 +174,28 @@ struct ImageAttestationTests {
         #expect(verified.stdout.split(separator: "\n").count == 1)
     }
 
+    @Test("--record-creation-timestamp sets the legacy image's creation time (SOURCE_DATE_EPOCH honoured)")
+    func creationTimestamp() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (ref, digest) = try await f.pushImage()
+        try Predicates.custom.write(toFile: "\(f.dir)/c.txt", atomically: true, encoding: .utf8)
+        var env = f.env
+        env["SOURCE_DATE_EPOCH"] = "1700000000"
+        let key = ["--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", "--record-creation-timestamp"]
+        #expect(await cosign(["sign"] + key + [ref] + f.flags, env: env).status == 0)
+        #expect(await cosign(["attest"] + key + ["--predicate", "\(f.dir)/c.txt", ref] + f.flags, env: env).status == 0)
+        let hex = String(digest.dropFirst(7))
+        for suffix in ["sig", "att"] {
+            let tag = try f.registry.reference("app", tag: "sha256-\(hex).\(suffix)")
+            let manifest = try JSONDecoder().decode(Manifest.self, from: Data(try await f.client.manifest(tag).bytes))
+            let config = try await f.client.blob(tag, digest: manifest.config.digest)
+            let object = try JSONSerialization.jsonObject(with: Data(config)) as! [String: Any]
+            #expect(object["created"] as? String == "2023-11-14T22:13:20Z", "\(suffix)")
+            #expect(((object["history"] as? [[String: Any]])?.first?["created"] as? String) == "0001-01-01T00:00:00Z")
+        }
+    }
+
     @Test("tampered payloads and subjects that do not name the image are refused")
     func tampering() async throws {
         let f = try await ImageFixture(.plain)

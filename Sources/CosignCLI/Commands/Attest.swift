@@ -130,7 +130,6 @@ struct Attest: AsyncParsableCommand {
     private func execute(_ context: CommandContext) async throws {
         try signing.check()
         guard let predicatePath = signing.predicate else { throw CLIError("predicate cannot be empty") }
-        if recordCreationTimestamp { throw CLIError("--record-creation-timestamp is not supported yet") }
         if signing.bundle != nil && images.count > 1 && signing.newBundleFormat {
             throw CLIError("--bundle cannot be combined with several images: each image needs its own bundle")
         }
@@ -205,7 +204,8 @@ struct Attest: AsyncParsableCommand {
         if !dropped.isEmpty {
             replacing = { (descriptor: OCIModels.Descriptor) -> Bool in dropped.contains(descriptor.digest) }
         }
-        try await store.appendLegacy(layer, to: tag, replacing: replacing)
+        // As in cosign, the creation time is recorded on the append path, not when --replace rebuilds the image.
+        try await store.appendLegacy(layer, to: tag, replacing: replacing, created: recordCreationTimestamp && !replace ? context.now() : nil)
     }
 }
 

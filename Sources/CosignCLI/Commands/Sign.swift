@@ -94,7 +94,6 @@ struct Sign: AsyncParsableCommand {
         if registryReferrersMode == "oci-1-1" {
             throw CLIError("--registry-referrers-mode=oci-1-1 is not supported yet")
         }
-        if recordCreationTimestamp { throw CLIError("--record-creation-timestamp is not supported yet") }
         if newBundleFormat && (payload != nil || !signContainerIdentities.isEmpty) {
             throw CLIError("--payload and --sign-container-identity only apply with --new-bundle-format=false")
         }
@@ -171,7 +170,9 @@ struct Sign: AsyncParsableCommand {
         let tag = try store.legacyTag(for: ref, digest: subject.digest, kind: .signature)
         let publicKey = key.publicKey
         for layer in layers {
-            try await store.appendLegacy(layer, to: tag, isDuplicate: ImageSigning.duplicateDetector(for: layer, key: publicKey))
+            try await store.appendLegacy(
+                layer, to: tag, isDuplicate: ImageSigning.duplicateDetector(for: layer, key: publicKey),
+                created: recordCreationTimestamp ? context.now() : nil)
         }
     }
 
