@@ -164,6 +164,14 @@ public struct SignatureStore: Sendable {
             "could not add the signature to \(tag): concurrent writers kept replacing it (\(options.maxAppendAttempts) attempts)")
     }
 
+    /// Replaces whatever `tag` names with a one-layer image holding `payload` (cosign's `static.NewFile`, as
+    /// `attach sbom` writes it: OCI media types, no annotations): the layer and config blobs first, then the manifest.
+    public func writeFile(_ payload: [UInt8], mediaType: String, to tag: ImageReference) async throws {
+        try await client.uploadBlob(payload, mediaType: mediaType, to: tag)
+        let layer = Descriptor(mediaType: mediaType, digest: SignatureLayout.sha256(payload), size: Int64(payload.count))
+        try await putLegacy([layer], to: tag, docker: false)
+    }
+
     /// Writes a legacy image of `layers` (their blobs must exist in the repository) to `tag`: config blob first, then
     /// the manifest.
     func putLegacy(_ layers: [Descriptor], to tag: ImageReference, docker: Bool, created: Date? = nil) async throws {

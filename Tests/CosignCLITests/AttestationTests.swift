@@ -334,6 +334,55 @@ struct ImageAttestationTests {
         }
     }
 
+    @Test("attach sbom / download sbom: a one-layer .sbom image with cosign's media types, read back byte for byte")
+    func sbom() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (ref, digest) = try await f.pushImage()
+        try Predicates.spdx.write(toFile: "\(f.dir)/sbom.spdx.json", atomically: true, encoding: .utf8)
+        let attached = await f.run(["attach", "sbom", "--sbom", "\(f.dir)/sbom.spdx.json", ref])
+        #expect(attached.status == 0, "\(attached.stderr)")
+        #expect(attached.stderr.contains("WARNING: SBOM attachments are deprecated"))
+        let hex = String(digest.dropFirst(7))
+        #expect(attached.stderr.contains("Uploading SBOM file for [\(ref)] to [\(f.registry.host)/app:sha256-\(hex).sbom] with mediaType [text/spdx+json]."), "\(attached.stderr)")
+        let downloaded = await f.run(["download", "sbom", ref])
+        #expect(downloaded.status == 0, "\(downloaded.stderr)")
+        #expect(downloaded.stdout == Predicates.spdx)
+        #expect(downloaded.stderr.contains("Found SBOM of media type: text/spdx+json"))
+        let tree = await f.run(["tree", ref])
+        #expect(tree.stdout.contains("📦 SBOMs for an image tag: \(f.registry.host)/app:sha256-\(hex).sbom"), "\(tree.stdout)")
+
+        // A second attach replaces the first (one layer, the new media type).
+        let xml = "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\"/>"
+        let replaced = await cosign(["attach", "sbom", "--sbom", "-", "--type", "cyclonedx", ref] + f.flags, env: f.env, stdin: xml)
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        let tag = try f.registry.reference("app", tag: "sha256-\(hex).sbom")
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(try await f.client.manifest(tag).bytes))
+        #expect(manifest.layers.count == 1)
+        #expect(manifest.layers.first?.mediaType == "application/vnd.cyclonedx+xml")
+        #expect(manifest.layers.first?.annotations == nil)
+        #expect(manifest.config.mediaType == "application/vnd.oci.image.config.v1+json")
+        #expect(await f.run(["download", "sbom", ref]).stdout == xml)
+
+        // Errors: an unknown type, a bad input format, no SBOM on an image, none at an index's level.
+        let unknown = await f.run(["attach", "sbom", "--sbom", "\(f.dir)/sbom.spdx.json", "--type", "foo", ref])
+        expectOneLineError(unknown, containing: "unknown SBOM type: \"foo\", expected (spdx|cyclonedx|syft)")
+        let format = await f.run(["attach", "sbom", "--sbom", "\(f.dir)/sbom.spdx.json", "--input-format", "xml", ref])
+        expectOneLineError(format, containing: "invalid SBOM input format: \"xml\", expected (json|text)")
+        let (bare, _) = try await f.pushImage("bare")
+        expectOneLineError(await f.run(["download", "sbom", bare]), containing: "no sbom attached to reference")
+        let index = try TestIndex()
+        let indexDigest = try await index.push(with: f.client, to: try f.registry.reference("multi", tag: "v1"))
+        let indexRef = "\(f.registry.host)/multi@\(indexDigest)"
+        let atIndex = await f.run(["download", "sbom", indexRef])
+        expectOneLineError(atIndex, containing: "no SBOM found attached to image index")
+        #expect(atIndex.stderr.contains("Try using --platform with one of the following architectures:\nlinux/amd64, linux/arm64"), "\(atIndex.stderr)")
+        #expect(await f.run(["attach", "sbom", "--sbom", "\(f.dir)/sbom.spdx.json", "\(f.registry.host)/multi@\(index.images[0].digest)"]).status == 0)
+        let platform = await f.run(["download", "sbom", "--platform", "linux/amd64", indexRef])
+        #expect(platform.status == 0, "\(platform.stderr)")
+        #expect(platform.stdout == Predicates.spdx)
+    }
+
     @Test("an image signature bundle is listed among attestations; bad input gets one clear line")
     func signaturesAndErrors() async throws {
         let f = try await ImageFixture(.plain)

@@ -92,7 +92,7 @@ struct Tree: AsyncParsableCommand {
 struct Download: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download", abstract: "Provides utilities for downloading artifacts and attached artifacts in a registry",
-        subcommands: [DownloadSignature.self, DownloadAttestation.self])
+        subcommands: [DownloadSignature.self, DownloadAttestation.self, DownloadSBOM.self])
 }
 
 struct DownloadSignature: AsyncParsableCommand {
@@ -216,7 +216,7 @@ struct Clean: AsyncParsableCommand {
 
 struct Attach: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "attach", abstract: "Provides utilities for attaching artifacts to other artifacts in a registry", subcommands: [AttachSignature.self, AttachAttestation.self])
+        commandName: "attach", abstract: "Provides utilities for attaching artifacts to other artifacts in a registry", subcommands: [AttachSignature.self, AttachAttestation.self, AttachSBOM.self])
 }
 
 struct AttachSignature: AsyncParsableCommand {

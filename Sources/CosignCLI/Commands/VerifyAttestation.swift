@@ -114,7 +114,7 @@ struct DownloadAttestation: AsyncParsableCommand {
         let top = try await ImageSupport.resolve(ref, store: store)
         // Bundles are listed for the reference given; legacy attestations for the platform's image (as cosign does).
         var digest = top.digest
-        if let platform { digest = try await Self.platformDigest(platform, in: top, of: ref, store: store) }
+        if let platform { digest = try await ImageSupport.platformDigest(platform, in: top, of: ref, store: store) }
         var printed = 0
         for stored in try await store.bundles(of: top.digest, image: ref) {
             if let uri {
@@ -144,29 +144,6 @@ struct DownloadAttestation: AsyncParsableCommand {
             printed += 1
         }
         if let uri, printed == 0 { throw CLIError("no attestations with predicate type '\(uri)' found") }
-    }
-
-    /// The digest of the one image of the index `top` built for `spec` (`os/arch[/variant]`), with cosign's errors.
-    static func platformDigest(_ spec: String, in top: Descriptor, of ref: ImageReference, store: SignatureStore) async throws -> String {
-        let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard (2...3).contains(parts.count), !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw CLIError("parsing platform: invalid platform \(spec): expected os/arch[/variant]")
-        }
-        guard MediaType.isIndex(top.mediaType) else { throw CLIError("specified reference is not a multiarch image") }
-        let fetched = try await store.client.manifest(ref.withDigest(top.digest))
-        let index: ImageIndex
-        do {
-            index = try JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes))
-        } catch {
-            throw CLIError("\(ref.name): the index is not valid JSON")
-        }
-        let matches = index.manifests.filter { entry in
-            guard let p = entry.platform else { return false }
-            return p.os == parts[0] && p.architecture == parts[1] && (parts.count < 3 || p.variant == parts[2])
-        }
-        guard let first = matches.first else { throw CLIError("unable to find an entity for \(spec)") }
-        guard matches.count == 1 else { throw CLIError("platform spec matches more than one image architecture: \(spec)") }
-        return first.digest
     }
 }
 

@@ -55,4 +55,27 @@ enum ImageSupport {
         try await visit(root, depth: 0)
         return result
     }
+
+    /// The digest of the one image of the index `top` built for `spec` (`os/arch[/variant]`), with cosign's errors.
+    static func platformDigest(_ spec: String, in top: Descriptor, of ref: ImageReference, store: SignatureStore) async throws -> String {
+        let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard (2...3).contains(parts.count), !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw CLIError("parsing platform: invalid platform \(spec): expected os/arch[/variant]")
+        }
+        guard MediaType.isIndex(top.mediaType) else { throw CLIError("specified reference is not a multiarch image") }
+        let fetched = try await store.client.manifest(ref.withDigest(top.digest))
+        let index: ImageIndex
+        do {
+            index = try JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes))
+        } catch {
+            throw CLIError("\(ref.name): the index is not valid JSON")
+        }
+        let matches = index.manifests.filter { entry in
+            guard let p = entry.platform else { return false }
+            return p.os == parts[0] && p.architecture == parts[1] && (parts.count < 3 || p.variant == parts[2])
+        }
+        guard let first = matches.first else { throw CLIError("unable to find an entity for \(spec)") }
+        guard matches.count == 1 else { throw CLIError("platform spec matches more than one image architecture: \(spec)") }
+        return first.digest
+    }
 }
