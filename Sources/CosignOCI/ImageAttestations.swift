@@ -3,7 +3,7 @@ internal import FoundationEssentials
 #else
 internal import Foundation
 #endif
-public import Cosign
+internal import Cosign
 public import OCIModels
 internal import SigstoreCrypto
 public import SigstoreModels

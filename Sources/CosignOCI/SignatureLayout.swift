@@ -202,7 +202,6 @@ public enum SignatureLayout {
         "sha256:" + Hex.encode(Array(SHA256.hash(data: Array(bytes))))
     }
 
-    /// Go's `time.RFC3339` in UTC, whole seconds (`2026-11-30T21:52:00Z`).
     /// Go's `time.RFC3339Nano` in UTC: fraction digits without trailing zeros (microsecond precision here).
     public static func goRFC3339Nano(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
@@ -220,6 +219,7 @@ public enum SignatureLayout {
         return base + "." + fraction + "Z"
     }
 
+    /// Go's `time.RFC3339` in UTC, whole seconds (`2026-11-30T21:52:00Z`).
     public static func rfc3339(_ date: Date) -> String {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(Date.ISO8601FormatStyle())
     }
