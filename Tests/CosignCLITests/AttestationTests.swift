@@ -298,6 +298,52 @@ struct ImageAttestationTests {
         #expect(try await f.client.manifestDescriptor(tag) == nil)
     }
 
+    @Test("COSIGN_REPOSITORY, --no-upload --bundle, and clean --type attestation")
+    func storageOptions() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        try Predicates.spdx.write(toFile: "\(f.dir)/s.json", atomically: true, encoding: .utf8)
+        let attest = ["attest", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--predicate", "\(f.dir)/s.json", "--type", "spdxjson"]
+        let verify = ["verify-attestation", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "--type", "spdxjson"]
+
+        // Attestations kept in another repository are found only with the same COSIGN_REPOSITORY.
+        for legacy in [false, true] {
+            let (ref, _) = try await f.pushImage(legacy ? "elsewhere-legacy" : "elsewhere")
+            var env = f.env
+            env["COSIGN_REPOSITORY"] = "\(f.registry.host)/attestations"
+            let scheme = legacy ? ["--new-bundle-format=false"] : []
+            #expect(await cosign(attest + scheme + [ref] + f.flags, env: env).status == 0)
+            #expect(await cosign(verify + [ref] + f.flags, env: env).status == 0)
+            let without = await f.run(verify + [ref])
+            #expect(without.status == 1)
+            #expect(without.stderr.contains("no matching attestations"), "\(without.stderr)")
+        }
+
+        // --no-upload with --bundle writes only the file, which verifies against the image digest.
+        let (ref, digest) = try await f.pushImage("offline")
+        let noUpload = await f.run(attest + ["--no-upload", "--bundle", "\(f.dir)/offline.sigstore.json", ref])
+        #expect(noUpload.status == 0, "\(noUpload.stderr)")
+        #expect(await f.run(verify + [ref]).status == 1)
+        let offline = await f.run(
+            ["verify-blob-attestation", "--key", "\(f.dir)/k.pub", "--bundle", "\(f.dir)/offline.sigstore.json", "--type", "spdxjson",
+             "--insecure-ignore-tlog", "--digest", String(digest.dropFirst(7)), "--digestAlg", "sha256"])
+        #expect(offline.status == 0, "\(offline.stderr)")
+        let noBundle = await f.run(attest + ["--no-upload", ref])
+        expectOneLineError(noBundle, containing: "must enable upload to the OCI registry or specify a local --bundle path")
+
+        // clean --type attestation removes the .att image and keeps the signatures.
+        let (cleaned, cleanedDigest) = try await f.pushImage("cleaned")
+        #expect(await f.run(attest + ["--new-bundle-format=false", cleaned]).status == 0)
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", cleaned]).status == 0)
+        let clean = await f.run(["clean", "--type", "attestation", "-f", cleaned])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let hex = String(cleanedDigest.dropFirst(7))
+        #expect(try await f.client.manifestDescriptor(try f.registry.reference("cleaned", tag: "sha256-\(hex).att")) == nil)
+        #expect(try await f.client.manifestDescriptor(try f.registry.reference("cleaned", tag: "sha256-\(hex).sig")) != nil)
+        #expect(await f.run(verify + [cleaned]).status == 1)
+        #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", cleaned]).status == 0)
+    }
+
     @Test("download attestation --platform reads the legacy attestations of one image of an index")
     func platform() async throws {
         let f = try await ImageFixture(.plain)
