@@ -88,7 +88,7 @@ struct CosignCommand: AsyncParsableCommand {
         abstract: "A tool for Container Signing, Verification and Storage in an OCI registry.",
         subcommands: [
             GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, Sign.self, Verify.self, Attest.self, VerifyAttestation.self,
-            SignBlob.self, VerifyBlob.self, AttestBlob.self, VerifyBlobAttestation.self, Tree.self, Triangulate.self, Download.self, Attach.self, Upload.self, Copy.self, Clean.self,
+            SignBlob.self, VerifyBlob.self, AttestBlob.self, VerifyBlobAttestation.self, Tree.self, Triangulate.self, Download.self, Attach.self, Upload.self, Copy.self, Clean.self, Save.self, Load.self,
             Login.self,
             EnvCommand.self, VersionCommand.self,
         ])

@@ -62,17 +62,28 @@ extension ImageVerifier {
     /// verifies.
     public func verifyAttestations(_ image: ImageReference, subject: Descriptor) async throws -> AttestationOutcome {
         let bundles = try await store.bundles(of: subject.digest, image: image)
+        let store = self.store
+        return try await verifyAttestations(bundles: bundles, digest: subject.digest, legacyDigest: subject.digest) {
+            try await store.legacyImage(try store.legacyTag(for: image, digest: subject.digest, kind: .attestation))?.layers
+        }
+    }
+
+    /// Verifies attestations found elsewhere (a registry, a `cosign save` layout): `bundles` when there are any, else
+    /// the layers `legacyLayers` returns (nil: no `.att` image).
+    public func verifyAttestations(
+        bundles: [SignatureStore.StoredBundle], digest: String, legacyDigest: String, legacyLayers: () async throws -> [LegacyLayer]?
+    ) async throws -> AttestationOutcome {
         var failures: [String] = []
         var verified: [VerifiedAttestation] = []
         if !bundles.isEmpty {
-            let digest = try Self.sha256Digest(subject.digest)
+            let artifactDigest = try Self.sha256Digest(digest)
             for stored in bundles {
                 do {
                     guard case .dsseEnvelope(let envelope) = stored.bundle.content else {
                         throw CosignError(.verificationFailed, "bundle does not contain a DSSE envelope")
                     }
                     let verification = BundleVerification(trustMaterial: options.trustMaterial, options: options.bundle, now: now)
-                    let result = try await verification.verify(bundle: stored.bundle, artifact: ArtifactInput.digest(digest))
+                    let result = try await verification.verify(bundle: stored.bundle, artifact: ArtifactInput.digest(artifactDigest))
                     verified.append(
                         VerifiedAttestation(
                             output: envelope.orderedJSON.serialized(escapeHTML: true), envelope: envelope,
@@ -88,11 +99,10 @@ extension ImageVerifier {
             }
             return AttestationOutcome(attestations: verified, fromBundles: true)
         }
-        let tag = try store.legacyTag(for: image, digest: subject.digest, kind: .attestation)
-        let layers = try await store.legacyImage(tag)?.layers ?? []
+        let layers = try await legacyLayers() ?? []
         for layer in layers {
             do {
-                verified.append(try await verifyLegacyAttestation(layer, digest: subject.digest))
+                verified.append(try await verifyLegacyAttestation(layer, digest: legacyDigest))
             } catch let e as CosignError where e.isVerificationFailure {
                 failures.append(e.message)
             } catch let e as VerificationError {

@@ -112,12 +112,25 @@ public struct ImageVerifier: Sendable {
     /// Verifies the signatures of `image` (whose manifest is `subject`).
     public func verify(_ image: ImageReference, subject: Descriptor) async throws -> Outcome {
         let bundles = try await store.bundles(of: subject.digest, image: image)
+        let store = self.store
+        return try await verify(bundles: bundles, digest: subject.digest, legacyDigest: subject.digest, dockerReference: image.name) {
+            try await store.legacyImage(try store.legacyTag(for: image, digest: subject.digest, kind: .signature))?.layers
+        }
+    }
+
+    /// Verifies signatures found elsewhere (a registry, a `cosign save` layout): `bundles` when there are any (their
+    /// statements must name `digest`), else the layers `legacyLayers` returns (nil: no `.sig` image), whose claims
+    /// must name `legacyDigest`.
+    public func verify(
+        bundles: [SignatureStore.StoredBundle], digest: String, legacyDigest: String, dockerReference: String,
+        legacyLayers: () async throws -> [LegacyLayer]?
+    ) async throws -> Outcome {
         if !bundles.isEmpty {
             var failures: [String] = []
             var verified: [VerifiedSignature] = []
             for stored in bundles {
                 do {
-                    verified.append(try await verifyBundle(stored, image: image, digest: subject.digest))
+                    verified.append(try await verifyBundle(stored, dockerReference: dockerReference, digest: digest))
                 } catch let e as VerificationError {
                     failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
                 } catch let e as CosignError {
@@ -130,16 +143,15 @@ public struct ImageVerifier: Sendable {
             }
             return Outcome(signatures: verified, fromBundles: true)
         }
-        let tag = try store.legacyTag(for: image, digest: subject.digest, kind: .signature)
-        guard let legacy = try await store.legacyImage(tag), !legacy.layers.isEmpty else {
+        guard let layers = try await legacyLayers(), !layers.isEmpty else {
             throw ImageVerificationError(.noSignaturesFound, "no signatures found")
         }
         var failures: [String] = []
         var verified: [VerifiedSignature] = []
-        let singleLayer = legacy.layers.count == 1
-        for layer in legacy.layers {
+        let singleLayer = layers.count == 1
+        for layer in layers {
             do {
-                verified.append(try await verifyLegacy(layer, digest: subject.digest))
+                verified.append(try await verifyLegacy(layer, digest: legacyDigest))
             } catch let e as CosignError {
                 failures.append(e.message)
             } catch let e as VerificationError {
@@ -163,7 +175,7 @@ public struct ImageVerifier: Sendable {
 
     // MARK: Bundles
 
-    func verifyBundle(_ stored: SignatureStore.StoredBundle, image: ImageReference, digest: String) async throws -> VerifiedSignature {
+    func verifyBundle(_ stored: SignatureStore.StoredBundle, dockerReference: String, digest: String) async throws -> VerifiedSignature {
         guard case .dsseEnvelope(let envelope) = stored.bundle.content else {
             throw CosignError(.verificationFailed, "bundle \(stored.manifest.digest) holds a message signature, not a DSSE envelope over the image")
         }
@@ -198,7 +210,7 @@ public struct ImageVerifier: Sendable {
         var predicateType = ""
         if case .string(let t)? = statement["predicateType"] { predicateType = t }
         let output = SimpleSigningPayload.document(
-            dockerReference: image.name, manifestDigest: digest, type: predicateType, optional: JSONValue.object(subjectAnnotations).ordered)
+            dockerReference: dockerReference, manifestDigest: digest, type: predicateType, optional: JSONValue.object(subjectAnnotations).ordered)
         return VerifiedSignature(source: .bundle(stored), output: output, payload: payload, result: result)
     }
 

@@ -329,6 +329,17 @@ public struct SignatureStore: Sendable {
 
     /// Copies a referrer manifest of `subject` (with its blobs) from `source` to `destination`, and lists it in the
     /// destination's referrers-tag index when that registry has no referrers API.
+    /// Pushes a referrer manifest (its blobs must be in `repo`) by digest, and adds it to the referrers-tag index of
+    /// `subjectDigest` where the registry has no referrers API.
+    public func putReferrer(_ manifest: [UInt8], subjectDigest: String, artifactType: String?, in repo: ImageReference) async throws {
+        let digest = SignatureLayout.sha256(manifest)
+        try await client.putManifest(manifest, mediaType: MediaType.ociManifest, to: repo.withDigest(digest))
+        if try await client.referrers(repo, digest: subjectDigest) == nil {
+            let entry = Descriptor(mediaType: MediaType.ociManifest, digest: digest, size: Int64(manifest.count), artifactType: artifactType)
+            try await appendToReferrersTag(entry, subjectDigest: subjectDigest, repo: repo)
+        }
+    }
+
     public func copyReferrer(_ referrer: Descriptor, subject: String, from source: ImageReference, to destination: ImageReference) async throws {
         let copied = try await copyManifest(referrer.digest, from: source, to: destination)
         if try await client.referrers(destination, digest: subject) == nil {

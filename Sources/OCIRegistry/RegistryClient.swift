@@ -263,6 +263,41 @@ public final class RegistryClient: Sendable {
             })
     }
 
+    /// Reads a blob in ranged `GET`s of `chunkSize` bytes (one `GET` when it is no larger), handing each piece to
+    /// `sink`, hashing on the way: memory stays at one chunk whatever the blob's size. Throws when the bytes do not
+    /// match the descriptor's digest and size, after `sink` has seen them, so the caller must not commit what it wrote
+    /// until this returns.
+    public func streamBlob(
+        _ blob: Descriptor, from repo: ImageReference, chunkSize: Int = 8 << 20, into sink: ([UInt8]) throws -> Void
+    ) async throws {
+        var hasher = SHA256()
+        if blob.size <= Int64(chunkSize) {
+            let bytes = try await self.blob(repo, digest: blob.digest, maxBytes: chunkSize)
+            guard bytes.count == Int(blob.size) else {
+                throw OCIError(.digestMismatch, "blob \(blob.digest) is \(bytes.count) bytes, expected \(blob.size)")
+            }
+            try sink(bytes)
+            return
+        }
+        var offset: Int64 = 0
+        while offset < blob.size {
+            let end = min(offset + Int64(chunkSize), blob.size) - 1
+            let part = try await send(
+                .GET, repo, path: "blobs/\(blob.digest)", headers: [("Range", "bytes=\(offset)-\(end)")], action: "pull", maxBody: chunkSize)
+            try part.expect([206], what: "reading bytes \(offset)–\(end) of blob \(blob.digest) (the registry must support ranged reads)")
+            guard part.body.count == Int(end - offset + 1) else {
+                throw OCIError(.digestMismatch, "blob \(blob.digest): asked for \(end - offset + 1) bytes at \(offset), got \(part.body.count)")
+            }
+            hasher.update(data: part.body)
+            try sink(part.body)
+            offset = end + 1
+        }
+        let actual = "sha256:" + hexString(hasher.finalize())
+        guard actual == blob.digest else {
+            throw OCIError(.digestMismatch, "blob \(blob.digest) from \(repo.repositoryName) has digest \(actual) (truncated or corrupted download)")
+        }
+    }
+
     /// `POST` to open an upload session; returns its location.
     private func startUpload(to repo: ImageReference) async throws -> String {
         let start = try await send(.POST, repo, path: "blobs/uploads/", headers: [("Content-Length", "0")], action: "pull,push")

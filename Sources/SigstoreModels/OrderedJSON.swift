@@ -53,6 +53,45 @@ public indirect enum OrderedJSON: Hashable, Sendable {
         }
     }
 
+    /// Go's `json.MarshalIndent(v, "", indent)`: one member or element per line, `"key": value`, empty containers as
+    /// `{}` and `[]`, HTML characters escaped; no trailing newline.
+    public func indented(_ indent: String) -> [UInt8] {
+        var out = [UInt8]()
+        writeIndented(into: &out, indent: Array(indent.utf8), level: 0)
+        return out
+    }
+
+    private func writeIndented(into out: inout [UInt8], indent: [UInt8], level: Int) {
+        func newline(_ level: Int) {
+            out.append(UInt8(ascii: "\n"))
+            for _ in 0..<level { out.append(contentsOf: indent) }
+        }
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                item.writeIndented(into: &out, indent: indent, level: level + 1)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                Self.writeString(key, into: &out, escapeHTML: true)
+                out.append(contentsOf: Array(": ".utf8))
+                value.writeIndented(into: &out, indent: indent, level: level + 1)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(into: &out, escapeHTML: true)
+        }
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func writeString(_ s: String, into out: inout [UInt8], escapeHTML: Bool) {

@@ -57,10 +57,27 @@ struct Verify: AsyncParsableCommand {
         let setup = try options.setup(context, verifying: "signature", annotations: required)
         defer { setup.store.close() }
         for image in images {
-            let ref = try ImageSupport.parse(image)
-            let subject = try await ImageVerificationOptions.subject(ref, store: setup.store)
-            let outcome = try await setup.verifier.verify(ref, subject: subject)
-            options.printHeader(ref, fromBundles: outcome.fromBundles, keyBased: setup.publicKey != nil, annotations: !required.isEmpty, context: context)
+            let outcome: ImageVerifier.Outcome
+            let name: String
+            if options.localImage {
+                // A directory written by `cosign save`.
+                let layout = OCILayout(path: image)
+                let (bundleDigest, legacyDigest) = try layout.verificationDigests()
+                let bundles = try bundleDigest.map { try layout.bundles(subject: $0) } ?? []
+                if bundles.isEmpty, try layout.entry(.signatures) == nil {
+                    throw CLIError("no signatures associated with the image saved in \(image)")
+                }
+                outcome = try await setup.verifier.verify(
+                    bundles: bundles, digest: bundleDigest ?? legacyDigest, legacyDigest: legacyDigest, dockerReference: "",
+                    legacyLayers: { try layout.legacyLayers(.signatures) })
+                name = image
+            } else {
+                let ref = try ImageSupport.parse(image)
+                let subject = try await ImageVerificationOptions.subject(ref, store: setup.store)
+                outcome = try await setup.verifier.verify(ref, subject: subject)
+                name = ref.name
+            }
+            options.printHeader(name, fromBundles: outcome.fromBundles, keyBased: setup.publicKey != nil, annotations: !required.isEmpty, context: context)
             switch options.output {
             case "text":
                 for signature in outcome.signatures {

@@ -59,16 +59,31 @@ struct VerifyAttestation: AsyncParsableCommand {
         let setup = try options.setup(context, verifying: "attestation")
         defer { setup.store.close() }
         for image in images {
-            let ref = try ImageSupport.parse(image)
-            let subject: Descriptor
-            do {
-                subject = try await ImageVerificationOptions.subject(ref, store: setup.store)
-            } catch let e as ImageVerificationError {
-                throw CLIError(e.message)  // verify-attestation exits 1 whatever the error
+            let outcome: ImageVerifier.AttestationOutcome
+            let name: String
+            if options.localImage {
+                // A directory written by `cosign save`.
+                let layout = OCILayout(path: image)
+                let (bundleDigest, legacyDigest) = try layout.verificationDigests()
+                let bundles = try bundleDigest.map { try layout.bundles(subject: $0) } ?? []
+                if bundles.isEmpty, try layout.entry(.attestations) == nil { throw CLIError("no attestations provided") }
+                outcome = try await setup.verifier.verifyAttestations(
+                    bundles: bundles, digest: bundleDigest ?? legacyDigest, legacyDigest: legacyDigest,
+                    legacyLayers: { try layout.legacyLayers(.attestations) })
+                name = image
+            } else {
+                let ref = try ImageSupport.parse(image)
+                let subject: Descriptor
+                do {
+                    subject = try await ImageVerificationOptions.subject(ref, store: setup.store)
+                } catch let e as ImageVerificationError {
+                    throw CLIError(e.message)  // verify-attestation exits 1 whatever the error
+                }
+                outcome = try await setup.verifier.verifyAttestations(ref, subject: subject)
+                name = ref.name
             }
-            let outcome = try await setup.verifier.verifyAttestations(ref, subject: subject)
             let matches = try outcome.matching(type: predicateType)
-            options.printHeader(ref, fromBundles: outcome.fromBundles, keyBased: setup.publicKey != nil, annotations: false, context: context)
+            options.printHeader(name, fromBundles: outcome.fromBundles, keyBased: setup.publicKey != nil, annotations: false, context: context)
             for attestation in matches {
                 if let result = attestation.result, result.certificate != nil {
                     context.info("Certificate subject: \(result.subjectAlternativeName ?? "")")

@@ -50,8 +50,8 @@ struct ImageVerificationOptions: ParsableArguments {
     @Option(name: [.customShort("o"), .customLong("output")], help: "output format for the signing image information (json|text)")
     var output: String = "json"
 
-    @Option(name: .customLong("local-image"), help: "whether the specified image is a path to an image saved locally via 'cosign save'")
-    var localImage: String?
+    @Flag(name: .customLong("local-image"), help: "whether the specified image is a path to an image saved locally via 'cosign save'")
+    var localImage = false
 
     @Option(name: .customLong("max-workers"), help: "the amount of maximum workers for parallel executions")
     var maxWorkers: Int = 10
@@ -78,7 +78,6 @@ struct ImageVerificationOptions: ParsableArguments {
     /// verifier. The caller closes the store.
     func setup(_ context: CommandContext, verifying what: String, annotations: [String: String] = [:]) throws -> Setup {
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        if localImage != nil { throw CLIError("--local-image is not supported yet") }
         if key != nil && (identity.certificateIdentity != nil || identity.certificateIdentityRegexp != nil) {
             throw CLIError("--key and --certificate-identity/--certificate-identity-regexp cannot be used together")
         }
@@ -107,8 +106,8 @@ struct ImageVerificationOptions: ParsableArguments {
     }
 
     /// cosign's `PrintVerificationHeader`.
-    func printHeader(_ ref: ImageReference, fromBundles: Bool, keyBased: Bool, annotations: Bool, context: CommandContext) {
-        context.info("\nVerification for \(ref.name) --")
+    func printHeader(_ name: String, fromBundles: Bool, keyBased: Bool, annotations: Bool, context: CommandContext) {
+        context.info("\nVerification for \(name) --")
         context.info("The following checks were performed on each of these signatures:")
         if checkClaims {
             if annotations { context.info("  - The specified annotations were verified.") }
