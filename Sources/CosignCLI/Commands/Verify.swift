@@ -61,15 +61,13 @@ struct Verify: AsyncParsableCommand {
             let name: String
             if options.localImage {
                 // A directory written by `cosign save`.
-                let layout = OCILayout(path: image)
-                let (bundleDigest, legacyDigest) = try layout.verificationDigests()
-                let bundles = try bundleDigest.map { try layout.bundles(subject: $0) } ?? []
-                if bundles.isEmpty, try layout.entry(.signatures) == nil {
+                let local = try ImageVerificationOptions.localImage(image)
+                if local.bundles.isEmpty, try local.layout.entry(.signatures) == nil {
                     throw CLIError("no signatures associated with the image saved in \(image)")
                 }
                 outcome = try await setup.verifier.verify(
-                    bundles: bundles, digest: bundleDigest ?? legacyDigest, legacyDigest: legacyDigest, dockerReference: "",
-                    legacyLayers: { try layout.legacyLayers(.signatures) })
+                    bundles: local.bundles, digest: local.bundleDigest, legacyDigest: local.legacyDigest, dockerReference: "",
+                    legacyLayers: { try local.layout.legacyLayers(.signatures) })
                 name = image
             } else {
                 let ref = try ImageSupport.parse(image)

@@ -63,13 +63,11 @@ struct VerifyAttestation: AsyncParsableCommand {
             let name: String
             if options.localImage {
                 // A directory written by `cosign save`.
-                let layout = OCILayout(path: image)
-                let (bundleDigest, legacyDigest) = try layout.verificationDigests()
-                let bundles = try bundleDigest.map { try layout.bundles(subject: $0) } ?? []
-                if bundles.isEmpty, try layout.entry(.attestations) == nil { throw CLIError("no attestations provided") }
+                let local = try ImageVerificationOptions.localImage(image)
+                if local.bundles.isEmpty, try local.layout.entry(.attestations) == nil { throw CLIError("no attestations provided") }
                 outcome = try await setup.verifier.verifyAttestations(
-                    bundles: bundles, digest: bundleDigest ?? legacyDigest, legacyDigest: legacyDigest,
-                    legacyLayers: { try layout.legacyLayers(.attestations) })
+                    bundles: local.bundles, digest: local.bundleDigest, legacyDigest: local.legacyDigest,
+                    legacyLayers: { try local.layout.legacyLayers(.attestations) })
                 name = image
             } else {
                 let ref = try ImageSupport.parse(image)

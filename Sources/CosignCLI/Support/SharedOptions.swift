@@ -96,6 +96,22 @@ struct ImageVerificationOptions: ParsableArguments {
         return Setup(verifier: verifier, store: store, publicKey: publicKey)
     }
 
+    /// What `--local-image` verifies in a `cosign save` directory: its bundles and the digests they and the legacy
+    /// signatures must name.
+    struct LocalImage {
+        var layout: OCILayout
+        var bundles: [SignatureStore.StoredBundle]
+        var bundleDigest: String
+        var legacyDigest: String
+    }
+
+    static func localImage(_ path: String) throws -> LocalImage {
+        let layout = OCILayout(path: path)
+        let (bundleDigest, legacyDigest) = try layout.verificationDigests()
+        let bundles = try bundleDigest.map { try layout.bundles(subject: $0) } ?? []
+        return LocalImage(layout: layout, bundles: bundles, bundleDigest: bundleDigest ?? legacyDigest, legacyDigest: legacyDigest)
+    }
+
     /// The manifest `ref` names, with cosign's "image tag not found" error.
     static func subject(_ ref: ImageReference, store: SignatureStore) async throws -> Descriptor {
         do {
