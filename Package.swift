@@ -163,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CosignTests",
-            dependencies: ["Cosign", "SigstoreCrypto", "SigstoreModels"],
+            dependencies: ["Cosign", "SigstoreCrypto", "SigstoreModels", "SigstoreTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 public import SigstoreCrypto
 public import SigstoreModels
+internal import SigstoreVerify
 
 /// Signing in-toto statements into DSSE envelopes with a key, and the two forms cosign writes them in.
 public enum DSSESigning {
@@ -8,16 +9,13 @@ public enum DSSESigning {
     public static func envelope(
         payload: [UInt8], payloadType: String = AttestationStatement.payloadType, key: SigningKey
     ) throws -> DSSEEnvelope {
+        let unsigned = DSSEEnvelope(payload: payload, payloadType: payloadType, signatures: [])
         let signature: [UInt8]
         do {
             if key.signsWholeMessage {
-                signature = try key.signature(
-                    forMessage: DSSEEnvelope.preAuthenticationEncoding(payloadType: payloadType, payload: payload))
+                signature = try key.signature(forMessage: unsigned.preAuthenticationEncoding)
             } else {
-                var hasher = key.kind.defaultHashAlgorithm.makeHasher()
-                hasher.update(Array("DSSEv1 \(payloadType.utf8.count) \(payloadType) \(payload.count) ".utf8))
-                payload.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-                signature = try key.signature(forDigest: hasher.finalize())
+                signature = try key.signature(forDigest: unsigned.preAuthenticationDigest(key.kind.defaultHashAlgorithm))
             }
         } catch let error as SigstoreCryptoError {
             throw CosignError(.invalidInput, "signing: \(error.message)")

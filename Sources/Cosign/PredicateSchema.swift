@@ -159,7 +159,7 @@ enum PredicateSchema {
 
     /// Decodes `tree` as the schema's decoder would and returns what cosign would embed, keys sorted.
     static func project(_ tree: OrderedJSON, onto schema: Schema, what: String) throws -> OrderedJSON {
-        var projection = Projection(decoder: schema.decoder, what: what)
+        let projection = Projection(decoder: schema.decoder, what: what)
         return (try projection.message(tree, fields: schema.root, path: "") ?? .object([])).sortedKeys()
     }
 
@@ -172,7 +172,7 @@ enum PredicateSchema {
         }
 
         /// nil means "left out" (protojson zero value).
-        mutating func message(_ value: OrderedJSON, fields: [Field], path: String) throws -> OrderedJSON? {
+        func message(_ value: OrderedJSON, fields: [Field], path: String) throws -> OrderedJSON? {
             if case .null = value { return decoder == .goStruct ? try message(.object([]), fields: fields, path: path) : nil }
             guard case .object(let members) = value else { throw failure(path, "expected an object") }
             var out: [(String, OrderedJSON)] = []
@@ -199,13 +199,12 @@ enum PredicateSchema {
             case .bool: return .bool(false)
             case .timestamp: return .string("0001-01-01T00:00:00Z")
             case .message(let fields):
-                var copy = self
-                return try copy.message(.object([]), fields: fields, path: path) ?? .object([])
+                return try message(.object([]), fields: fields, path: path) ?? .object([])
             case .any, .structObject, .stringMap, .map, .list: return .null
             }
         }
 
-        mutating func value(_ input: OrderedJSON, shape: Shape, path: String) throws -> OrderedJSON? {
+        func value(_ input: OrderedJSON, shape: Shape, path: String) throws -> OrderedJSON? {
             if case .null = input, case .any = shape { return .null }
             if case .null = input {
                 if case .message(let fields) = shape { return try message(input, fields: fields, path: path) }

@@ -93,10 +93,8 @@ public struct ImageArchive: Sendable {
             try await pushManifest(entry, from: layout, to: tag, target: tag)
         }
         let repo = try store.signatureRepository(for: image)
-        for blob in try layout.blobDigests() {
-            guard let bytes = try? layout.readBlob(blob, maxBytes: 4 << 20),
-                let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes)),
-                manifest.subject?.digest == digest, !(manifest.annotations?[CosignAnnotation.bundlePredicateType] ?? "").isEmpty
+        for (_, bytes, manifest) in try layout.smallManifests() {
+            guard manifest.subject?.digest == digest, !(manifest.annotations?[CosignAnnotation.bundlePredicateType] ?? "").isEmpty
             else { continue }
             for needed in [manifest.config] + manifest.layers { try await uploadBlob(needed, from: layout, to: repo) }
             try await store.putReferrer(bytes, subjectDigest: digest, artifactType: manifest.artifactType, in: repo)
@@ -155,10 +153,7 @@ extension OCILayout {
     /// each layer whose media type is a Sigstore bundle's. Unreadable ones are skipped, as cosign skips them.
     public func bundles(subject: String) throws -> [SignatureStore.StoredBundle] {
         var found: [SignatureStore.StoredBundle] = []
-        for digest in try blobDigests() {
-            guard let bytes = try? readBlob(digest, maxBytes: 4 << 20),
-                let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes)), manifest.subject?.digest == subject
-            else { continue }
+        for (digest, bytes, manifest) in try smallManifests() where manifest.subject?.digest == subject {
             for layer in manifest.layers where layer.mediaType.hasPrefix("application/vnd.dev.sigstore.bundle") {
                 guard let blob = try? readBlob(layer.digest), let bundle = try? SigstoreBundle(jsonData: blob), bundle.minorVersion >= 3 else {
                     continue

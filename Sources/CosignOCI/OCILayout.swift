@@ -47,12 +47,7 @@ public struct OCILayout: Sendable {
     }
 
     /// Whether the layout holds a blob of this digest and size.
-    public func hasBlob(_ descriptor: Descriptor) -> Bool {
-        guard let file = try? blobPath(descriptor.digest),
-            let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber
-        else { return false }
-        return size.int64Value == descriptor.size
-    }
+    public func hasBlob(_ descriptor: Descriptor) -> Bool { blobSize(descriptor.digest) == descriptor.size }
 
     /// Writes a blob (its name is its digest).
     public func writeBlob(_ bytes: [UInt8]) throws {
@@ -92,6 +87,25 @@ public struct OCILayout: Sendable {
     /// A reader of a blob's bytes in pieces of `chunkSize` (empty at the end), for chunked uploads.
     public func blobReader(_ descriptor: Descriptor, chunkSize: Int = 8 << 20) throws -> BlobReader {
         try BlobReader(path: try blobPath(descriptor.digest), chunkSize: chunkSize)
+    }
+
+    /// The size of a blob's file, or nil when there is none.
+    public func blobSize(_ digest: String) -> Int64? {
+        guard let file = try? blobPath(digest), let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber else {
+            return nil
+        }
+        return size.int64Value
+    }
+
+    /// The saved manifests that could be referrers: blobs small enough for a manifest (4 MiB, the distribution spec's
+    /// limit) that parse as one. Large layers are not read.
+    func smallManifests() throws -> [(digest: String, bytes: [UInt8], manifest: Manifest)] {
+        try blobDigests().compactMap { digest in
+            guard let size = blobSize(digest), size <= 4 << 20, let bytes = try? readBlob(digest, maxBytes: 4 << 20),
+                let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes))
+            else { return nil }
+            return (digest, bytes, manifest)
+        }
     }
 
     /// The digests of every blob, in file-name order.

@@ -2,6 +2,7 @@ import Cosign
 import SigstoreCrypto
 import Foundation
 import SigstoreModels
+import SigstoreTesting
 import Testing
 
 @Suite("JSON reader for predicates")
@@ -48,7 +49,7 @@ struct JSONParserTests {
             #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"00"}}],"predicate":{}}"#,
         ]
         let alphabet = Array(#"{}[]:,"\/ 0123456789.eE+-truefalsnxu\#u{00}\#u{1f}"#.utf8) + [0xC3, 0xA9, 0xED, 0xA0, 0x80, 0xFF]
-        var generator = SplitMix64(seed: 0x5eed)
+        var generator = SplitMix64(state: 0x5eed)
         var documents: [[UInt8]] = []
         for i in 0..<4000 {
             var bytes = Array(seeds[i % seeds.count].utf8)
@@ -243,24 +244,12 @@ struct DSSESigningTests {
     }
 }
 
-/// A small deterministic generator (SplitMix64) for reproducible test inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("base64")
 struct Base64Tests {
     @Test("encoding and decoding agree with Foundation; URL-safe and unpadded input is read; bad input is refused")
     func agrees() {
-        var generator = SplitMix64(seed: 64)
+        var generator = SplitMix64(state: 64)
         for length in 0..<200 {
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             let foundation = Data(bytes).base64EncodedString()

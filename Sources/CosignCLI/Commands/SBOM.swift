@@ -137,9 +137,7 @@ struct DownloadSBOM: AsyncParsableCommand {
 
     /// The `os/arch[/variant]` of each image in the index `ref` names.
     static func platforms(of ref: ImageReference, store: SignatureStore) async throws -> [String] {
-        let fetched = try await store.client.manifest(ref)
-        let index = try JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes))
-        return index.manifests.compactMap { entry in
+        try await ImageSupport.index(ref, store: store).manifests.compactMap { entry in
             entry.platform.map { p in [p.os, p.architecture, p.variant].compactMap { $0 }.joined(separator: "/") }
         }
     }

@@ -63,13 +63,7 @@ enum ImageSupport {
             throw CLIError("parsing platform: invalid platform \(spec): expected os/arch[/variant]")
         }
         guard MediaType.isIndex(top.mediaType) else { throw CLIError("specified reference is not a multiarch image") }
-        let fetched = try await store.client.manifest(ref.withDigest(top.digest))
-        let index: ImageIndex
-        do {
-            index = try JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes))
-        } catch {
-            throw CLIError("\(ref.name): the index is not valid JSON")
-        }
+        let index = try await self.index(ref.withDigest(top.digest), store: store)
         let matches = index.manifests.filter { entry in
             guard let p = entry.platform else { return false }
             return p.os == parts[0] && p.architecture == parts[1] && (parts.count < 3 || p.variant == parts[2])
@@ -77,5 +71,14 @@ enum ImageSupport {
         guard let first = matches.first else { throw CLIError("unable to find an entity for \(spec)") }
         guard matches.count == 1 else { throw CLIError("platform spec matches more than one image architecture: \(spec)") }
         return first.digest
+    }
+
+    /// The index `ref` names.
+    static func index(_ ref: ImageReference, store: SignatureStore) async throws -> ImageIndex {
+        let fetched = try await store.client.manifest(ref)
+        guard let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes)) else {
+            throw CLIError("\(ref.name): the index is not valid JSON")
+        }
+        return index
     }
 }
