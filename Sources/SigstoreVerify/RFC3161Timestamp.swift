@@ -198,7 +198,12 @@ public struct RFC3161Timestamp: Sendable {
             }
             var s = DER.Serializer()
             guard (try? s.serialize(cert.issuer)) != nil else { continue }
-            if s.serializedBytes == signerIssuerDER && Array(cert.serialNumber.bytes) == signerSerial { return cert }
+            // Compare magnitudes: the DER INTEGER has a 0x00 before a high bit, SerialNumber.bytes may not.
+            if s.serializedBytes == signerIssuerDER
+                && Array(cert.serialNumber.bytes.drop(while: { $0 == 0 })) == Array((signerSerial ?? []).drop(while: { $0 == 0 }))
+            {
+                return cert
+            }
         }
         throw VerificationError(.timestamp, "timestamp signer certificate not found")
     }
