@@ -171,8 +171,9 @@ public enum RekorV2Body {
 }
 
 /// The payload of a Rekor v1 signed entry timestamp: RFC 8785 JSON of body, integrated time, log ID and index.
-enum SignedEntryTimestampPayload {
-    static func bytes(body: [UInt8], integratedTime: Int64, logID: [UInt8], logIndex: Int64) -> [UInt8] {
+public enum SignedEntryTimestampPayload {
+    /// The bytes the log signs (and verifiers check) for an entry.
+    public static func bytes(body: [UInt8], integratedTime: Int64, logID: [UInt8], logIndex: Int64) -> [UInt8] {
         Array(
             #"{"body":"\#(Base64.encode(body))","integratedTime":\#(integratedTime),"logID":"\#(Hex.encode(logID))","logIndex":\#(logIndex)}"#
                 .utf8)

@@ -1,0 +1,97 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// The local Sigstore stack: Fulcio, Rekor v1 and v2, a timestamp authority and a development OIDC issuer, served by
+/// `sigstore-local`. A package of its own so that Hummingbird, the database drivers and the JWT library stay out of
+/// the dependency graph of swift-cosign's libraries.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "sigstore-local",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
+        .library(name: "LocalSigstore", targets: ["LocalSigstore"]),
+        .executable(name: "sigstore-local", targets: ["sigstore-local"]),
+    ],
+    dependencies: [
+        .package(name: "swift-cosign", path: ".."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+    ],
+    targets: [
+        // An append-only RFC 6962 Merkle tree with durable storage (SQLite or PostgreSQL) and batched integration.
+        .target(
+            name: "TransparencyLog",
+            dependencies: [
+                .product(name: "SigstoreVerify", package: "swift-cosign"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The services: Fulcio v2, Rekor v1, Rekor v2, RFC 3161 TSA, development OIDC issuer, trust material.
+        .target(
+            name: "LocalSigstore",
+            dependencies: [
+                "TransparencyLog",
+                .product(name: "SigstoreCrypto", package: "swift-cosign"),
+                .product(name: "SigstoreModels", package: "swift-cosign"),
+                .product(name: "SigstoreVerify", package: "swift-cosign"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "sigstore-local",
+            dependencies: [
+                "LocalSigstore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LocalSigstoreTests",
+            dependencies: [
+                "LocalSigstore", "TransparencyLog",
+                .product(name: "SigstoreVerify", package: "swift-cosign"),
+                .product(name: "SigstoreModels", package: "swift-cosign"),
+                .product(name: "SigstoreCrypto", package: "swift-cosign"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

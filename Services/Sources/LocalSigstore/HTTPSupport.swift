@@ -1,0 +1,203 @@
+public import Foundation
+public import HTTPTypes
+public import Hummingbird
+internal import Logging
+internal import SigstoreModels
+internal import TransparencyLog
+
+/// A request the service refuses or cannot answer, with the HTTP status and a message for the client.
+public struct ServiceError: Error, CustomStringConvertible, Sendable {
+    /// The HTTP status.
+    public var status: HTTPResponse.Status
+    /// What was wrong, in words a client can act on.
+    public var message: String
+    /// Extra response headers (`Location`, `x-log-index`).
+    public var headers: HTTPFields
+
+    /// Creates an error.
+    public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.headers = headers
+    }
+
+    public var description: String { "\(status.code) \(message)" }
+
+    static func badRequest(_ message: String) -> ServiceError { ServiceError(.badRequest, message) }
+}
+
+/// How a service spells its JSON errors.
+enum ErrorStyle: Sendable {
+    /// Rekor v1 and the TSA: `{"code": <HTTP status>, "message": "…"}`.
+    case rekor
+    /// grpc-gateway (Fulcio, Rekor v2): `{"code": <gRPC code>, "message": "…", "details": []}`.
+    case grpcGateway
+    /// OAuth 2.0 (the OIDC issuer): `{"error": "…", "error_description": "…"}`.
+    case oauth
+
+    func body(status: HTTPResponse.Status, message: String) -> [UInt8] {
+        switch self {
+        case .rekor:
+            OrderedJSON.object([("code", .number(Int64(status.code))), ("message", .string(message))]).serialized()
+        case .grpcGateway:
+            OrderedJSON.object([
+                ("code", .number(Self.grpcCode(status))), ("message", .string(message)), ("details", .array([])),
+            ]).serialized()
+        case .oauth:
+            OrderedJSON.object([
+                ("error", .string(status.code == 401 ? "invalid_client" : status.code >= 500 ? "server_error" : "invalid_request")),
+                ("error_description", .string(message)),
+            ]).serialized()
+        }
+    }
+
+    static func grpcCode(_ status: HTTPResponse.Status) -> Int64 {
+        switch status.code {
+        case 400, 413, 415: 3  // INVALID_ARGUMENT
+        case 401: 16  // UNAUTHENTICATED
+        case 403: 7  // PERMISSION_DENIED
+        case 404: 5  // NOT_FOUND
+        case 409: 6  // ALREADY_EXISTS
+        case 429, 503: 14  // UNAVAILABLE
+        default: 13  // INTERNAL
+        }
+    }
+}
+
+/// Turns every error a route throws into the service's JSON error shape, so that no request gets an HTML or empty
+/// error body. Unexpected errors become 500 without their details.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let style: ErrorStyle
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as ServiceError {
+            return respond(error.status, error.message, headers: error.headers, context: context)
+        } catch let error as HTTPError {
+            let message = error.body ?? (error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
+            return respond(error.status, message, headers: [:], context: context)
+        } catch is LogOverloaded {
+            return respond(.serviceUnavailable, "the log is overloaded; retry later", headers: [:], context: context)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return respond(.internalServerError, "internal error", headers: [:], context: context)
+        }
+    }
+
+    private func respond(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields, context: Context) -> Response {
+        if status.code >= 500 { context.logger.warning("request refused", metadata: ["status": "\(status.code)", "message": "\(message)"]) }
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: style.body(status: status, message: message))))
+    }
+}
+
+extension Response {
+    /// A JSON response.
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// A JSON response.
+    static func json(_ value: OrderedJSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        json(value.serialized(), status: status, headers: headers)
+    }
+
+    /// A response with a body of some content type.
+    static func bytes(_ bytes: [UInt8], contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+extension Request {
+    /// The body, at most `limit` bytes (413 beyond).
+    mutating func bodyBytes(limit: Int) async throws -> [UInt8] {
+        let buffer = try await collectBody(upTo: limit)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// The body parsed as a JSON object (400 when it is not one).
+    mutating func jsonObject(limit: Int) async throws -> OrderedJSON {
+        let bytes = try await bodyBytes(limit: limit)
+        let json: OrderedJSON
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw ServiceError.badRequest("request body is not valid JSON: \(error)")
+        }
+        guard case .object = json else { throw ServiceError.badRequest("request body must be a JSON object") }
+        return json
+    }
+}
+
+extension OrderedJSON {
+    /// The member `key` of an object (nil for other values, absent members and `null`).
+    subscript(key: String) -> OrderedJSON? {
+        guard case .object(let members) = self, let value = members.first(where: { $0.0 == key })?.1 else { return nil }
+        if case .null = value { return nil }
+        return value
+    }
+
+    /// The string, when this is one.
+    var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// The elements, when this is an array.
+    var arrayValue: [OrderedJSON]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// An integer written as a JSON number or (protojson int64) a decimal string.
+    var int64Value: Int64? {
+        switch self {
+        case .number(let n): return n
+        case .raw(let text): return Int64(text)
+        case .string(let s): return Int64(s)
+        default: return nil
+        }
+    }
+
+    /// The member names of an object.
+    var keys: [String] {
+        if case .object(let members) = self { return members.map(\.0) }
+        return []
+    }
+
+    /// Requires a string member.
+    func requiredString(_ key: String, in what: String) throws -> String {
+        guard let s = self[key]?.stringValue, !s.isEmpty else {
+            throw ServiceError.badRequest("\(what): missing string field \(key)")
+        }
+        return s
+    }
+
+    /// Requires a base64 member (standard or URL-safe, padding optional).
+    func requiredBase64(_ key: String, in what: String) throws -> [UInt8] {
+        let s = try requiredString(key, in: what)
+        guard let bytes = Base64.decode(s), !bytes.isEmpty else { throw ServiceError.badRequest("\(what): \(key) is not base64") }
+        return bytes
+    }
+
+    /// Refuses members outside `allowed` (protojson and Rekor's schemas reject unknown fields).
+    func onlyKeys(_ allowed: Set<String>, in what: String) throws {
+        for key in keys where !allowed.contains(key) {
+            throw ServiceError.badRequest("\(what): unknown field \(key)")
+        }
+    }
+}
+
+/// RFC 3339 in UTC with a `Z`, whole seconds.
+func rfc3339(_ date: Date) -> String {
+    let c = CivilTime(date)
+    func pad(_ n: Int, _ width: Int = 2) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+    return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
+}

@@ -1,0 +1,152 @@
+public import Foundation
+public import AsyncHTTPClient
+internal import HTTPTypes
+internal import NIOHTTP1
+public import Crypto
+public import JWTKit
+internal import NIOCore
+internal import SigstoreModels
+
+/// The claims of an OIDC ID token that Fulcio reads.
+public struct IdentityClaims: JWTPayload, Sendable {
+    public var iss: IssuerClaim
+    public var sub: SubjectClaim
+    public var aud: AudienceClaim
+    public var exp: ExpirationClaim
+    public var iat: IssuedAtClaim
+    public var nbf: NotBeforeClaim?
+    public var email: String?
+    public var email_verified: Bool?
+
+    /// Creates claims.
+    public init(issuer: String, subject: String, audience: String, issuedAt: Date, expires: Date, email: String?) {
+        iss = IssuerClaim(value: issuer)
+        sub = SubjectClaim(value: subject)
+        aud = AudienceClaim(value: [audience])
+        iat = IssuedAtClaim(value: issuedAt)
+        exp = ExpirationClaim(value: expires)
+        nbf = NotBeforeClaim(value: issuedAt)
+        self.email = email
+        email_verified = email == nil ? nil : true
+    }
+
+    /// Signature checks only; times and audience are checked by ``IdentityTokenVerifier`` against its clock.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// A verified token: who signed in, at which issuer, and the claim the proof of possession signs.
+public struct VerifiedIdentity: Sendable, Hashable {
+    /// The token's issuer (`iss`).
+    public var issuer: String
+    /// The token's subject (`sub`).
+    public var subject: String
+    /// The certificate identity.
+    public var identity: SignerIdentity
+    /// The string a proof of possession must sign: the email for email identities, else the subject.
+    public var challenge: String
+}
+
+/// Verifies OIDC ID tokens as Fulcio does: the issuer must be configured, the signature must verify with a key from
+/// the issuer's JWKS (found through OIDC discovery), the audience must contain the client ID, the token must be
+/// current, and an email must be verified.
+public actor IdentityTokenVerifier {
+    private let issuers: @Sendable () -> [String]
+    private let clientID: String
+    private let now: @Sendable () -> Date
+    private let http: HTTPClient
+    private var keys: [String: (collection: JWTKeyCollection, fetched: Date)] = [:]
+
+    /// Creates a verifier trusting `issuers` (exact `iss` values) for tokens with audience `clientID`.
+    public init(issuers: @escaping @Sendable () -> [String], clientID: String = "sigstore", http: HTTPClient, now: @escaping @Sendable () -> Date) {
+        self.issuers = issuers
+        self.clientID = clientID
+        self.http = http
+        self.now = now
+    }
+
+    /// Verifies `token`; throws a 401 ``ServiceError`` naming the failed check.
+    public func verify(_ token: String) async throws -> VerifiedIdentity {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let payloadBytes = Base64.decode(String(parts[1])),
+              let payload = try? JSONParser.parse(payloadBytes), let issuer = payload["iss"]?.stringValue
+        else { throw unauthenticated("the identity token is not a JWT") }
+        guard issuers().contains(issuer) else { throw unauthenticated("the identity token's issuer \(issuer) is not trusted") }
+        let claims: IdentityClaims
+        do {
+            claims = try await keyCollection(for: issuer, refresh: false).verify(token, as: IdentityClaims.self)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            // A key rotated since the JWKS was fetched: fetch it again once.
+            do {
+                claims = try await keyCollection(for: issuer, refresh: true).verify(token, as: IdentityClaims.self)
+            } catch let error as ServiceError {
+                throw error
+            } catch {
+                throw unauthenticated("the identity token's signature does not verify with the issuer's keys")
+            }
+        }
+        let current = now()
+        guard claims.aud.value.contains(clientID) else { throw unauthenticated("the identity token's audience is not \(clientID)") }
+        guard claims.exp.value > current else { throw unauthenticated("the identity token has expired") }
+        if let nbf = claims.nbf, nbf.value > current.addingTimeInterval(60) {
+            throw unauthenticated("the identity token is not valid yet")
+        }
+        if let email = claims.email {
+            guard claims.email_verified == true else { throw unauthenticated("the identity token's email is not verified") }
+            guard Self.isEmailAddress(email) else { throw unauthenticated("the identity token's email is not an address") }
+            return VerifiedIdentity(issuer: issuer, subject: claims.sub.value, identity: .email(email), challenge: email)
+        }
+        let subject = claims.sub.value
+        guard let colon = subject.firstIndex(of: ":"), subject[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
+              subject.index(after: colon) < subject.endIndex
+        else { throw unauthenticated("the identity token has no verified email and its subject is not a URI") }
+        return VerifiedIdentity(issuer: issuer, subject: subject, identity: .uri(subject), challenge: subject)
+    }
+
+    private func keyCollection(for issuer: String, refresh: Bool) async throws -> JWTKeyCollection {
+        if !refresh, let cached = keys[issuer], now().timeIntervalSince(cached.fetched) < 300 { return cached.collection }
+        let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        let discovery = try await fetchJSON(base + "/.well-known/openid-configuration", what: "OIDC discovery")
+        guard discovery["issuer"]?.stringValue == issuer, let jwksURI = discovery["jwks_uri"]?.stringValue else {
+            throw unauthenticated("the OIDC discovery document of \(issuer) does not name this issuer and a jwks_uri")
+        }
+        let jwks = try await fetchBytes(jwksURI, what: "JWKS")
+        let collection = JWTKeyCollection()
+        do {
+            try await collection.add(jwksJSON: String(decoding: jwks, as: UTF8.self))
+        } catch {
+            throw unauthenticated("the JWKS of \(issuer) cannot be read: \(error)")
+        }
+        keys[issuer] = (collection, now())
+        return collection
+    }
+
+    private func fetchJSON(_ url: String, what: String) async throws -> OrderedJSON {
+        let bytes = try await fetchBytes(url, what: what)
+        guard let json = try? JSONParser.parse(bytes) else { throw unauthenticated("the \(what) at \(url) is not JSON") }
+        return json
+    }
+
+    private func fetchBytes(_ url: String, what: String) async throws -> [UInt8] {
+        do {
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "Accept", value: "application/json")
+            let response = try await http.execute(request, timeout: .seconds(10))
+            guard response.status == .ok else { throw ServiceError(.unauthorized, "the \(what) at \(url) answered \(response.status.code)") }
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return Array(body.readableBytesView)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw unauthenticated("cannot fetch the \(what) at \(url): \(error)")
+        }
+    }
+
+    private func unauthenticated(_ message: String) -> ServiceError { ServiceError(.unauthorized, message) }
+
+    static func isEmailAddress(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !s.contains(" ")
+    }
+}

@@ -1,0 +1,272 @@
+public import Foundation
+public import Crypto
+internal import AsyncHTTPClient
+internal import Hummingbird
+internal import HTTPTypes
+public import Logging
+internal import UnixSignals
+internal import NIOCore
+internal import ServiceLifecycle
+internal import SigstoreCrypto
+internal import SigstoreModels
+internal import SigstoreVerify
+internal import Synchronization
+public import TransparencyLog
+internal import X509
+
+/// The whole local Sigstore: each service on its own port of one address, one database, trust material written to
+/// the data directory once every service listens.
+public enum LocalStack {
+    /// A service of the stack.
+    public enum Service: String, CaseIterable, Sendable, Hashable {
+        case oidc, fulcio, rekor
+        case rekorV2 = "rekor-v2"
+        case tsa
+    }
+
+    /// How to run the stack.
+    public struct Configuration: Sendable {
+        /// Where keys, the SQLite database and trust files live.
+        public var dataDirectory: String
+        /// The address every service binds (and names in its URLs).
+        public var address = "127.0.0.1"
+        /// Fixed ports; a service without one gets a free port.
+        public var ports: [Service: Int] = [:]
+        /// The services to run.
+        public var services = Set(Service.allCases)
+        /// A `postgres://` URL; SQLite in the data directory when nil.
+        public var database: String?
+        /// Whether the development issuer skips its login page and approves device codes at once.
+        public var autoApprove = false
+        /// The identity of automatic approvals.
+        public var defaultEmail = "developer@sigstore.local"
+        /// OIDC issuers Fulcio trusts besides the development issuer.
+        public var trustedIssuers: [String] = []
+        /// Request log level.
+        public var logLevel: Logger.Level = .info
+
+        /// Creates a configuration for `dataDirectory`.
+        public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+    }
+
+    /// What the stack announces once it listens.
+    public struct Endpoints: Sendable {
+        /// Base URL of every running service.
+        public var urls: [Service: String]
+        /// Paths of the trust files written.
+        public var trustedRoot: String, signingConfig: String, trustConfig: String
+
+        /// The one-line JSON the `serve` command prints.
+        public var json: String {
+            var members: [(String, OrderedJSON)] = Service.allCases.compactMap { s in urls[s].map { (s.rawValue, .string($0)) } }
+            members += [
+                ("trustedRoot", .string(trustedRoot)), ("signingConfig", .string(signingConfig)),
+                ("trustConfig", .string(trustConfig)),
+            ]
+            return String(decoding: OrderedJSON.object(members).serialized(), as: UTF8.self)
+        }
+    }
+
+    /// Runs until cancelled or sent SIGINT/SIGTERM (then shuts down gracefully); calls `onReady` once every service
+    /// listens and the trust files are written. `now` is the clock of every service.
+    public static func run(
+        _ configuration: Configuration, now: @escaping @Sendable () -> Date = { Date() },
+        onReady: @escaping @Sendable (Endpoints) async -> Void
+    ) async throws {
+        var logger = Logger(label: "sigstore-local")
+        logger.logLevel = configuration.logLevel
+        let dir = configuration.dataDirectory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let keys = try InstanceKeys.loadOrCreate(directory: dir, now: now())
+        let storage: any LogStorage =
+            if let url = configuration.database { try PostgresLogStorage(url: url) } else { try SQLiteLogStorage(path: dir + "/log.sqlite") }
+        do {
+            try await storage.prepare()
+        } catch {
+            try? await storage.close()
+            throw error
+        }
+        let urls = URLRegistry()
+        let host = configuration.address
+        let wanted = configuration.services
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+
+        @Sendable func url(_ s: Service) -> String { urls.get(s) }
+        var applications: [(Service, any ServiceLifecycle.Service)] = []
+        func application(_ service: Service, _ register: (Router<BasicRequestContext>) -> Void) {
+            let router = Router()
+            router.add(middleware: LogRequestsMiddleware(.debug))
+            register(router)
+            var serviceLogger = logger
+            serviceLogger[metadataKey: "service"] = "\(service.rawValue)"
+            let app = Application(
+                router: router,
+                configuration: .init(address: .hostname(host, port: configuration.ports[service] ?? 0), serverName: "sigstore-local"),
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? 0
+                    urls.set(service, "http://\(host):\(port)")
+                },
+                logger: serviceLogger)
+            applications.append((service, app))
+        }
+
+        if wanted.contains(.oidc) {
+            let issuer = DevelopmentIssuer(
+                key: keys.oidcKey, issuerURL: { url(.oidc) }, autoApprove: configuration.autoApprove,
+                defaultEmail: configuration.defaultEmail, now: now)
+            application(.oidc) { issuer.register(on: $0) }
+        }
+        if wanted.contains(.fulcio) {
+            let tokens = IdentityTokenVerifier(
+                issuers: { configuration.trustedIssuers + (wanted.contains(.oidc) ? [url(.oidc)] : []) }, http: http, now: now)
+            let fulcio = FulcioService(
+                issuer: CertificateIssuer(keys: keys), tokens: tokens,
+                trustedIssuers: { configuration.trustedIssuers + (wanted.contains(.oidc) ? [url(.oidc)] : []) }, now: now)
+            application(.fulcio) { fulcio.register(on: $0) }
+        }
+        if wanted.contains(.rekor) {
+            let log = try await TransparencyLog(
+                name: "rekor-v1", storage: storage,
+                signCheckpoint: RekorV1Service.checkpointSigner(key: keys.rekorKey, host: host, treeID: keys.rekorTreeID, now: now),
+                now: { Int64(now().timeIntervalSince1970) })
+            let rekor = RekorV1Service(log: log, key: keys.rekorKey, treeID: keys.rekorTreeID)
+            application(.rekor) { rekor.register(on: $0) }
+        }
+        if wanted.contains(.rekorV2) {
+            let log = try await TransparencyLog(
+                name: "rekor-v2", storage: storage, signCheckpoint: RekorV2Service.checkpointSigner(key: keys.rekorV2Key, host: host),
+                now: { 0 })
+            let rekor = RekorV2Service(log: log, key: keys.rekorV2Key, host: host)
+            application(.rekorV2) { rekor.register(on: $0) }
+        }
+        if wanted.contains(.tsa) {
+            let tsa = TimestampAuthority(keys: keys, now: now)
+            application(.tsa) { tsa.register(on: $0) }
+        }
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: applications.map { .init(service: $0.1) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        let expected = Set(applications.map(\.0))
+        let readyLogger = logger
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                tasks.addTask {
+                    while Set(urls.all.keys) != expected {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    let endpoints = try TrustFiles.write(keys: keys, urls: urls.all, host: host, directory: dir)
+                    readyLogger.info("ready", metadata: ["endpoints": "\(endpoints.json)"])
+                    await onReady(endpoints)
+                }
+                // The ready task ends; the group runs until shutdown.
+                try await tasks.next()
+                try await tasks.next()
+            }
+        } catch {
+            try? await http.shutdown()
+            try? await storage.close()
+            throw error
+        }
+        try? await http.shutdown()
+        try? await storage.close()
+    }
+}
+
+/// The base URL of each service, known once it listens.
+final class URLRegistry: Sendable {
+    private let urls = Mutex<[LocalStack.Service: String]>([:])
+
+    func get(_ service: LocalStack.Service) -> String { urls.withLock { $0[service] } ?? "" }
+    func set(_ service: LocalStack.Service, _ url: String) { urls.withLock { $0[service] = url } }
+    var all: [LocalStack.Service: String] { urls.withLock { $0 } }
+}
+
+/// `trusted_root.json` (v0.1), `signing_config.json` (v0.2) and `trust_config.json` (the ClientTrustConfig of
+/// sigstore-python's `--trust-config`) for a running stack.
+public enum TrustFiles {
+    /// Builds and writes the three files atomically; returns where they are.
+    static func write(keys: InstanceKeys, urls: [LocalStack.Service: String], host: String, directory: String) throws -> LocalStack.Endpoints {
+        let root = try trustedRoot(keys: keys, urls: urls, host: host)
+        let signing = signingConfig(keys: keys, urls: urls)
+        let trust = OrderedJSON.object([
+            ("mediaType", .string("application/vnd.dev.sigstore.clienttrustconfig.v0.1+json")), ("trustedRoot", root),
+            ("signingConfig", signing),
+        ])
+        let paths = (directory + "/trusted_root.json", directory + "/signing_config.json", directory + "/trust_config.json")
+        try writeAtomically(paths.0, root.indented("  ") + [0x0A], mode: 0o644)
+        try writeAtomically(paths.1, signing.indented("  ") + [0x0A], mode: 0o644)
+        try writeAtomically(paths.2, trust.indented("  ") + [0x0A], mode: 0o644)
+        let state = OrderedJSON.object(LocalStack.Service.allCases.compactMap { s in urls[s].map { (s.rawValue, .string($0)) } })
+        try writeAtomically(directory + "/services.json", state.serialized() + [0x0A], mode: 0o644)
+        return LocalStack.Endpoints(urls: urls, trustedRoot: paths.0, signingConfig: paths.1, trustConfig: paths.2)
+    }
+
+    static func validFor(_ keys: InstanceKeys) -> OrderedJSON { .object([("start", .string(rfc3339(keys.created)))]) }
+
+    static func trustedRoot(keys: InstanceKeys, urls: [LocalStack.Service: String], host: String) throws -> OrderedJSON {
+        func log(_ url: String, _ spki: [UInt8], _ details: String, _ id: [UInt8]) -> OrderedJSON {
+            .object([
+                ("baseUrl", .string(url)), ("hashAlgorithm", .string("SHA2_256")),
+                ("publicKey", .object([("rawBytes", .base64(spki)), ("keyDetails", .string(details)), ("validFor", validFor(keys))])),
+                ("logId", .object([("keyId", .base64(id))])),
+            ])
+        }
+        func authority(_ name: String, _ uri: String, _ chain: [Certificate]) throws -> OrderedJSON {
+            .object([
+                ("subject", .object([("organization", .string("sigstore-local")), ("commonName", .string(name))])),
+                ("uri", .string(uri)),
+                ("certChain", .object([("certificates", .array(try chain.map { .object([("rawBytes", .base64(try der($0)))]) }))])),
+                ("validFor", validFor(keys)),
+            ])
+        }
+        var tlogs: [OrderedJSON] = []
+        if let url = urls[.rekor] {
+            let spki = Array(keys.rekorKey.publicKey.derRepresentation)
+            tlogs.append(log(url, spki, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: spki))))
+        }
+        if let url = urls[.rekorV2] {
+            tlogs.append(log(
+                url, ed25519SPKIPrefix + Array(keys.rekorV2Key.publicKey.rawRepresentation), "PKIX_ED25519",
+                RekorV2Service.keyID(key: keys.rekorV2Key.publicKey, host: host)))
+        }
+        var cas: [OrderedJSON] = []
+        var ctlogs: [OrderedJSON] = []
+        if let url = urls[.fulcio] {
+            cas.append(try authority("sigstore-local", url, [keys.fulcioIntermediate, keys.fulcioRoot]))
+            let spki = Array(keys.ctLogKey.publicKey.derRepresentation)
+            ctlogs.append(log(url + "/ct", spki, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: spki))))
+        }
+        var tsas: [OrderedJSON] = []
+        if let url = urls[.tsa] {
+            tsas.append(try authority("sigstore-local-tsa", url + "/api/v1/timestamp", [keys.tsaCertificate, keys.tsaRoot]))
+        }
+        return .object([
+            ("mediaType", .string(TrustedRoot.mediaTypeV01)), ("tlogs", .array(tlogs)), ("certificateAuthorities", .array(cas)),
+            ("ctlogs", .array(ctlogs)), ("timestampAuthorities", .array(tsas)),
+        ])
+    }
+
+    static func signingConfig(keys: InstanceKeys, urls: [LocalStack.Service: String]) -> OrderedJSON {
+        func service(_ url: String, _ version: Int64) -> OrderedJSON {
+            .object([
+                ("url", .string(url)), ("majorApiVersion", .number(version)), ("validFor", validFor(keys)),
+                ("operator", .string("sigstore.local")),
+            ])
+        }
+        var tlogs: [OrderedJSON] = []
+        if let url = urls[.rekorV2] { tlogs.append(service(url, 2)) }
+        if let url = urls[.rekor] { tlogs.append(service(url, 1)) }
+        return .object([
+            ("mediaType", .string("application/vnd.dev.sigstore.signingconfig.v0.2+json")),
+            ("caUrls", .array(urls[.fulcio].map { [service($0, 1)] } ?? [])),
+            ("oidcUrls", .array(urls[.oidc].map { [service($0, 1)] } ?? [])),
+            ("rekorTlogUrls", .array(tlogs)),
+            ("rekorTlogConfig", .object([("selector", .string("ANY"))])),
+            ("tsaUrls", .array(urls[.tsa].map { [service($0 + "/api/v1/timestamp", 1)] } ?? [])),
+            ("tsaConfig", .object([("selector", .string("ANY"))])),
+        ])
+    }
+}
