@@ -89,6 +89,10 @@ let package = Package(
                 .product(name: "SigstoreModels", package: "swift-cosign"),
                 .product(name: "SigstoreCrypto", package: "swift-cosign"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: strictSettings
         ),

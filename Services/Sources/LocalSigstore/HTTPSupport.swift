@@ -2,6 +2,7 @@ public import Foundation
 public import HTTPTypes
 public import Hummingbird
 internal import Logging
+internal import NIOCore
 internal import SigstoreModels
 internal import TransparencyLog
 
@@ -115,8 +116,12 @@ extension Response {
 extension Request {
     /// The body, at most `limit` bytes (413 beyond).
     mutating func bodyBytes(limit: Int) async throws -> [UInt8] {
-        let buffer = try await collectBody(upTo: limit)
-        return Array(buffer.readableBytesView)
+        do {
+            let buffer = try await collectBody(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw ServiceError(.contentTooLarge, "request body is larger than \(limit) bytes")
+        }
     }
 
     /// The body parsed as a JSON object (400 when it is not one).
