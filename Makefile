@@ -16,6 +16,8 @@ demo: build
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+	cd Services && $(SWIFT) build --build-tests
+	cd Services && $(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
 
 conformance: build
 	CLIENT=$(CURDIR)/.build/debug/cosign $(or $(VECTORS_DIR),../shared/vectors)/run-conformance.sh

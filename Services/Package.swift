@@ -81,6 +81,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Appends per second against a running Rekor v1 or v2 (bench/sigstore-local.sh).
+        .executableTarget(
+            name: "log-append-bench",
+            dependencies: [
+                .product(name: "SigstoreCrypto", package: "swift-cosign"),
+                .product(name: "SigstoreModels", package: "swift-cosign"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "LocalSigstoreTests",
             dependencies: [

@@ -12,7 +12,8 @@
 # bundles: whole-process verify-blob (goal <= 0.1x and <= 20 ms, peak RSS <= 0.5x) and in-process bundles per second
 # (goal >= 950 per core, >= 1.8x sigstore-python, >= 1.8x speed-up on 2 cores). VECTORS_DIR (default
 # ../shared/vectors) holds the bundles; without it the verification section is skipped. bench/registry.sh (registry
-# requests and times) and bench/attest.sh (attest-blob / verify-blob-attestation with a 50 MB SPDX predicate) add
+# requests and times), bench/attest.sh (attest-blob / verify-blob-attestation with a 50 MB SPDX predicate) and
+# bench/sigstore-local.sh (transparency-log appends per second, SQLite and PostgreSQL) add
 # their own sections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -224,4 +225,5 @@ else
     echo "bench: docker-registry not installed, registry section skipped (scripts/setup.sh)" >&2
 fi
 COSIGN_BIN="$COSIGN_BIN" RUNS="$RUNS" bench/attest.sh >/dev/null
+bench/sigstore-local.sh >/dev/null
 cat "$ROOT/bench/RESULTS.md"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, testing and benchmarking swift-cosign needs, idempotently.
-#   scripts/setup.sh          build + test needs (libsodium, pkg-config, openssl, PyNaCl, cryptography)
-#   scripts/setup.sh --bench  also hyperfine and sigstore-python (the peer measured by bench/run.sh)
+#   scripts/setup.sh          build + test needs (libsodium, SQLite, PostgreSQL, pkg-config, openssl, PyNaCl,
+#                             cryptography, sigstore-python)
+#   scripts/setup.sh --bench  also hyperfine
 set -euo pipefail
 
 want_bench=0
@@ -19,7 +20,9 @@ if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 fi
 
-apt_packages=(libsodium-dev pkg-config openssl python3 strace docker-registry apache2-utils)
+apt_packages=(libsodium-dev pkg-config openssl python3 strace docker-registry apache2-utils libsqlite3-dev)
+# sigstore-local's PostgreSQL tests start a throw-away server from these binaries.
+[ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
 [ "$want_bench" -eq 1 ] && apt_packages+=(hyperfine time)
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -56,8 +59,8 @@ if ! $PY -c 'import nacl.secret, cryptography, oras.client, securesystemslib.dss
     say "installing PyNaCl, cryptography, oras and securesystemslib (independent readers used by the tests)"
     pip_install pynacl cryptography oras securesystemslib
 fi
-if [ "$want_bench" -eq 1 ] && ! command -v sigstore >/dev/null 2>&1; then
-    say "installing sigstore-python (the start-up peer in bench/run.sh)"
+if ! $PY -c 'import sigstore' >/dev/null 2>&1; then
+    say "installing sigstore-python (the independent client of sigstore-local's tests, and a bench peer)"
     pip_install sigstore
 fi
 say "ok"

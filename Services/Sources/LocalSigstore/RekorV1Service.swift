@@ -221,8 +221,10 @@ public struct RekorV1Service: Sendable {
         switch (kind, version) {
         case ("hashedrekord", "0.0.1"): return try hashedRekord(spec)
         case ("dsse", "0.0.1"): return try dsse(spec)
+        case ("intoto", "0.0.2"): return try intoto(spec)
         default:
-            throw ServiceError.badRequest("unsupported entry type \(kind) \(version): this log accepts hashedrekord 0.0.1 and dsse 0.0.1")
+            throw ServiceError.badRequest(
+                "unsupported entry type \(kind) \(version): this log accepts hashedrekord 0.0.1, dsse 0.0.1 and intoto 0.0.2")
         }
     }
 
@@ -339,5 +341,59 @@ public struct RekorV1Service: Sendable {
             ])),
         ]).serialized()
         return (body, ["sha256:" + payloadHash] + verifiers.flatMap { $0.emails.map { "email:" + $0 } })
+    }
+
+    /// intoto 0.0.2 (cosign 2's attestations): `payload`, `sig` and `publicKey` arrive base64-encoded once more; the
+    /// client supplies the envelope hash; the canonical body drops the payload and keeps its SHA-256.
+    static func intoto(_ spec: OrderedJSON) throws -> (body: [UInt8], searchKeys: [String]) {
+        try spec.onlyKeys(["content"], in: "intoto spec")
+        guard let content = spec["content"] else { throw ServiceError.badRequest("intoto spec needs content") }
+        try content.onlyKeys(["envelope", "hash", "payloadHash"], in: "intoto content")
+        guard let envelope = content["envelope"] else { throw ServiceError.badRequest("intoto content needs an envelope") }
+        try envelope.onlyKeys(["payloadType", "payload", "signatures"], in: "intoto envelope")
+        let payloadType = try envelope.requiredString("payloadType", in: "intoto envelope")
+        guard let payloadText = String(bytes: try envelope.requiredBase64("payload", in: "intoto envelope"), encoding: .utf8),
+              let payload = Base64.decode(payloadText)
+        else { throw ServiceError.badRequest("intoto envelope payload must be base64 of the envelope's base64 payload") }
+        guard let hash = content["hash"], hash["algorithm"]?.stringValue == "sha256", let envelopeHash = hash["value"]?.stringValue,
+              envelopeHash.count == 64, envelopeHash == envelopeHash.lowercased(), Hex.decode(envelopeHash) != nil
+        else { throw ServiceError.badRequest("intoto content.hash must be a sha256 of the envelope (64 lowercase hex digits)") }
+        guard let signatures = envelope["signatures"]?.arrayValue, !signatures.isEmpty else {
+            throw ServiceError.badRequest("intoto envelope has no signatures")
+        }
+        let pae = DSSEEnvelope.preAuthenticationEncoding(payloadType: payloadType, payload: payload)
+        var logged: [OrderedJSON] = []
+        var emails: [String] = []
+        for signature in signatures {
+            try signature.onlyKeys(["keyid", "sig", "publicKey"], in: "intoto signature")
+            let sigField = try signature.requiredBase64("sig", in: "intoto signature")
+            guard let sigText = String(bytes: sigField, encoding: .utf8), let sig = Base64.decode(sigText) else {
+                throw ServiceError.badRequest("intoto signature sig must be base64 of the envelope's base64 signature")
+            }
+            let keyField = try signature.requiredString("publicKey", in: "intoto signature")
+            let verifier = try verifier(base64PEM: keyField, what: "intoto signature publicKey")
+            do {
+                try verifier.key.verifySignature(sig, message: pae)
+            } catch {
+                throw ServiceError.badRequest("an intoto envelope signature does not verify with its public key")
+            }
+            emails += verifier.emails
+            var members: [(String, OrderedJSON)] = []
+            if let keyid = signature["keyid"]?.stringValue, !keyid.isEmpty { members.append(("keyid", .string(keyid))) }
+            members += [("publicKey", .base64(Base64.decode(keyField) ?? [])), ("sig", .base64(sigField))]
+            logged.append(.object(members))
+        }
+        let payloadHash = Hex.encode(SHA256.hash(data: payload))
+        let body = OrderedJSON.object([
+            ("apiVersion", .string("0.0.2")), ("kind", .string("intoto")),
+            ("spec", .object([
+                ("content", .object([
+                    ("envelope", .object([("payloadType", .string(payloadType)), ("signatures", .array(logged))])),
+                    ("hash", .object([("algorithm", .string("sha256")), ("value", .string(envelopeHash))])),
+                    ("payloadHash", .object([("algorithm", .string("sha256")), ("value", .string(payloadHash))])),
+                ])),
+            ])),
+        ]).serialized()
+        return (body, ["sha256:" + payloadHash] + emails.map { "email:" + $0 })
     }
 }

@@ -43,8 +43,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The identity used by --auto-approve and prefilled on the login page.")
     var defaultEmail = "developer@sigstore.local"
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (debug logs every request).")
     var logLevel = "info"
+
+    @Option(help: "Log format on standard error: text or json (one object per line).")
+    var logFormat = "text"
 
     func run() async throws {
         var configuration = LocalStack.Configuration(dataDirectory: dataDir)
@@ -66,7 +69,10 @@ struct Serve: AsyncParsableCommand {
         let ports: [(LocalStack.Service, Int?)] = [(.oidc, oidcPort), (.fulcio, fulcioPort), (.rekor, rekorPort), (.rekorV2, rekorV2Port), (.tsa, tsaPort)]
         for case let (service, port?) in ports { configuration.ports[service] = port }
         // Logs go to stderr; stdout carries only the ready line.
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -96,6 +96,19 @@ struct BadInputTests {
             try await HTTP.request(.POST, fulcio, body: Array(#"{"certificateSigningRequest":"bm90IGEgQ1NS"}"#.utf8), headers: [("Authorization", "Bearer " + good)]),
             400, "a CSR that is not PKCS#10")
         Self.expectRefused(try await HTTP.post(fulcio, json: "{{"), 400, "Fulcio malformed JSON")
+        // A CSR (made by openssl) is accepted; the same CSR with its signature altered is refused.
+        let keyPath = stack.dataDirectory + "/../csr.key"
+        try run("/usr/bin/openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", keyPath])
+        try run("/usr/bin/openssl", ["req", "-new", "-key", keyPath, "-subj", "/", "-outform", "DER", "-out", keyPath + ".csr"])
+        var csr = Array(try Data(contentsOf: URL(fileURLWithPath: keyPath + ".csr")))
+        let accepted = try await HTTP.request(
+            .POST, fulcio, body: Array(#"{"certificateSigningRequest":"\#(Base64.encode(csr))"}"#.utf8), headers: [("Authorization", "Bearer " + good)])
+        #expect(accepted.status == 200, "a CSR is accepted: \(accepted.text)")
+        csr[csr.count - 5] ^= 0x01  // inside the ECDSA signature's s
+        Self.expectRefused(
+            try await HTTP.request(
+                .POST, fulcio, body: Array(#"{"certificateSigningRequest":"\#(Base64.encode(csr))"}"#.utf8), headers: [("Authorization", "Bearer " + good)]),
+            400, "a CSR whose signature does not verify")
 
         // TSA.
         Self.expectRefused(
