@@ -366,7 +366,8 @@ public struct VirtualSigstore: Sendable {
     static func tsaLeaf(key: P256.Signing.PrivateKey, issuerKey: P256.Signing.PrivateKey, from: Date, to: Date, criticalEKU: Bool) throws -> Certificate {
         let publicKey = Certificate.PublicKey(key.publicKey)
         return try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(bytes: [0x01, 0x77, UInt8.random(in: 0...255)]),
+            // A serial with its high bit set: its DER INTEGER needs a leading 0x00, which the verifier must match.
+            version: .v3, serialNumber: Certificate.SerialNumber(bytes: [0x00, 0x81, 0x77, UInt8.random(in: 0...255)]),
             publicKey: publicKey, notValidBefore: from, notValidAfter: to,
             issuer: try DistinguishedName { OrganizationName("virtual"); CommonName("virtual-tsa-root") },
             subject: try DistinguishedName { OrganizationName("virtual"); CommonName("virtual-tsa") },
@@ -492,7 +493,7 @@ public struct VirtualSigstore: Sendable {
         let signature = Array(try key.signature(for: SHA256.hash(data: DER.tlv(0x31, attrs))).derRepresentation)
         let issuer = try derBytes(cert.issuer)
         let signerInfo = DER.tlv(0x30,
-            DER.integer([1]) + DER.tlv(0x30, issuer + DER.integer(Array(cert.serialNumber.bytes))) + sha256Alg
+            DER.integer([1]) + DER.tlv(0x30, issuer + DER.unsignedInteger(Array(cert.serialNumber.bytes))) + sha256Alg
                 + DER.tlv(0xA0, attrs) + DER.tlv(0x30, try oid([1, 2, 840, 10045, 4, 3, 2])) + DER.tlv(0x04, signature))
         let signedData = DER.tlv(0x30,
             DER.integer([3]) + DER.tlv(0x31, sha256Alg)
@@ -569,4 +570,11 @@ extension DER {
 
     /// A DER INTEGER from big-endian content bytes (already minimal and positive).
     static func integer(_ content: [UInt8]) -> [UInt8] { tlv(0x02, content) }
+
+    /// A DER INTEGER of a non-negative magnitude: minimal, with a 0x00 before a high bit.
+    static func unsignedInteger(_ magnitude: [UInt8]) -> [UInt8] {
+        var bytes = Array(magnitude.drop(while: { $0 == 0 }))
+        if bytes.isEmpty || bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
+        return tlv(0x02, bytes)
+    }
 }
