@@ -508,21 +508,11 @@ public struct VirtualSigstore: Sendable {
     }
 
     static func generalizedTime(_ date: Date) throws -> GeneralizedTime {
-        let seconds = Int(date.timeIntervalSince1970)
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let rem = seconds - days * 86400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         return try GeneralizedTime(
-            year: year, month: month, day: day, hours: rem / 3600, minutes: (rem % 3600) / 60, seconds: rem % 60,
+            year: c.year!, month: c.month!, day: c.day!, hours: c.hour!, minutes: c.minute!, seconds: c.second!,
             fractionalSeconds: 0)
     }
 

@@ -198,26 +198,24 @@ func tlv(_ identifier: UInt8, _ content: [UInt8]) -> [UInt8] {
     return out + content
 }
 
-/// A UTC calendar date and time of day (proleptic Gregorian, Howard Hinnant's algorithm).
+/// A UTC calendar date and time of day, from Foundation's Gregorian calendar.
 struct CivilTime {
     var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
 
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        return calendar
+    }()
+
     init(_ date: Date) {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let rem = seconds - days * 86400
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = doy - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        hour = rem / 3600
-        minute = (rem % 3600) / 60
-        second = rem % 60
+        let c = Self.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        year = c.year!
+        month = c.month!
+        day = c.day!
+        hour = c.hour!
+        minute = c.minute!
+        second = c.second!
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOHTTP1
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
@@ -14,7 +16,10 @@ struct DurabilityTests {
         var v2: [Int: [UInt8]] = [:]
         var v1Checkpoint: (size: Int, root: [UInt8], note: String)?
         var v2Checkpoint: (size: Int, root: [UInt8], note: String)?
+        var stops: [String] = []
         var count: Int { v1.count + v2.count }
+
+        func stopped(_ why: String) { stops.append(why) }
 
         func add(v2 isV2: Bool, index: Int, body: [UInt8], checkpoint: (size: Int, root: [UInt8], note: String)) {
             if isV2 {
@@ -32,8 +37,14 @@ struct DurabilityTests {
         let url = v2 ? stack["rekor-v2"] + "/api/v2/log/entries" : stack["rekor"] + "/api/v1/log/entries"
         while true {
             do {
-                let reply = try await HTTP.post(url, json: v2 ? try factory.rekorV2() : try factory.rekorV1())
-                guard reply.status == 201, let json = reply.json else { return }
+                // A short timeout: after the kill, AsyncHTTPClient keeps retrying the connection of a queued request
+                // until its deadline.
+                let reply = try await HTTP.request(
+                    .POST, url, body: Array((v2 ? try factory.rekorV2() : try factory.rekorV1()).utf8), timeout: .seconds(5))
+                guard reply.status == 201, let json = reply.json else {
+                    await acks.stopped("HTTP \(reply.status): \(reply.text.prefix(200))")
+                    return
+                }
                 if v2 {
                     let proof = json["inclusionProof"]!
                     await acks.add(
@@ -47,6 +58,7 @@ struct DurabilityTests {
                         checkpoint: (proof["treeSize"]!.int!, Hex.decode(proof["rootHash"]!.string!)!, proof["checkpoint"]!.string!))
                 }
             } catch {
+                await acks.stopped("\(error)")
                 return
             }
         }
@@ -73,6 +85,8 @@ struct DurabilityTests {
         }
         let v1Acked = await acks.v1
         let v2Acked = await acks.v2
+        let early = await acks.stops
+        #expect(v1Acked.count + v2Acked.count >= 600, "clients stopped before the kill: \(early.prefix(3))")
         #expect(v1Acked.count > 100 && v2Acked.count > 100, "load reached both logs: v1 \(v1Acked.count), v2 \(v2Acked.count)")
 
         let stack = try StackProcess(dataDirectory: data, arguments: database)

@@ -193,7 +193,7 @@ enum HTTP {
 
     static func request(
         _ method: HTTPMethod, _ url: String, body: [UInt8]? = nil, contentType: String = "application/json",
-        headers: [(String, String)] = []
+        headers: [(String, String)] = [], timeout: TimeAmount = .seconds(60)
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -202,7 +202,7 @@ enum HTTP {
             request.headers.add(name: "Content-Type", value: contentType)
         }
         for (k, v) in headers { request.headers.add(name: k, value: v) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
     }
