@@ -136,10 +136,25 @@ public actor TransparencyLog {
                     }
                 }
             } catch {
+                await resynchronize()
                 for item in batch { item.continuation.resume(throwing: error) }
             }
         }
         flushing = false
+    }
+
+    /// After a failed append, takes in whatever storage did commit (a commit whose acknowledgement was lost, as when
+    /// a database connection drops during COMMIT), so that the tree and storage agree again. The clients of that
+    /// batch got an error; a retry finds its entry as a duplicate.
+    private func resynchronize() async {
+        guard let stored = try? await storage.leafHashes(log: name), stored.count > tree.size else { return }
+        for index in 0..<tree.size where stored[index] != tree.leafHash(at: index) { return }  // not our prefix: leave it
+        for hash in stored[tree.size...] {
+            indexByLeaf[LeafKey(hash)] = tree.size
+            tree.append(leafHash: hash)
+        }
+        let root = tree.rootHash(size: tree.size)
+        if let note = try? signCheckpoint(tree.size, root) { latest = Checkpoint(size: tree.size, rootHash: root, note: note) }
     }
 
     /// The stored entry at `index`, or nil when the log has no such entry.
