@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RegistryTesting
 import SigstoreModels
 import Testing
 
@@ -166,20 +167,8 @@ func shell(_ arguments: [String], environment: [String: String]? = nil) throws -
     try run("/usr/bin/env", arguments, environment: environment)
 }
 
-/// A free TCP port on 127.0.0.1.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    guard bound == 0 else { throw HarnessError("bind failed") }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
+/// A free TCP port on 127.0.0.1 (the registry harness's helper).
+func freePort() throws -> Int { try TestRegistry.freePort() }
 
 /// Plain HTTP for the tests.
 enum HTTP {
