@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SigstoreCrypto", targets: ["SigstoreCrypto"]),
         .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
         .library(name: "SigstoreVerify", targets: ["SigstoreVerify"]),
+        .library(name: "SigstoreSign", targets: ["SigstoreSign"]),
         .library(name: "SigstoreTesting", targets: ["SigstoreTesting"]),
         .library(name: "OCIModels", targets: ["OCIModels"]),
         .library(name: "OCIRegistry", targets: ["OCIRegistry"]),
@@ -60,6 +61,24 @@ let package = Package(
             dependencies: [
                 "SigstoreCrypto",
                 "SigstoreModels",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The signing side of Sigstore: identity tokens (ambient, browser, device flow), Fulcio, Rekor v1/v2, RFC 3161
+        // timestamps, signing configs, and a signer that checks what the services return.
+        .target(
+            name: "SigstoreSign",
+            dependencies: [
+                "SigstoreCrypto",
+                "SigstoreModels",
+                "SigstoreVerify",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -135,6 +154,7 @@ let package = Package(
             dependencies: [
                 "Cosign",
                 "CosignOCI",
+                "SigstoreSign",
                 "SigstoreVerify",
                 "OCIModels",
                 "OCIRegistry",
@@ -154,6 +174,11 @@ let package = Package(
             name: "verify-throughput",
             dependencies: ["SigstoreVerify", "SigstoreCrypto", "SigstoreModels"],
             path: "bench/Sources/verify-throughput",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigstoreSignTests",
+            dependencies: ["SigstoreSign", "SigstoreCrypto", "SigstoreModels"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -494,6 +494,13 @@ public struct SigstoreVerifier: Sendable {
 
     // MARK: - Certificates
 
+    /// Checks a freshly issued signing certificate before a signer uses it: it chains to a trusted certificate
+    /// authority at `time`, and it carries enough SCTs from trusted CT logs (the configured threshold).
+    public func verifySigningCertificate(_ leaf: SigningCertificate, at time: Date) async throws {
+        let chain = try await verifyCertificateChain(leaf, at: time)
+        if configuration.signedCertificateTimestampThreshold > 0 { try verifySCTs(leaf, chain: chain) }
+    }
+
     private func verifyCertificateChain(_ leaf: SigningCertificate, at time: Date) async throws -> [Certificate] {
         guard leaf.isValid(at: time) else {
             throw VerificationError(

@@ -1,0 +1,273 @@
+public import Foundation
+public import SigstoreCrypto
+public import SigstoreModels
+public import SigstoreVerify
+internal import Synchronization
+internal import X509
+
+/// What is signed.
+public enum SigningContent: Sendable {
+    /// An artifact's digest (`sign-blob`): a message signature, logged as `hashedrekord`.
+    case digest(ArtifactDigest)
+    /// A payload signed as a whole (the simple-signing payload of a legacy `.sig` layer): logged as `hashedrekord`
+    /// over its SHA-256.
+    case message([UInt8])
+    /// A DSSE envelope over `payload` (attestations, cosign v3 image signatures).
+    case dsse(payload: [UInt8], payloadType: String)
+}
+
+/// The signing services one signing run uses.
+public struct SigningServices: Sendable {
+    /// The transparency logs to write to (none: `--tlog-upload=false`).
+    public var transparencyLogs: [RekorClient]
+    /// The timestamp authorities to ask.
+    public var timestampAuthorities: [TimestampClient]
+    /// The trust material that checks the certificate and the result (required for keyless signing).
+    public var trustMaterial: TrustMaterial?
+
+    /// Creates a set of services.
+    public init(transparencyLogs: [RekorClient] = [], timestampAuthorities: [TimestampClient] = [], trustMaterial: TrustMaterial? = nil) {
+        self.transparencyLogs = transparencyLogs
+        self.timestampAuthorities = timestampAuthorities
+        self.trustMaterial = trustMaterial
+    }
+}
+
+/// Time spent per phase and requests sent, for `bench/`.
+public struct SigningTimings: Sendable {
+    /// Seconds per phase: `token`, `fulcio`, `rekor`, `tsa`, `sign`, `verify`.
+    public var seconds: [String: Double] = [:]
+
+    /// Creates empty timings.
+    public init() {}
+
+    mutating func add(_ phase: String, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        seconds[phase, default: 0] += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+/// A signature with everything a bundle needs.
+public struct SignedContent: Sendable {
+    /// The raw signature.
+    public var signature: [UInt8]
+    /// The DSSE envelope, for DSSE content.
+    public var envelope: DSSEEnvelope?
+    /// The signed digest, for message signatures.
+    public var digest: ArtifactDigest?
+    /// The signing certificate chain (DER, leaf first), for keyless signatures.
+    public var certificateChain: [[UInt8]]?
+    /// The signer's public key.
+    public var publicKey: PublicKey
+    /// The transparency-log entries.
+    public var logEntries: [LoggedEntry]
+    /// DER `TimeStampResp`s.
+    public var timestamps: [[UInt8]]
+
+    /// The Sigstore bundle v0.3: the leaf certificate or the key hint, the log entries, the timestamps and the
+    /// content.
+    public func bundle() -> SigstoreBundle {
+        let signer: VerificationMaterial.Signer
+        if let leaf = certificateChain?.first {
+            signer = .certificate(Base64Bytes(leaf))
+        } else {
+            signer = .publicKey(hint: Base64.encode(HashAlgorithm.sha256.digest(of: publicKey.derRepresentation).bytes))
+        }
+        let material = VerificationMaterial(
+            signer: signer, tlogEntries: logEntries.map(\.entry),
+            timestampVerificationData: timestamps.isEmpty ? nil : TimestampVerificationData(rfc3161Timestamps: timestamps.map { Base64Bytes($0) }))
+        let content: SigstoreBundle.Content
+        if let envelope {
+            content = .dsseEnvelope(envelope)
+        } else {
+            let d = digest!
+            content = .messageSignature(MessageSignature(messageDigest: MessageDigest(algorithm: d.algorithm.protoName, digest: d.bytes), signature: signature))
+        }
+        return SigstoreBundle(verificationMaterial: material, content: content)
+    }
+
+    /// The certificate, PEM, for cosign's legacy outputs and annotations.
+    public var certificatePEM: String? { certificateChain?.first.map { RekorClient.pem($0, publicKey) } }
+
+    /// The certificates above the leaf, PEM, concatenated.
+    public var chainPEM: String? {
+        guard let chain = certificateChain, chain.count > 1 else { return nil }
+        return chain.dropFirst().map { RekorClient.pem($0, publicKey) }.joined()
+    }
+}
+
+/// Signs content with a key or a Fulcio certificate, timestamps it, logs it and checks the result against the
+/// trusted root before handing it back: nothing a caller writes has not verified.
+public struct ArtifactSigner: Sendable {
+    /// The signing key (ephemeral for keyless signing).
+    public let key: SigningKey
+    /// The certificate chain (DER, leaf first) for keyless signing.
+    public let certificateChain: [[UInt8]]?
+    /// The services.
+    public let services: SigningServices
+    let timings: TimingBox
+    let now: @Sendable () -> Date
+
+    /// A signer for a key (`--key`).
+    public init(key: SigningKey, services: SigningServices, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.key = key
+        self.certificateChain = nil
+        self.services = services
+        self.timings = TimingBox(SigningTimings())
+        self.now = now
+    }
+
+    /// Keyless: generates nothing itself; `key` is the ephemeral key whose certificate Fulcio issued for `token`. The
+    /// chain is checked against the trusted root (chain and SCT) and must certify `key`.
+    public static func keyless(
+        token: IdentityToken, key: SigningKey, fulcio: FulcioClient, services: SigningServices, timings: SigningTimings = SigningTimings(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> ArtifactSigner {
+        guard let trust = services.trustMaterial else {
+            throw SigningError(.configuration, "keyless signing needs a trusted root to check Fulcio's certificate: pass --trusted-root")
+        }
+        try token.checkNotExpired(at: now())
+        var timings = timings
+        let start = ContinuousClock.now
+        let chain = try await fulcio.signingCertificate(token: token, key: key)
+        timings.add("fulcio", since: start)
+        let leaf: SigningCertificate
+        do {
+            leaf = try SigningCertificate(der: chain[0])
+        } catch {
+            throw SigningError(.verification, "Fulcio's certificate does not parse: \(error)")
+        }
+        guard (try? leaf.publicKey().derRepresentation) == key.publicKey.derRepresentation else {
+            throw SigningError(.verification, "Fulcio's certificate is for another public key")
+        }
+        let verifier = SigstoreVerifier(trustMaterial: trust, configuration: .cosign(keyBased: false), now: now)
+        do {
+            try await verifier.verifySigningCertificate(leaf, at: leaf.certificate.notValidBefore)
+        } catch let error as VerificationError {
+            throw SigningError(.verification, "Fulcio's certificate failed verification: \(error.message)")
+        }
+        return ArtifactSigner(key: key, chain: chain, services: services, timings: timings, now: now)
+    }
+
+    private init(key: SigningKey, chain: [[UInt8]], services: SigningServices, timings: SigningTimings, now: @escaping @Sendable () -> Date) {
+        self.key = key
+        self.certificateChain = chain
+        self.services = services
+        self.timings = TimingBox(timings)
+        self.now = now
+    }
+
+    /// Time per phase so far.
+    public var phaseTimings: SigningTimings { timings.withLock { $0 } }
+
+    /// Signs `content`, asks every timestamp authority, writes to every transparency log, and verifies the bundle.
+    public func sign(_ content: SigningContent) async throws -> SignedContent {
+        let publicKey = key.publicKey
+        if key.signsWholeMessage && !services.transparencyLogs.isEmpty {
+            throw SigningError(.configuration, "Ed25519 keys cannot be used with a transparency log yet: pass --tlog-upload=false")
+        }
+        var start = ContinuousClock.now
+        var signature: [UInt8]
+        var envelope: DSSEEnvelope?
+        var digest: ArtifactDigest?
+        do {
+            switch content {
+            case .digest(let d):
+                if key.signsWholeMessage { throw SigningError(.configuration, "Ed25519 keys sign whole messages, not digests") }
+                signature = try key.signature(forDigest: d)
+                digest = d
+            case .message(let bytes):
+                signature = try key.signature(forMessage: bytes)
+                digest = key.kind.defaultHashAlgorithm.digest(of: bytes)
+            case .dsse(let payload, let payloadType):
+                let unsigned = DSSEEnvelope(payload: payload, payloadType: payloadType, signatures: [])
+                signature =
+                    key.signsWholeMessage
+                    ? try key.signature(forMessage: unsigned.preAuthenticationEncoding)
+                    : try key.signature(forDigest: unsigned.preAuthenticationDigest(key.kind.defaultHashAlgorithm))
+                envelope = DSSEEnvelope(payload: payload, payloadType: payloadType, signatures: [.init(sig: signature)])
+            }
+        } catch let error as SigningError {
+            throw error
+        } catch {
+            throw SigningError(.configuration, "signing: \(error)")
+        }
+        timings.withLock { $0.add("sign", since: start) }
+
+        start = ContinuousClock.now
+        var timestamps: [[UInt8]] = []
+        for tsa in services.timestampAuthorities {
+            timestamps.append(try await tsa.timestamp(signature: signature))
+        }
+        timings.withLock { $0.add("tsa", since: start) }
+
+        start = ContinuousClock.now
+        var entries: [LoggedEntry] = []
+        let certificate = certificateChain?.first
+        for log in services.transparencyLogs {
+            let proposal: LogProposal
+            if let envelope {
+                proposal = .dsse(envelope: envelope, certificate: certificate, publicKey: publicKey)
+            } else {
+                proposal = .hashedRekord(digest: digest!, signature: signature, certificate: certificate, publicKey: publicKey)
+            }
+            entries.append(try await log.upload(proposal))
+        }
+        timings.withLock { $0.add("rekor", since: start) }
+
+        let signed = SignedContent(
+            signature: signature, envelope: envelope, digest: digest, certificateChain: certificateChain, publicKey: publicKey,
+            logEntries: entries, timestamps: timestamps)
+        start = ContinuousClock.now
+        try await check(signed, content: content)
+        timings.withLock { $0.add("verify", since: start) }
+        return signed
+    }
+
+    /// Verifies the signed content as a verifier would, with the signer's own identity (or key).
+    func check(_ signed: SignedContent, content: SigningContent) async throws {
+        guard let trust = services.trustMaterial else { return }
+        let bundle: SigstoreBundle
+        do {
+            bundle = try SigstoreBundle(jsonData: signed.bundle().jsonData())
+        } catch {
+            throw SigningError(.verification, "the bundle we built does not parse: \(error)")
+        }
+        let keyBased = signed.certificateChain == nil
+        let entries = signed.logEntries
+        let onlyV2 = !entries.isEmpty && entries.allSatisfy { $0.apiVersion == 2 }
+        var configuration = VerifierConfiguration.cosign(
+            keyBased: keyBased, ignoreTransparencyLog: entries.isEmpty,
+            useSignedTimestamps: onlyV2 || (entries.isEmpty && !signed.timestamps.isEmpty))
+        if !signed.timestamps.isEmpty { configuration.signedTimestampThreshold = 1 }
+        let artifact: ArtifactInput
+        switch content {
+        case .digest(let d): artifact = .digest(d)
+        case .message: artifact = .digest(signed.digest!)
+        case .dsse: artifact = .none
+        }
+        let policy: VerificationPolicy
+        if keyBased {
+            policy = VerificationPolicy(artifact: artifact, publicKey: signed.publicKey)
+        } else {
+            let leaf = try SigningCertificate(der: signed.certificateChain![0])
+            guard let san = leaf.subjectAlternativeName, let issuer = leaf.issuer else {
+                throw SigningError(.verification, "Fulcio's certificate has no identity or issuer")
+            }
+            policy = VerificationPolicy(
+                artifact: artifact, identities: [CertificateIdentity(subjectAlternativeName: try StringMatcher(exact: san), issuer: try StringMatcher(exact: issuer))])
+        }
+        do {
+            _ = try await SigstoreVerifier(trustMaterial: trust, configuration: configuration, now: now).verify(bundle, policy: policy)
+        } catch let error as VerificationError {
+            throw SigningError(.verification, "the signed bundle does not verify (\(error.check.rawValue) check): \(error.message)")
+        }
+    }
+}
+
+/// Shared, lockable timings (a class, so that the signer stays copyable).
+final class TimingBox: Sendable {
+    private let state: Mutex<SigningTimings>
+    init(_ value: SigningTimings) { state = Mutex(value) }
+    func withLock<T>(_ body: (inout SigningTimings) -> T) -> T { state.withLock { body(&$0) } }
+}

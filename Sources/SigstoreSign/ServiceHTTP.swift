@@ -1,0 +1,156 @@
+internal import Foundation
+internal import AsyncHTTPClient
+internal import NIOCore
+internal import NIOHTTP1
+internal import Synchronization
+
+/// The HTTP client the signing services share: one connection pool, bounded bodies, retries with exponential backoff
+/// on connection failures, 429 and 5xx, and a count of the requests sent.
+public final class ServiceHTTP: Sendable {
+    /// Retry and timeout settings.
+    public struct Configuration: Sendable {
+        /// Attempts per request, including the first.
+        public var maxAttempts = 3
+        /// First backoff delay; doubles each retry, with jitter.
+        public var baseDelay: Duration = .milliseconds(250)
+        /// Longest wait between attempts.
+        public var maxDelay: Duration = .seconds(5)
+        /// Per-request timeout (cosign's `--timeout` default is 3 minutes).
+        public var timeout: Duration = .seconds(180)
+        /// How long to keep trying to connect.
+        public var connectTimeout: Duration = .seconds(5)
+        /// `User-Agent` header.
+        public var userAgent = "swift-cosign"
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// An HTTP response.
+    public struct Response: Sendable {
+        /// The status code.
+        public var status: Int
+        /// Header values by lowercased name (first value).
+        public var headers: [String: String]
+        /// The body.
+        public var body: [UInt8]
+    }
+
+    private let http: HTTPClient
+    /// The settings.
+    public let configuration: Configuration
+    private let counter = Atomic<Int>(0)
+    private let isShutDown = Atomic<Bool>(false)
+
+    /// Creates a client; call ``shutdown()`` when done.
+    public init(configuration: Configuration = .init()) {
+        var config = HTTPClient.Configuration(redirectConfiguration: .follow(max: 5, allowCycles: false))
+        config.timeout.connect = .milliseconds(Int64(configuration.connectTimeout.components.seconds * 1000))
+        config.decompression = .disabled
+        // A refused connection fails at once; `send` retries with its own backoff instead of the pool retrying until
+        // the connect timeout.
+        config.connectionPool.retryConnectionEstablishment = false
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        self.configuration = configuration
+    }
+
+    deinit {
+        guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
+        let http = self.http
+        Task { try? await http.shutdown() }
+    }
+
+    /// Closes connections.
+    public func shutdown() async {
+        guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
+        try? await http.shutdown()
+    }
+
+    /// How many HTTP requests were sent (retries included).
+    public var requestCount: Int { counter.load(ordering: .relaxed) }
+
+    /// Sends a request. Connection failures, 429 and 5xx (other than 501) are retried; the last response or error is
+    /// returned. `service` names the service in transport errors (e.g. "Fulcio").
+    public func send(
+        _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, maxBody: Int = 4 << 20,
+        service: String, retry: Bool = true
+    ) async throws -> Response {
+        var attempt = 0
+        let attempts = retry ? max(1, configuration.maxAttempts) : 1
+        while true {
+            attempt += 1
+            var request = HTTPClientRequest(url: url)
+            request.method = HTTPMethod(rawValue: method)
+            request.headers.add(name: "User-Agent", value: configuration.userAgent)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let body {
+                request.body = .bytes(ByteBuffer(bytes: body))
+                request.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+            }
+            counter.add(1, ordering: .relaxed)
+            do {
+                let response = try await http.execute(request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
+                var buffer = try await response.body.collect(upTo: maxBody)
+                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+                let status = Int(response.status.code)
+                if (status == 429 || (500...599).contains(status) && status != 501) && attempt < attempts {
+                    try await Task.sleep(for: delay(attempt))
+                    continue
+                }
+                var map: [String: String] = [:]
+                for header in response.headers where map[header.name.lowercased()] == nil { map[header.name.lowercased()] = header.value }
+                return Response(status: status, headers: map, body: bytes)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch let error as NIOTooManyBytesError {
+                throw SigningError(.transport, "\(service): the response from \(Self.redact(url)) is larger than \(maxBody) bytes: \(error)")
+            } catch {
+                if attempt < attempts {
+                    try await Task.sleep(for: delay(attempt))
+                    continue
+                }
+                throw SigningError(
+                    .transport, "\(service) unreachable: \(method) \(Self.redact(url)): \(Self.describe(error)) (after \(attempt) attempts)")
+            }
+        }
+    }
+
+    private func delay(_ attempt: Int) -> Duration {
+        let base = configuration.baseDelay * (1 << min(attempt - 1, 10))
+        return min(base * Double.random(in: 0.5...1.5), configuration.maxDelay)
+    }
+
+    /// The URL without query or user information (which may carry credentials).
+    static func redact(_ url: String) -> String {
+        var text = url
+        if let q = text.firstIndex(of: "?") { text = String(text[..<q]) }
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+            !text[scheme.upperBound..<at].contains("/")
+        {
+            text = String(text[..<scheme.upperBound]) + text[text.index(after: at)...]
+        }
+        return text
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") || text.contains("connectionRefused") || text.contains("Connection refused") {
+            return "connection refused"
+        }
+        if text.contains("deadlineExceeded") || text.contains("readTimeout") { return "timed out" }
+        return text
+    }
+}
+
+extension ServiceHTTP.Response {
+    /// The error message a Sigstore service put in its JSON error body (`message` or `error_description`), else the
+    /// start of the body.
+    var serviceMessage: String {
+        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
+            for key in ["message", "error_description", "error"] {
+                if let text = object[key] as? String, !text.isEmpty { return text }
+            }
+        }
+        let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "HTTP \(status)" : text
+    }
+}
