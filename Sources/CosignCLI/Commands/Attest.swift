@@ -5,6 +5,7 @@ import Foundation
 import OCIModels
 import SigstoreCrypto
 import SigstoreModels
+import SigstoreSign
 
 /// The largest predicate accepted: its statement, base64-encoded in a bundle, must stay under the 128 MiB document
 /// limit every reader applies.
@@ -37,19 +38,36 @@ struct AttestationSigningOptions: ParsableArguments {
     @Flag(name: [.customShort("y"), .customLong("yes")], help: "skip confirmation prompts for non-destructive operations")
     var yes = false
 
-    /// The checks both commands make before reading anything.
-    func check() throws {
-        _ = try signer.keyPath(keyless: "attestation")
-        try services.check("attestations")
+    /// The checks both commands make before reading anything; returns the `--key` reference (nil: keyless).
+    func check() throws -> String? {
+        let key = try signer.keyReference()
         guard ["dsse", "intoto"].contains(rekorEntryType) else { throw CLIError("unknown value for rekor-entry-type") }
+        return key
     }
 
-    /// With `--bundle` in the legacy format: cosign's `LocalSignedPayload`, base64 of the envelope JSON and of the
-    /// public key PEM.
-    func writeLegacyBundle(envelopeJSON: [UInt8], key: SigningKey, context: CommandContext) throws {
+    /// Signs `statement` into a DSSE envelope: with the key alone when no service is involved, else through a
+    /// session (keyless certificate, timestamps, transparency log). A key error is reported before an input error,
+    /// as cosign (which loads the key first) does; keyless flows read the input first so that a bad predicate costs
+    /// no certificate.
+    func withSigner<T>(
+        key: String?, context: CommandContext, _ body: (@escaping ([UInt8]) async throws -> SignedContent) async throws -> T
+    ) async throws -> T {
+        if !SigningSession.needsServices(key: key, options: services), let key {
+            let signingKey = try KeyReference.signingKey(key, context: context)
+            let signer = ArtifactSigner(key: signingKey, services: SigningServices())
+            return try await body { try await signer.sign(.dsse(payload: $0, payloadType: AttestationStatement.payloadType)) }
+        }
+        return try await SigningSession.with(key: key, options: services, yes: yes, promptsForLog: false, context: context) { session in
+            try await body { try await session.sign(.dsse(payload: $0, payloadType: AttestationStatement.payloadType)) }
+        }
+    }
+
+    /// With `--bundle` in the legacy format: cosign's `LocalSignedPayload`: base64 of the envelope JSON, base64 of the
+    /// certificate or public key PEM, and the Rekor bundle when logged.
+    func writeLegacyBundle(envelopeJSON: [UInt8], signed: SignedContent, context: CommandContext) throws {
         guard let bundle else { return }
-        let local = LegacySignedPayload(
-            base64Signature: Base64.encode(envelopeJSON), cert: Base64.encode(Array(key.publicKey.pemRepresentation.utf8)))
+        var local = signed.legacyPayload()
+        local.base64Signature = Base64.encode(envelopeJSON)
         try FileSystem.writeAtomically(local.jsonData(), to: bundle, mode: 0o600)
         context.info("Wrote bundle to file \(bundle)")
     }
@@ -92,7 +110,8 @@ struct Attest: AsyncParsableCommand {
               cosign attest --key cosign.key --tlog-upload=false --new-bundle-format=false --replace \\
                   --predicate provenance.json --type slsaprovenance1 <IMAGE DIGEST>
 
-            Only key-based attestation without a transparency log is available in this release.
+            Without --key, the attestation is signed keyless: an identity token gets a short-lived Fulcio \
+            certificate for an ephemeral key, and the envelope is logged in the signing config's transparency log.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -128,52 +147,55 @@ struct Attest: AsyncParsableCommand {
     }
 
     private func execute(_ context: CommandContext) async throws {
-        try signing.check()
+        let keyReference = try signing.check()
+        if !signing.newBundleFormat && signing.services.signingConfig != nil {
+            throw CLIError("must provide --new-bundle-format or --bundle where applicable with --signing-config or --use-signing-config")
+        }
         guard let predicatePath = signing.predicate else { throw CLIError("predicate cannot be empty") }
         if signing.bundle != nil && images.count > 1 && signing.newBundleFormat {
             throw CLIError("--bundle cannot be combined with several images: each image needs its own bundle")
         }
         let predicateType = try PredicateType.validatedURI(for: signing.type)
-        let keyTask = try KeyReference.signingKeyTask(try signing.signer.keyPath(keyless: "attestation"), context: context)
         context.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
-        let predicate: [UInt8]
-        do {
-            predicate = try AttestationSigningOptions.read(predicatePath, context: context)
-        } catch {
-            _ = try await keyTask.value  // a key error first, as cosign reports it
-            throw error
+        let predicate = try AttestationSigningOptions.read(predicatePath, context: context)
+        if SigningSession.needsServices(key: keyReference, options: signing.services) {
+            _ = try SigningSession.Plan(key: keyReference, options: signing.services, context: context)
         }
-        let key = try await keyTask.value
-
         let store = try registry.store(context: context)
         defer { store.close() }
+        // Resolve every image before any signing, so an unreachable registry or unknown tag costs no certificate.
+        var targets: [(String, ImageReference, Descriptor)] = []
         for image in images {
             let ref = try ImageSupport.parse(image)
             if ref.digest == nil { context.warn(ImageSupport.tagWarning(image)) }
-            let subject = try await ImageSupport.resolve(ref, store: store)
-            let hex = String(subject.digest.drop { $0 != ":" }.dropFirst())
-            let statement = try AttestationSigningOptions.statement(
-                predicate: predicate, path: predicatePath, type: signing.type, subjectName: ref.repositoryName, sha256: hex,
-                time: context.now(), validateType: true)
-            let envelope = try DSSESigning.envelope(payload: statement, key: key)
-            let digestRef = ref.withDigest(subject.digest)
-            do {
-                if signing.newBundleFormat {
-                    try await storeBundle(envelope, key: key, subject: subject, ref: digestRef, predicateType: predicateType, store: store, context: context)
-                } else {
-                    try await storeLegacy(envelope, key: key, subject: subject, ref: digestRef, predicateType: predicateType, store: store, context: context)
+            targets.append((image, ref, try await ImageSupport.resolve(ref, store: store)))
+        }
+        try await signing.withSigner(key: keyReference, context: context) { sign in
+            for (image, ref, subject) in targets {
+                let hex = String(subject.digest.drop { $0 != ":" }.dropFirst())
+                let statement = try AttestationSigningOptions.statement(
+                    predicate: predicate, path: predicatePath, type: signing.type, subjectName: ref.repositoryName, sha256: hex,
+                    time: context.now(), validateType: true)
+                let signed = try await sign(statement)
+                let digestRef = ref.withDigest(subject.digest)
+                do {
+                    if signing.newBundleFormat {
+                        try await storeBundle(signed, subject: subject, ref: digestRef, predicateType: predicateType, store: store, context: context)
+                    } else {
+                        try await storeLegacy(signed, subject: subject, ref: digestRef, predicateType: predicateType, store: store, context: context)
+                    }
+                } catch let error as CosignError {
+                    throw CosignError(error.code, "signing \(image): \(error.message)")
                 }
-            } catch let error as CosignError {
-                throw CosignError(error.code, "signing \(image): \(error.message)")
             }
         }
     }
 
     private func storeBundle(
-        _ envelope: DSSEEnvelope, key: SigningKey, subject: Descriptor, ref: ImageReference, predicateType: String, store: SignatureStore,
+        _ signed: SignedContent, subject: Descriptor, ref: ImageReference, predicateType: String, store: SignatureStore,
         context: CommandContext
     ) async throws {
-        let bytes = DSSESigning.bundle(envelope, publicKey: key.publicKey).jsonData()
+        let bytes = signed.bundle().jsonData()
         if let bundle = signing.bundle {
             try FileSystem.writeAtomically(bytes, to: bundle, mode: 0o600)
             context.info("Wrote bundle to file \(bundle)")
@@ -183,14 +205,15 @@ struct Attest: AsyncParsableCommand {
     }
 
     private func storeLegacy(
-        _ envelope: DSSEEnvelope, key: SigningKey, subject: Descriptor, ref: ImageReference, predicateType: String, store: SignatureStore,
+        _ signed: SignedContent, subject: Descriptor, ref: ImageReference, predicateType: String, store: SignatureStore,
         context: CommandContext
     ) async throws {
-        let envelopeJSON = envelope.orderedJSON.serialized(escapeHTML: true)
-        try signing.writeLegacyBundle(envelopeJSON: envelopeJSON, key: key, context: context)
+        let envelopeJSON = signed.envelope!.orderedJSON.serialized(escapeHTML: true)
+        try signing.writeLegacyBundle(envelopeJSON: envelopeJSON, signed: signed, context: context)
         guard !noUpload else { return }
         let tag = try store.legacyTag(for: ref, digest: subject.digest, kind: .attestation)
-        let layer = ImageSigning.legacyAttestationLayer(envelopeJSON: envelopeJSON, predicateType: predicateType)
+        var layer = ImageSigning.legacyAttestationLayer(envelopeJSON: envelopeJSON, predicateType: predicateType)
+        layer.annotations.merge(signed.legacyAnnotations) { _, new in new }
         var drop: Set<String> = []
         if replace, let existing = try await store.legacyImage(tag) {
             let replacement = try ImageAttesting.replacement(of: existing.layers, predicateType: predicateType)
@@ -224,7 +247,7 @@ struct AttestBlob: AsyncParsableCommand {
               cosign attest-blob --key cosign.key --tlog-upload=false --new-bundle-format=false --predicate p.json \\
                   --output-signature artifact.dsse.json <FILE>
 
-            Only key-based attestation without a transparency log is available in this release.
+            Without --key, the attestation is signed keyless (see cosign sign-blob --help).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -263,7 +286,7 @@ struct AttestBlob: AsyncParsableCommand {
     }
 
     private func execute(_ context: CommandContext) async throws {
-        try signing.check()
+        let keyReference = try signing.check()
         if (signing.predicate == nil) == (signing.statement == nil) {
             throw CLIError("one of --predicate or --statement must be set")
         }
@@ -274,38 +297,46 @@ struct AttestBlob: AsyncParsableCommand {
             ] where value != nil {
                 context.warn("\(flag) is deprecated when using --new-bundle-format and will be ignored")
             }
-        } else {
-            // Key-signed attestations carry neither; refused before anything is written.
+        }
+        let keyless = keyReference == nil || signing.services.issueCertificate
+        if !signing.newBundleFormat && !keyless {
+            // Key-signed attestations carry no certificate; refused before anything is written.
             if outputCertificate != nil { throw CLIError("no certificate found in bundle") }
-            if rfc3161TimestampBundle != nil { throw CLIError("no RFC3161 timestamp found in bundle") }
         }
-        let keyTask = try KeyReference.signingKeyTask(try signing.signer.keyPath(keyless: "attestation"), context: context)
-        let statement: [UInt8]
-        do {
-            statement = try makeStatement(context)
-        } catch {
-            // A key error is reported first, as cosign (which decrypts before reading) would.
-            _ = try await keyTask.value
-            throw error
+        // Keyless: read the statement first, so that a bad predicate costs no certificate.
+        var statement = keyless ? try makeStatement(context) : nil
+        let signed: SignedContent = try await signing.withSigner(key: keyReference, context: context) { sign in
+            if statement == nil { statement = try makeStatement(context) }
+            return try await sign(statement!)
         }
-        let key = try await keyTask.value
-        let envelope = try DSSESigning.envelope(payload: statement, key: key)
+        if !signing.newBundleFormat, rfc3161TimestampBundle != nil, signed.timestamps.isEmpty {
+            throw CLIError("no RFC3161 timestamp found in bundle")
+        }
         if signing.newBundleFormat, let bundle = signing.bundle {
-            try FileSystem.writeAtomically(DSSESigning.bundle(envelope, publicKey: key.publicKey).jsonData(), to: bundle, mode: 0o600)
+            try FileSystem.writeAtomically(signed.bundle().jsonData(), to: bundle, mode: 0o600)
             context.info("Wrote bundle to file \(bundle)")
             return
         }
-        let envelopeJSON = envelope.orderedJSON.serialized(escapeHTML: true)
-        try signing.writeLegacyBundle(envelopeJSON: envelopeJSON, key: key, context: context)
+        let envelopeJSON = signed.envelope!.orderedJSON.serialized(escapeHTML: true)
+        try signing.writeLegacyBundle(envelopeJSON: envelopeJSON, signed: signed, context: context)
         if let outputSignature {
             try FileSystem.writeAtomically(envelopeJSON, to: outputSignature, mode: 0o600)
             context.info("Signature written in \(outputSignature)")
         } else {
             context.stdout.write(envelopeJSON + [UInt8(ascii: "\n")])
         }
-        if let outputAttestation {
+        if let outputAttestation, let statement {
             try FileSystem.writeAtomically(statement, to: outputAttestation, mode: 0o600)
             context.info("Attestation written in \(outputAttestation)")
+        }
+        if let outputCertificate, let pem = signed.certificatePEM {
+            try FileSystem.writeAtomically(Array(pem.utf8), to: outputCertificate, mode: 0o600)
+            context.info("Certificate written to file  \(outputCertificate)")
+        }
+        if let rfc3161TimestampBundle, let timestamp = signed.timestamps.first {
+            let json = OrderedJSON.object([("SignedRFC3161Timestamp", .string(Base64.encode(timestamp)))]).serialized()
+            try FileSystem.writeAtomically(json, to: rfc3161TimestampBundle, mode: 0o600)
+            context.info("Timestamp wrote in the file  \(rfc3161TimestampBundle)")
         }
     }
 

@@ -6,12 +6,17 @@ import OCIModels
 import OCIRegistry
 import SigstoreCrypto
 import SigstoreModels
+import SigstoreSign
 
 struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
         abstract: "Sign the supplied container image.",
         discussion: """
+              # keyless: an identity token, a Fulcio certificate, a Rekor entry (services from a signing config)
+              cosign sign --signing-config signing_config.json --trusted-root trusted_root.json \\
+                  --identity-token "$TOKEN" <IMAGE DIGEST>
+
               # sign a container image with a key pair, storing a Sigstore bundle as an OCI 1.1 referrer
               cosign sign --key cosign.key --tlog-upload=false <IMAGE DIGEST>
 
@@ -24,7 +29,8 @@ struct Sign: AsyncParsableCommand {
               # sign with annotations
               cosign sign --key cosign.key --tlog-upload=false -a key1=value1 -a key2=value2 <IMAGE DIGEST>
 
-            Only key-based signing without a transparency log is available in this release.
+            Without --key the signature is keyless. Legacy .sig images with keyless signatures need \
+            --use-signing-config=false and the service URLs (--fulcio-url, --rekor-url, --oidc-issuer), as in cosign.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -49,6 +55,9 @@ struct Sign: AsyncParsableCommand {
 
     @Option(name: .customLong("output-payload"), help: "write the signed payload to FILE")
     var outputPayload: String?
+
+    @Option(name: .customLong("output-certificate"), help: "write the certificate to FILE")
+    var outputCertificate: String?
 
     @Option(name: .customLong("payload"), help: "path to a payload file to use rather than generating one")
     var payload: String?
@@ -86,8 +95,10 @@ struct Sign: AsyncParsableCommand {
     }
 
     private func execute(_ context: CommandContext) async throws {
-        let key = try signer.keyPath(keyless: "signing")
-        try services.check("signatures")
+        let key = try signer.keyReference()
+        if !newBundleFormat && services.signingConfig != nil {
+            throw CLIError("must provide --new-bundle-format or --bundle where applicable with --signing-config or --use-signing-config")
+        }
         if !registryReferrersMode.isEmpty && !["legacy", "oci-1-1"].contains(registryReferrersMode) {
             throw CLIError("invalid --registry-referrers-mode \(registryReferrersMode): allowed values are legacy, oci-1-1")
         }
@@ -100,7 +111,6 @@ struct Sign: AsyncParsableCommand {
         if bundle != nil && recursive && newBundleFormat {
             throw CLIError("--bundle cannot be combined with --recursive: each image needs its own bundle")
         }
-        let signingKey = try KeyReference.signingKey(key, context: context)
         let annotationMap = try ImageSigning.parseAnnotations(annotations)
         let staticPayload = try payload.map { path -> [UInt8] in
             context.info("Using payload from: \(path)")
@@ -109,29 +119,54 @@ struct Sign: AsyncParsableCommand {
         let store = try registry.store(context: context)
         defer { store.close() }
         let client = store.client
+        if SigningSession.needsServices(key: key, options: services) {
+            _ = try SigningSession.Plan(key: key, options: services, context: context)
+        }
+        // Every image and, with -r, every manifest of an index is resolved before signing starts: an unknown tag or
+        // an unreachable registry costs no certificate and leaves nothing half-signed.
+        var targets: [(Descriptor, ImageReference)] = []
         for image in images {
             let ref = try ImageSupport.parse(image)
             if ref.digest == nil { context.warn(ImageSupport.tagWarning(image)) }
             let root = try await ImageSupport.resolve(ref, store: store)
             for target in try await ImageSupport.walk(root, in: ref, recursive: recursive, client: client) {
-                let digestRef = ref.withDigest(target.digest)
+                targets.append((target, ref.withDigest(target.digest)))
+            }
+        }
+        let sign: (SigningContent) async throws -> SignedContent
+        var session: SigningSession?
+        if SigningSession.needsServices(key: key, options: services) {
+            let started = try await SigningSession.start(key: key, options: services, yes: yes, promptsForLog: true, context: context)
+            session = started
+            sign = { try await started.sign($0) }
+        } else {
+            let signingKey = try KeyReference.signingKey(key!, context: context)
+            let signer = ArtifactSigner(key: signingKey, services: SigningServices())
+            sign = { try await signer.sign($0) }
+        }
+        do {
+            for (target, digestRef) in targets {
                 if newBundleFormat {
-                    try await signBundle(target, ref: digestRef, key: signingKey, annotations: annotationMap, store: store, context: context)
+                    try await signBundle(target, ref: digestRef, sign: sign, annotations: annotationMap, store: store, context: context)
                 } else {
                     try await signLegacy(
-                        target, ref: digestRef, key: signingKey, annotations: annotationMap, staticPayload: staticPayload, store: store,
+                        target, ref: digestRef, sign: sign, annotations: annotationMap, staticPayload: staticPayload, store: store,
                         context: context)
                 }
             }
+            await session?.close()
+        } catch {
+            await session?.close()
+            throw error
         }
     }
 
     private func signBundle(
-        _ subject: Descriptor, ref: ImageReference, key: SigningKey, annotations: [String: String], store: SignatureStore,
-        context: CommandContext
+        _ subject: Descriptor, ref: ImageReference, sign: (SigningContent) async throws -> SignedContent, annotations: [String: String],
+        store: SignatureStore, context: CommandContext
     ) async throws {
         let statement = try ImageSigning.signStatement(digest: subject.digest, annotations: annotations)
-        let bytes = try ImageSigning.dsseBundle(payload: statement, key: key).jsonData()
+        let bytes = try await sign(.dsse(payload: statement, payloadType: CosignMediaType.inToto)).bundle().jsonData()
         if let bundle {
             try FileSystem.writeAtomically(bytes, to: bundle, mode: 0o600)
             context.info("Wrote bundle to file \(bundle)")
@@ -143,8 +178,8 @@ struct Sign: AsyncParsableCommand {
     }
 
     private func signLegacy(
-        _ subject: Descriptor, ref: ImageReference, key: SigningKey, annotations: [String: String], staticPayload: [UInt8]?,
-        store: SignatureStore, context: CommandContext
+        _ subject: Descriptor, ref: ImageReference, sign: (SigningContent) async throws -> SignedContent, annotations: [String: String],
+        staticPayload: [UInt8]?, store: SignatureStore, context: CommandContext
     ) async throws {
         var payloads: [[UInt8]] = []
         if let staticPayload {
@@ -156,7 +191,17 @@ struct Sign: AsyncParsableCommand {
                     .jsonBytes()
             }
         }
-        let layers = try payloads.map { try ImageSigning.legacySignatureLayer(payload: $0, key: key) }
+        var layers: [LegacyLayer] = []
+        var keys: [PublicKey] = []
+        var certificates: [String] = []
+        for payload in payloads {
+            let signed = try await sign(.message(payload))
+            var annotations = signed.legacyAnnotations
+            annotations[CosignAnnotation.signature] = Base64.encode(signed.signature)
+            layers.append(LegacyLayer(payload: payload, mediaType: CosignMediaType.simpleSigning, annotations: annotations))
+            keys.append(signed.publicKey)
+            if let pem = signed.certificatePEM { certificates.append(pem) }
+        }
         let suffix = recursive ? "-" + subject.digest.replacingOccurrences(of: ":", with: "-") : ""
         if let outputSignature {
             let text = layers.compactMap(\.base64Signature).joined(separator: "\n")
@@ -165,11 +210,14 @@ struct Sign: AsyncParsableCommand {
         if let outputPayload {
             try FileSystem.writeAtomically(Array(payloads.joined(separator: [UInt8(ascii: "\n")])), to: outputPayload + suffix, mode: 0o600)
         }
+        if let outputCertificate, let pem = certificates.first {
+            try FileSystem.writeAtomically(Array(pem.utf8), to: outputCertificate + suffix, mode: 0o600)
+            context.info("Certificate wrote in the file \(outputCertificate + suffix)")
+        }
         guard upload else { return }
         context.info("Pushing signature to: \(try pushTarget(ref, store: store))")
         let tag = try store.legacyTag(for: ref, digest: subject.digest, kind: .signature)
-        let publicKey = key.publicKey
-        for layer in layers {
+        for (layer, publicKey) in zip(layers, keys) {
             try await store.appendLegacy(
                 layer, to: tag, isDuplicate: ImageSigning.duplicateDetector(for: layer, key: publicKey),
                 created: recordCreationTimestamp ? context.now() : nil)

@@ -2,20 +2,30 @@ import ArgumentParser
 import Cosign
 import SigstoreCrypto
 import SigstoreModels
+import SigstoreSign
 
 struct SignBlob: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign-blob",
         abstract: "Sign the supplied blob, outputting the base64-encoded signature to stdout.",
         discussion: """
+              # keyless, against a signing config and trusted root (e.g. those sigstore-local writes)
+              cosign sign-blob --signing-config signing_config.json --trusted-root trusted_root.json \\
+                  --identity-token "$TOKEN" --bundle artifact.sigstore.json <FILE>
+
+              # with a key, logged in the transparency log of a signing config
+              cosign sign-blob --key cosign.key --signing-config signing_config.json --bundle artifact.sigstore.json <FILE>
+
+              # with a key and no transparency log
               cosign sign-blob --key cosign.key --tlog-upload=false --bundle artifact.sigstore.json <FILE>
 
               # cosign's legacy outputs: base64 signature on stdout or in a file, legacy bundle
               cosign sign-blob --key cosign.key --tlog-upload=false --new-bundle-format=false \\
                   --output-signature artifact.sig <FILE>
 
-            The blob is a path or - for standard input. Only key-based signing without a transparency log is \
-            available in this release.
+            The blob is a path or - for standard input. Without --key, the signature is keyless: an identity token \
+            (--identity-token, SIGSTORE_ID_TOKEN, GitHub Actions, or a browser or device login) gets a short-lived \
+            Fulcio certificate for an ephemeral key.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -45,12 +55,6 @@ struct SignBlob: AsyncParsableCommand {
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "output bundle in new format that contains all verification material")
     var newBundleFormat = true
 
-    @Option(name: .customLong("rekor-url"), help: "address of the transparency log")
-    var rekorURL: String?
-
-    @Option(name: .customLong("signing-algorithm"), help: "signing algorithm to use for signing/hashing (ephemeral keys only)")
-    var signingAlgorithm: String = "ecdsa-sha2-256-nistp256"
-
     @Flag(name: [.customShort("y"), .customLong("yes")], help: "skip confirmation prompts for non-destructive operations")
     var yes = false
 
@@ -62,14 +66,6 @@ struct SignBlob: AsyncParsableCommand {
         if newBundleFormat && bundle == nil {
             throw ValidationError("must specify --bundle with --new-bundle-format")
         }
-        let supported = [
-            "ecdsa-sha2-256-nistp256", "ecdsa-sha2-384-nistp384", "ecdsa-sha2-512-nistp521",
-            "rsa-sign-pkcs1-2048-sha256", "rsa-sign-pkcs1-3072-sha256", "rsa-sign-pkcs1-4096-sha256",
-        ]
-        guard supported.contains(signingAlgorithm) else {
-            throw ValidationError(
-                "invalid signing algorithm: \(signingAlgorithm). Supported algorithms are: \(supported.joined(separator: ", "))")
-        }
     }
 
     func run() async throws {
@@ -79,10 +75,6 @@ struct SignBlob: AsyncParsableCommand {
 
     private func execute(_ context: CommandContext) async throws {
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        guard let key else {
-            throw CLIError("keyless signing is not supported yet: pass --key with a cosign private key")
-        }
-        try services.check("signatures")
         var outputSignature = outputSignature
         if let output {
             context.warn("the '--output' flag is deprecated and will be removed in the future. Use '--output-signature'")
@@ -96,6 +88,11 @@ struct SignBlob: AsyncParsableCommand {
                 context.warn("--output-certificate is deprecated when using --new-bundle-format and will be ignored")
             }
         }
+        if SigningSession.needsServices(key: key, options: services) {
+            try await signWithServices(context, outputSignature: outputSignature)
+            return
+        }
+        guard let key else { return }
         // Decrypting the key (scrypt, about 0.2 s) runs on one core while the first file is hashed on the other;
         // SHA-256 is speculated, as most keys are P-256 or RSA. A key error is reported before a file error, as
         // cosign (which decrypts first) would.
@@ -123,6 +120,52 @@ struct SignBlob: AsyncParsableCommand {
                 throw CosignError(error.code, "signing \(blob): \(error.message)")
             }
             try emit(signature, context: context, outputSignature: outputSignature)
+        }
+    }
+
+    /// Keyless signing, or key-based signing that is logged or timestamped: every blob is hashed, signed, stamped,
+    /// logged and checked before anything is written.
+    private func signWithServices(_ context: CommandContext, outputSignature: String?) async throws {
+        let artifacts = try blobs.map { try Artifact.parse($0, allowDigest: false) }
+        try await SigningSession.with(key: key, options: services, yes: yes, promptsForLog: true, context: context) { session in
+            let hash = session.signer.key.kind.defaultHashAlgorithm
+            for (blob, artifact) in zip(blobs, artifacts) {
+                if case .file(let path) = artifact { context.info("Using payload from: \(path)") }
+                let digest: ArtifactDigest
+                do {
+                    digest = try artifact.digest(hash)
+                } catch let error as CosignError {
+                    throw CosignError(error.code, "signing \(blob): \(error.message)")
+                }
+                let signed = try await session.sign(.digest(digest))
+                try emit(signed, context: context, outputSignature: outputSignature)
+            }
+        }
+    }
+
+    private func emit(_ signed: SignedContent, context: CommandContext, outputSignature: String?) throws {
+        if newBundleFormat, let bundle {
+            try FileSystem.writeAtomically(signed.bundle().jsonData(), to: bundle, mode: 0o600)
+            context.info("Wrote bundle to file \(bundle)")
+            return
+        }
+        if let bundle {
+            try FileSystem.writeAtomically(signed.legacyPayload().jsonData(), to: bundle, mode: 0o600)
+            context.info("Wrote bundle to file \(bundle)")
+        }
+        if let outputCertificate, let pem = signed.certificatePEM {
+            let bytes = Array(pem.utf8)
+            try FileSystem.writeAtomically(b64 ? Array(Base64.encode(bytes).utf8) : bytes, to: outputCertificate, mode: 0o600)
+            context.info("Wrote certificate to file \(outputCertificate)")
+        }
+        let encoded = Array(Base64.encode(signed.signature).utf8)
+        if let outputSignature {
+            try FileSystem.writeAtomically(b64 ? encoded : signed.signature, to: outputSignature, mode: 0o600)
+            context.info("Wrote signature to file \(outputSignature)")
+        } else if b64 {
+            context.stdout.write(encoded + [UInt8(ascii: "\n")])
+        } else {
+            context.stdout.write(signed.signature)
         }
     }
 

@@ -5,33 +5,6 @@ import OCIModels
 import OCIRegistry
 import SigstoreCrypto
 
-/// The signing-service flags of `sign`, `sign-blob`, `attest` and `attest-blob`. Only key-based signing without a
-/// transparency log is available, so `check` refuses what would need Rekor or a signing config.
-struct SigningServiceOptions: ParsableArguments {
-    @Flag(name: .customLong("tlog-upload"), inversion: .prefixedNo, help: "whether or not to upload to the tlog")
-    var tlogUpload = true
-
-    @Flag(name: .customLong("use-signing-config"), inversion: .prefixedNo, help: "whether to use a TUF-provided signing config for the service URLs")
-    var useSigningConfig = true
-
-    @Option(name: .customLong("signing-config"), help: "path to a signing config file")
-    var signingConfig: String?
-
-    @Option(name: .customLong("trusted-root"), help: "path to a trusted root JSON file")
-    var trustedRoot: String?
-
-    /// cosign's signing-config error, then ours for a transparency-log upload. `what` names the signed things.
-    func check(_ what: String) throws {
-        if signingConfig != nil && !tlogUpload {
-            throw CLIError(
-                "--tlog-upload=false is not supported with --signing-config or --use-signing-config. Provide a signing config with --signing-config without a transparency log service")
-        }
-        if tlogUpload || signingConfig != nil {
-            throw CLIError("uploading \(what) to a transparency log is not supported yet: pass --tlog-upload=false")
-        }
-    }
-}
-
 /// The flags `verify` and `verify-attestation` share, and the verifier they describe.
 struct ImageVerificationOptions: ParsableArguments {
     @Option(name: .customLong("key"), help: "path to the public key file, KMS URI or Kubernetes Secret")
@@ -152,10 +125,9 @@ struct SigningKeyOptions: ParsableArguments {
     @Option(name: .customLong("certificate-chain"), help: "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate")
     var certificateChain: String?
 
-    /// The `--key` reference; `what` names the keyless operation that is not available (e.g. "signing").
-    func keyPath(keyless what: String) throws -> String {
+    /// The `--key` reference, nil for keyless signing.
+    func keyReference() throws -> String? {
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        guard let key else { throw CLIError("keyless \(what) is not supported yet: pass --key with a cosign private key") }
         if certificate != nil || certificateChain != nil {
             throw CLIError("attaching certificates (--certificate, --certificate-chain) is not supported yet")
         }
