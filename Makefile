@@ -11,6 +11,7 @@ build: setup
 	$(SWIFT) build
 
 demo: build
+	cd Services && $(SWIFT) build --product sigstore-local
 	@scripts/demo.sh
 
 test: setup

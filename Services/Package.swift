@@ -106,6 +106,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "RegistryTesting", package: "swift-cosign"),
+                .product(name: "OCIRegistry", package: "swift-cosign"),
+                .product(name: "OCIModels", package: "swift-cosign"),
             ],
             swiftSettings: strictSettings
         ),
