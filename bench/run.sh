@@ -226,4 +226,5 @@ else
 fi
 COSIGN_BIN="$COSIGN_BIN" RUNS="$RUNS" bench/attest.sh >/dev/null
 bench/sigstore-local.sh >/dev/null
+COSIGN_BIN="$COSIGN_BIN" RUNS="$RUNS" bench/keyless.sh >/dev/null
 cat "$ROOT/bench/RESULTS.md"
