@@ -281,6 +281,22 @@ struct KeylessSigningTests {
         let verify = try CosignBinary.run(
             ["verify-blob", "--key", f.dir + "/k.pub", "--bundle", bundle, "--trusted-root", f.data + "/trusted_root.json", blob])
         #expect(verify.status == 0, "\(verify.output)")
+        // RSA PKCS#1 v1.5 signatures are deterministic: signing the same blob again is a duplicate (409), and the
+        // existing entry is fetched into the second bundle.
+        #expect(try shell(["openssl", "genrsa", "-out", f.dir + "/rsa.pem", "2048"]).status == 0)
+        #expect(try CosignBinary.run(["import-key-pair", "--key", f.dir + "/rsa.pem", "-o", f.dir + "/rsa", "-y"], environment: env).status == 0)
+        var indexes: [Int] = []
+        for i in 1...2 {
+            let path = f.dir + "/rsa\(i).json"
+            let signed = try CosignBinary.run(["sign-blob", "--key", f.dir + "/rsa.key", "--bundle", path, blob] + f.urlFlags(tsa: false) + ["-y"], environment: env)
+            #expect(signed.status == 0, "RSA sign-blob \(i): \(signed.output)")
+            let entry = ((try f.json(path)["verificationMaterial"] as? [String: Any])?["tlogEntries"] as? [[String: Any]])?.first
+            indexes.append(Int(entry?["logIndex"] as? String ?? "") ?? -1)
+            let verified = try CosignBinary.run(
+                ["verify-blob", "--key", f.dir + "/rsa.pub", "--bundle", path, "--trusted-root", f.data + "/trusted_root.json", blob])
+            #expect(verified.status == 0, "\(verified.output)")
+        }
+        #expect(indexes[0] >= 0 && indexes[0] == indexes[1], "the duplicate must resolve to the same entry: \(indexes)")
         // Without -y and with no terminal, the prompt is declined and nothing is written.
         let declined = try CosignBinary.run(
             ["sign-blob", "--key", f.dir + "/k.key", "--bundle", f.dir + "/declined.json", blob] + f.urlFlags(tsa: false), environment: env)
