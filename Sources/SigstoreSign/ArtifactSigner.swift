@@ -64,6 +64,20 @@ public struct SignedContent: Sendable {
     /// DER `TimeStampResp`s.
     public var timestamps: [[UInt8]]
 
+    /// Creates signed content (for example from a key signature made without any service).
+    public init(
+        signature: [UInt8], envelope: DSSEEnvelope? = nil, digest: ArtifactDigest?, certificateChain: [[UInt8]]? = nil, publicKey: PublicKey,
+        logEntries: [LoggedEntry] = [], timestamps: [[UInt8]] = []
+    ) {
+        self.signature = signature
+        self.envelope = envelope
+        self.digest = digest
+        self.certificateChain = certificateChain
+        self.publicKey = publicKey
+        self.logEntries = logEntries
+        self.timestamps = timestamps
+    }
+
     /// The Sigstore bundle v0.3: the leaf certificate or the key hint, the log entries, the timestamps and the
     /// content.
     public func bundle() -> SigstoreBundle {

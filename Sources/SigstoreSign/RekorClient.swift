@@ -63,19 +63,9 @@ public struct RekorClient: Sendable {
 
     // MARK: - v1
 
+    /// The PEM Rekor stores: the certificate's, or the public key's.
     static func pem(_ certificate: [UInt8]?, _ key: PublicKey) -> String {
-        if let certificate {
-            let b64 = Base64.encode(certificate)
-            var lines: [String] = []
-            var index = b64.startIndex
-            while index < b64.endIndex {
-                let end = b64.index(index, offsetBy: 64, limitedBy: b64.endIndex) ?? b64.endIndex
-                lines.append(String(b64[index..<end]))
-                index = end
-            }
-            return "-----BEGIN CERTIFICATE-----\n" + lines.joined(separator: "\n") + "\n-----END CERTIFICATE-----\n"
-        }
-        return key.pemRepresentation
+        certificate.map { PEMBlock(label: "CERTIFICATE", bytes: $0).pemString } ?? key.pemRepresentation
     }
 
     /// The Rekor v1 proposed entry for `proposal`.

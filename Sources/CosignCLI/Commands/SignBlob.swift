@@ -119,7 +119,8 @@ struct SignBlob: AsyncParsableCommand {
             } catch let error as CosignError {
                 throw CosignError(error.code, "signing \(blob): \(error.message)")
             }
-            try emit(signature, context: context, outputSignature: outputSignature)
+            let signed = SignedContent(signature: signature.signature, digest: signature.digest, publicKey: signature.publicKey)
+            try emit(signed, context: context, outputSignature: outputSignature)
         }
     }
 
@@ -166,29 +167,6 @@ struct SignBlob: AsyncParsableCommand {
             context.stdout.write(encoded + [UInt8(ascii: "\n")])
         } else {
             context.stdout.write(signed.signature)
-        }
-    }
-
-    private func emit(_ signature: BlobSignature, context: CommandContext, outputSignature: String?) throws {
-        if newBundleFormat, let bundle {
-            let json = BlobSigning.bundle(for: signature).jsonData()
-            try FileSystem.writeAtomically(json, to: bundle, mode: 0o600)
-            context.info("Wrote bundle to file \(bundle)")
-            return
-        }
-        if let bundle {
-            let json = BlobSigning.legacyPayload(for: signature).jsonData()
-            try FileSystem.writeAtomically(json, to: bundle, mode: 0o600)
-            context.info("Wrote bundle to file \(bundle)")
-        }
-        let encoded = Array(Base64.encode(signature.signature).utf8)
-        if let outputSignature {
-            try FileSystem.writeAtomically(b64 ? encoded : signature.signature, to: outputSignature, mode: 0o600)
-            context.info("Wrote signature to file \(outputSignature)")
-        } else if b64 {
-            context.stdout.write(encoded + [UInt8(ascii: "\n")])
-        } else {
-            context.stdout.write(signature.signature)
         }
     }
 }
