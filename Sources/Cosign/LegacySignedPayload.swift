@@ -23,26 +23,12 @@ public struct LegacySignedPayload: Decodable, Hashable, Sendable {
     public struct RekorBundle: Decodable, Hashable, Sendable {
         public var SignedEntryTimestamp: Base64Bytes
         public var Payload: Payload
-
-        /// Creates a Rekor bundle from a logged entry's parts.
-        public init(signedEntryTimestamp: [UInt8], body: String, integratedTime: Int64, logIndex: Int64, logID: String) {
-            SignedEntryTimestamp = Base64Bytes(signedEntryTimestamp)
-            self.Payload = RekorBundle.Payload(body: body, integratedTime: integratedTime, logIndex: logIndex, logID: logID)
-        }
         /// The logged entry.
         public struct Payload: Decodable, Hashable, Sendable {
             public var body: String
             public var integratedTime: Int64
             public var logIndex: Int64
             public var logID: String
-
-            /// Creates a payload.
-            public init(body: String, integratedTime: Int64, logIndex: Int64, logID: String) {
-                self.body = body
-                self.integratedTime = integratedTime
-                self.logIndex = logIndex
-                self.logID = logID
-            }
         }
     }
 

@@ -41,7 +41,8 @@ public struct SigningTimings: Sendable {
     /// Creates empty timings.
     public init() {}
 
-    mutating func add(_ phase: String, since start: ContinuousClock.Instant) {
+    /// Adds the time since `start` to `phase`.
+    public mutating func add(_ phase: String, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         seconds[phase, default: 0] += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
@@ -241,12 +242,7 @@ public struct ArtifactSigner: Sendable {
     /// Verifies the signed content as a verifier would, with the signer's own identity (or key).
     func check(_ signed: SignedContent, content: SigningContent) async throws {
         guard let trust = services.trustMaterial else { return }
-        let bundle: SigstoreBundle
-        do {
-            bundle = try SigstoreBundle(jsonData: signed.bundle().jsonData())
-        } catch {
-            throw SigningError(.verification, "the bundle we built does not parse: \(error)")
-        }
+        let bundle = signed.bundle()
         let keyBased = signed.certificateChain == nil
         let entries = signed.logEntries
         let onlyV2 = !entries.isEmpty && entries.allSatisfy { $0.apiVersion == 2 }

@@ -50,14 +50,14 @@ struct AttestationSigningOptions: ParsableArguments {
     /// as cosign (which loads the key first) does; keyless flows read the input first so that a bad predicate costs
     /// no certificate.
     func withSigner<T>(
-        key: String?, context: CommandContext, _ body: (@escaping ([UInt8]) async throws -> SignedContent) async throws -> T
+        key: String?, plan: SigningSession.Plan? = nil, context: CommandContext, _ body: (@escaping ([UInt8]) async throws -> SignedContent) async throws -> T
     ) async throws -> T {
         if !SigningSession.needsServices(key: key, options: services), let key {
             let signingKey = try KeyReference.signingKey(key, context: context)
             let signer = ArtifactSigner(key: signingKey, services: SigningServices())
             return try await body { try await signer.sign(.dsse(payload: $0, payloadType: AttestationStatement.payloadType)) }
         }
-        return try await SigningSession.with(key: key, options: services, yes: yes, promptsForLog: false, context: context) { session in
+        return try await SigningSession.with(key: key, options: services, yes: yes, promptsForLog: false, context: context, plan: plan) { session in
             try await body { try await session.sign(.dsse(payload: $0, payloadType: AttestationStatement.payloadType)) }
         }
     }
@@ -158,9 +158,8 @@ struct Attest: AsyncParsableCommand {
         let predicateType = try PredicateType.validatedURI(for: signing.type)
         context.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
         let predicate = try AttestationSigningOptions.read(predicatePath, context: context)
-        if SigningSession.needsServices(key: keyReference, options: signing.services) {
-            _ = try SigningSession.Plan(key: keyReference, options: signing.services, context: context)
-        }
+        let plan = SigningSession.needsServices(key: keyReference, options: signing.services)
+            ? try SigningSession.Plan(key: keyReference, options: signing.services, context: context) : nil
         let store = try registry.store(context: context)
         defer { store.close() }
         // Resolve every image before any signing, so an unreachable registry or unknown tag costs no certificate.
@@ -170,7 +169,7 @@ struct Attest: AsyncParsableCommand {
             if ref.digest == nil { context.warn(ImageSupport.tagWarning(image)) }
             targets.append((image, ref, try await ImageSupport.resolve(ref, store: store)))
         }
-        try await signing.withSigner(key: keyReference, context: context) { sign in
+        try await signing.withSigner(key: keyReference, plan: plan, context: context) { sign in
             for (image, ref, subject) in targets {
                 let hex = String(subject.digest.drop { $0 != ":" }.dropFirst())
                 let statement = try AttestationSigningOptions.statement(

@@ -119,9 +119,7 @@ struct Sign: AsyncParsableCommand {
         let store = try registry.store(context: context)
         defer { store.close() }
         let client = store.client
-        if SigningSession.needsServices(key: key, options: services) {
-            _ = try SigningSession.Plan(key: key, options: services, context: context)
-        }
+        let plan = SigningSession.needsServices(key: key, options: services) ? try SigningSession.Plan(key: key, options: services, context: context) : nil
         // Every image and, with -r, every manifest of an index is resolved before signing starts: an unknown tag or
         // an unreachable registry costs no certificate and leaves nothing half-signed.
         var targets: [(Descriptor, ImageReference)] = []
@@ -135,8 +133,8 @@ struct Sign: AsyncParsableCommand {
         }
         let sign: (SigningContent) async throws -> SignedContent
         var session: SigningSession?
-        if SigningSession.needsServices(key: key, options: services) {
-            let started = try await SigningSession.start(key: key, options: services, yes: yes, promptsForLog: true, context: context)
+        if let plan {
+            let started = try await SigningSession.start(key: key, options: services, yes: yes, promptsForLog: true, context: context, plan: plan)
             session = started
             sign = { try await started.sign($0) }
         } else {

@@ -128,6 +128,15 @@ struct SignBlob: AsyncParsableCommand {
     /// logged and checked before anything is written.
     private func signWithServices(_ context: CommandContext, outputSignature: String?) async throws {
         let artifacts = try blobs.map { try Artifact.parse($0, allowDigest: false) }
+        // A missing or unreadable file is reported before a token or a certificate is asked for.
+        for (blob, artifact) in zip(blobs, artifacts) {
+            guard case .file(let path) = artifact else { continue }
+            do {
+                try FileSystem.checkReadableFile(path)
+            } catch let error as CosignError {
+                throw CosignError(error.code, "signing \(blob): \(error.message)")
+            }
+        }
         try await SigningSession.with(key: key, options: services, yes: yes, promptsForLog: true, context: context) { session in
             let hash = session.signer.key.kind.defaultHashAlgorithm
             for (blob, artifact) in zip(blobs, artifacts) {

@@ -85,7 +85,6 @@ struct SigningServiceOptions: ParsableArguments {
 struct SigningSession {
     let signer: ArtifactSigner
     let http: ServiceHTTP
-    let keyless: Bool
     let context: CommandContext
 
     func close() async { await http.shutdown() }
@@ -95,9 +94,10 @@ struct SigningSession {
     /// `--signing-config`, or with `--use-signing-config=false` from the URL flags. `promptsForLog` is set for `sign`
     /// and `sign-blob`, which show the privacy statement before logging when the URLs come from flags.
     static func start(
-        key keyReference: String?, options o: SigningServiceOptions, yes: Bool, promptsForLog: Bool, context: CommandContext
+        key keyReference: String?, options o: SigningServiceOptions, yes: Bool, promptsForLog: Bool, context: CommandContext,
+        plan precomputed: Plan? = nil
     ) async throws -> SigningSession {
-        let plan = try Plan(key: keyReference, options: o, context: context)
+        let plan = try precomputed ?? Plan(key: keyReference, options: o, context: context)
         let keyless = plan.keyless
         let config = plan.config
         let now = context.now
@@ -107,7 +107,7 @@ struct SigningSession {
         if plan.fromFlags && o.tlogUpload && promptsForLog {
             try privacyStatement(context: context, prompt: !yes, declined: "upload to tlog: ")
         }
-        let trust = try loadTrust(o, required: keyless)
+        let trust = plan.trust
         let http = ServiceHTTP()
         do {
             var logs: [RekorClient] = []
@@ -140,9 +140,8 @@ struct SigningSession {
                 }
                 let start = ContinuousClock.now
                 let token = try await identityToken(o, issuer: issuer.url, yes: yes, http: http, context: context)
-                let elapsed = ContinuousClock.now - start
                 var timings = SigningTimings()
-                timings.seconds["token"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                timings.add("token", since: start)
                 do {
                     signer = try await ArtifactSigner.keyless(
                         token: token, key: ephemeral, fulcio: FulcioClient(baseURL: fulcio.url, http: http), services: services,
@@ -153,7 +152,7 @@ struct SigningSession {
             } else {
                 signer = ArtifactSigner(key: try KeyReference.signingKey(keyReference!, context: context), services: services, now: now)
             }
-            return SigningSession(signer: signer, http: http, keyless: keyless, context: context)
+            return SigningSession(signer: signer, http: http, context: context)
         } catch {
             await http.shutdown()
             throw error
@@ -166,6 +165,8 @@ struct SigningSession {
         var keyless: Bool
         var config: SigningConfig?
         var fromFlags: Bool
+        /// `--trusted-root`, parsed once.
+        var trust: TrustMaterial?
 
         init(key keyReference: String?, options o: SigningServiceOptions, context: CommandContext) throws {
             keyless = keyReference == nil || o.issueCertificate
@@ -198,7 +199,7 @@ struct SigningSession {
                 config = flags
                 fromFlags = true
             }
-            _ = try loadTrust(o, required: keyless)
+            trust = try loadTrust(o, required: keyless)
         }
     }
 
@@ -312,13 +313,9 @@ extension SignedContent {
     /// cosign's legacy blob bundle for this signature.
     func legacyPayload() -> LegacySignedPayload {
         let cert = certificatePEM ?? publicKey.pemRepresentation
-        var rekor: LegacySignedPayload.RekorBundle?
-        if let entry = logEntries.first(where: { $0.apiVersion == 1 })?.entry, let set = entry.signedEntryTimestamp,
-            let body = entry.canonicalizedBody
-        {
-            rekor = LegacySignedPayload.RekorBundle(
-                signedEntryTimestamp: set.bytes, body: Base64.encode(body.bytes), integratedTime: entry.integratedTime?.value ?? 0,
-                logIndex: entry.logIndex.value, logID: Hex.encode(entry.logID.bytes))
+        // The same Rekor bundle as the legacy layer annotation, read back into cosign's type.
+        let rekor = logEntries.lazy.compactMap(\.legacyAnnotation).first.flatMap {
+            try? SigstoreJSON.decode(LegacySignedPayload.RekorBundle.self, from: Array($0.utf8), what: "Rekor bundle")
         }
         return LegacySignedPayload(base64Signature: Base64.encode(signature), cert: Base64.encode(Array(cert.utf8)), rekorBundle: rekor)
     }
@@ -333,10 +330,10 @@ extension SigningSession {
 
     /// Runs `body` with a session and closes it afterwards, also on failure.
     static func with<T>(
-        key: String?, options: SigningServiceOptions, yes: Bool, promptsForLog: Bool, context: CommandContext,
+        key: String?, options: SigningServiceOptions, yes: Bool, promptsForLog: Bool, context: CommandContext, plan: Plan? = nil,
         _ body: (SigningSession) async throws -> T
     ) async throws -> T {
-        let session = try await start(key: key, options: options, yes: yes, promptsForLog: promptsForLog, context: context)
+        let session = try await start(key: key, options: options, yes: yes, promptsForLog: promptsForLog, context: context, plan: plan)
         do {
             let result = try await body(session)
             await session.close()
