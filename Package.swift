@@ -13,6 +13,8 @@ let package = Package(
     name: "swift-cosign",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "SigstoreCore", targets: ["SigstoreCore"]),
+        .library(name: "SigstoreJSON", targets: ["SigstoreJSON"]),
         .library(name: "SigstoreCrypto", targets: ["SigstoreCrypto"]),
         .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
         .library(name: "SigstoreVerify", targets: ["SigstoreVerify"]),
@@ -42,13 +44,26 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // The bottom of the package: the one error model every module's error adopts, and bounded file I/O.
+        .target(
+            name: "SigstoreCore",
+            swiftSettings: strictSettings
+        ),
+        // JSON: the byte-exact writer (`OrderedJSON`), the one-pass reader (`JSONParser`), Codable helpers, base64.
+        .target(
+            name: "SigstoreJSON",
+            dependencies: ["SigstoreCore"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SigstoreModels",
+            dependencies: ["SigstoreCore", "SigstoreJSON"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "SigstoreCrypto",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -59,6 +74,7 @@ let package = Package(
         .target(
             name: "SigstoreVerify",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 "SigstoreCrypto",
                 "SigstoreModels",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -72,6 +88,7 @@ let package = Package(
         .target(
             name: "SigstoreSign",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 "SigstoreCrypto",
                 "SigstoreModels",
                 "SigstoreVerify",
@@ -88,12 +105,14 @@ let package = Package(
         // OCI image references, manifests and indexes (no I/O).
         .target(
             name: "OCIModels",
+            dependencies: ["SigstoreCore", "SigstoreJSON"],
             swiftSettings: strictSettings
         ),
         // The OCI distribution client (AsyncHTTPClient): manifests, blobs, tags, referrers, authentication, retries.
         .target(
             name: "OCIRegistry",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 "OCIModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -107,6 +126,7 @@ let package = Package(
         .target(
             name: "SigstoreTesting",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 "SigstoreCrypto",
                 "SigstoreModels",
                 "SigstoreVerify",
@@ -119,13 +139,15 @@ let package = Package(
         // Test support: docker-registry in four modes, a token server, a fault-injecting proxy, test images.
         .target(
             name: "RegistryTesting",
-            dependencies: ["OCIModels", "OCIRegistry", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "OCIModels", "OCIRegistry", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["token_server.py", "fault_proxy.py"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "Cosign",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 "CSodium",
                 "SigstoreVerify",
                 "SigstoreCrypto",
@@ -139,6 +161,7 @@ let package = Package(
         .target(
             name: "CosignOCI",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 "Cosign",
                 "OCIModels",
                 "OCIRegistry",
@@ -152,6 +175,7 @@ let package = Package(
         .target(
             name: "CosignCLI",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 "Cosign",
                 "CosignOCI",
                 "SigstoreSign",
@@ -166,44 +190,57 @@ let package = Package(
         ),
         .executableTarget(
             name: "cosign",
-            dependencies: ["CosignCLI"],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "CosignCLI"],
             swiftSettings: strictSettings
         ),
         // In-process verification throughput (bench/run.sh).
         .executableTarget(
             name: "verify-throughput",
-            dependencies: ["SigstoreVerify", "SigstoreCrypto", "SigstoreModels"],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "SigstoreVerify", "SigstoreCrypto", "SigstoreModels"],
             path: "bench/Sources/verify-throughput",
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SigstoreJSONTests",
+            dependencies: ["SigstoreCore", "SigstoreJSON", "SigstoreModels", "SigstoreTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SigstoreSignTests",
-            dependencies: ["SigstoreSign", "SigstoreCrypto", "SigstoreModels"],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "SigstoreSign", "SigstoreCrypto", "SigstoreModels"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SigstoreCryptoTests",
-            dependencies: ["SigstoreCrypto"],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "SigstoreCrypto"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CosignTests",
-            dependencies: ["Cosign", "SigstoreCrypto", "SigstoreModels", "SigstoreTesting"],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "Cosign", "SigstoreCrypto", "SigstoreModels", "SigstoreTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SigstoreVerifyTests",
-            dependencies: ["SigstoreVerify", "SigstoreTesting", "SigstoreCrypto", "SigstoreModels"],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "SigstoreVerify", "SigstoreTesting", "SigstoreCrypto", "SigstoreModels"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "OCIRegistryTests",
-            dependencies: ["OCIRegistry", "OCIModels", "RegistryTesting"],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "OCIRegistry", "OCIModels", "RegistryTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CosignCLITests",
             dependencies: [
+                "SigstoreCore", "SigstoreJSON",
                 "CosignCLI", "Cosign", "CosignOCI", "SigstoreCrypto", "SigstoreModels", "SigstoreTesting", "OCIModels", "OCIRegistry",
                 "RegistryTesting",
             ],

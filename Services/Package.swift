@@ -40,6 +40,7 @@ let package = Package(
             name: "TransparencyLog",
             dependencies: [
                 .product(name: "SigstoreVerify", package: "swift-cosign"),
+                .product(name: "SigstoreCore", package: "swift-cosign"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -53,6 +54,8 @@ let package = Package(
             name: "LocalSigstore",
             dependencies: [
                 "TransparencyLog",
+                .product(name: "SigstoreCore", package: "swift-cosign"),
+                .product(name: "SigstoreJSON", package: "swift-cosign"),
                 .product(name: "SigstoreCrypto", package: "swift-cosign"),
                 .product(name: "SigstoreModels", package: "swift-cosign"),
                 .product(name: "SigstoreVerify", package: "swift-cosign"),
@@ -85,6 +88,8 @@ let package = Package(
         .executableTarget(
             name: "log-append-bench",
             dependencies: [
+                .product(name: "SigstoreCore", package: "swift-cosign"),
+                .product(name: "SigstoreJSON", package: "swift-cosign"),
                 .product(name: "SigstoreCrypto", package: "swift-cosign"),
                 .product(name: "SigstoreModels", package: "swift-cosign"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

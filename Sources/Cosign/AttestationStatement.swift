@@ -4,6 +4,8 @@ public import FoundationEssentials
 public import Foundation
 #endif
 public import SigstoreModels
+public import SigstoreJSON
+public import SigstoreCore
 
 /// Builds the in-toto statement cosign signs for `attest` and `attest-blob` (`pkg/cosign/attestation`
 /// `GenerateStatement`): Statement v0.1, one subject (the image repository or blob name and its SHA-256), and the
@@ -88,7 +90,7 @@ public enum AttestationStatement {
             guard try JSONParser.validate(statement) == .object else {
                 throw CosignError(.invalidInput, "invalid statement: not a JSON object")
             }
-        } catch let error as BundleError {
+        } catch let error as any ReportableError {
             throw CosignError(.invalidInput, "invalid statement: \(error.message)")
         }
         guard let parsed = InTotoStatement(payload: statement) else {

@@ -1,6 +1,8 @@
 import Crypto
 public import SigstoreCrypto
 public import SigstoreModels
+public import SigstoreJSON
+public import SigstoreCore
 
 /// A signature over a blob together with what a bundle needs to describe it.
 public struct BlobSignature: Sendable, Hashable {

@@ -3,6 +3,8 @@ import Crypto
 import _CryptoExtras
 public import SigstoreCrypto
 import SigstoreModels
+public import SigstoreJSON
+public import SigstoreCore
 
 /// cosign's encrypted private key file (`cosign.key`): a PEM block whose body is JSON describing scrypt parameters,
 /// a NaCl secretbox nonce and the ciphertext of the PKCS#8 DER private key
@@ -69,8 +71,8 @@ public struct EncryptedPrivateKey: Sendable, Hashable {
     public init(jsonData: [UInt8]) throws {
         let file: FileJSON
         do {
-            file = try SigstoreJSON.decode(FileJSON.self, from: jsonData, what: "encrypted private key")
-        } catch let error as BundleError {
+            file = try JSONCoding.decode(FileJSON.self, from: jsonData, what: "encrypted private key")
+        } catch let error as any ReportableError {
             throw CosignError(.keyFile, error.message)
         }
         guard file.kdf.name == "scrypt" else {

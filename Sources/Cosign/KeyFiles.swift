@@ -1,4 +1,5 @@
 public import SigstoreCrypto
+public import SigstoreCore
 
 /// Reading and writing cosign key files.
 public enum KeyFiles {

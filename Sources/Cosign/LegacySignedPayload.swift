@@ -1,4 +1,6 @@
 public import SigstoreModels
+public import SigstoreJSON
+public import SigstoreCore
 
 /// cosign's legacy blob bundle (`LocalSignedPayload`), written by `sign-blob --new-bundle-format=false --bundle`.
 ///
@@ -37,8 +39,8 @@ public struct LegacySignedPayload: Decodable, Hashable, Sendable {
     /// Parses the JSON.
     public init(jsonData: [UInt8]) throws {
         do {
-            self = try SigstoreJSON.decode(LegacySignedPayload.self, from: jsonData, what: "legacy bundle")
-        } catch let error as BundleError {
+            self = try JSONCoding.decode(LegacySignedPayload.self, from: jsonData, what: "legacy bundle")
+        } catch let error as any ReportableError {
             throw CosignError(.invalidInput, error.message)
         }
     }

@@ -4,6 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 import SigstoreModels
+import SigstoreJSON
+import SigstoreCore
 
 /// The schemas cosign decodes typed predicates into before signing them, and the projection that reproduces that
 /// decoding: unknown fields are dropped, types are checked, and the result's keys are sorted (cosign passes every

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SigstoreCore
 import Cosign
 import CosignOCI
 import SigstoreCrypto
@@ -61,22 +62,15 @@ public enum CosignCLI {
     }
 
     private static func isOwnError(_ error: any Error) -> Bool {
-        error is CLIError || error is CosignError || error is SigstoreCryptoError || error is BundleError
-            || error is VerificationError || error is OCIError || error is ImageVerificationError
+        error is any ReportableError
     }
 
-    /// The one-line message and exit status for an error.
+    /// The one-line message and exit status for an error: any of the package's errors reports itself.
     static func describe(_ error: any Error) -> (String, Int32) {
         switch error {
-        case let e as CLIError: return (e.message, e.exitCode)
-        case let e as CosignError: return (e.message, 1)
-        case let e as SigstoreCryptoError: return (e.message, 1)
-        case let e as BundleError: return (e.message, 1)
-        case let e as OCIError: return (e.message, 1)
-        case let e as ImageVerificationError: return (e.message, e.exitCode)
-        case let e as VerificationError: return ("verification failed (\(e.check.rawValue) check): \(e.message)", 1)
-        case let e as ValidationError: return (e.message, 1)
-        default: return ("\(error)", 1)
+        case let e as any ReportableError: (e.summary, e.exitStatus)
+        case let e as ValidationError: (e.message, 1)
+        default: ("\(error)", 1)
         }
     }
 }

@@ -6,6 +6,7 @@ internal import Foundation
 public import OCIModels
 internal import OCIRegistry
 internal import SigstoreModels
+import SigstoreCore
 
 /// `cosign save` and `cosign load`: an image (or index) with its `.sig` and `.att` images and its Sigstore bundle
 /// referrers, to and from an ``OCILayout`` directory.

@@ -8,6 +8,8 @@ public import OCIModels
 internal import SigstoreCrypto
 public import SigstoreModels
 public import SigstoreVerify
+public import SigstoreJSON
+public import SigstoreCore
 
 /// An attestation found on an image that verified.
 public struct VerifiedAttestation: Sendable {
@@ -117,7 +119,7 @@ extension ImageVerifier {
 
     /// One legacy `.att` layer: a DSSE envelope over an in-toto statement, signed with the key.
     func verifyLegacyAttestation(_ layer: LegacyLayer, digest: String) async throws -> VerifiedAttestation {
-        guard let envelope = try? SigstoreJSON.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
+        guard let envelope = try? JSONCoding.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
             throw CosignError(.verificationFailed, "layer \(layer.digest) is not a DSSE envelope")
         }
         guard envelope.payloadType == CosignMediaType.inToto else {
@@ -163,7 +165,7 @@ public enum ImageAttesting {
             guard case .object? = try? JSONParser.parse(layer.payload) else {
                 throw CosignError(.invalidInput, "could not find 'payload' in payload data")
             }
-            guard let envelope = try? SigstoreJSON.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
+            guard let envelope = try? JSONCoding.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
                 throw CosignError(.invalidInput, "invalid payload: could not decode the DSSE envelope of layer \(layer.digest)")
             }
             guard let statement = InTotoStatement(payload: envelope.payload.bytes) else {

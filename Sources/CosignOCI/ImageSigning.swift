@@ -7,6 +7,8 @@ internal import Cosign
 public import SigstoreCrypto
 public import SigstoreModels
 public import OCIModels
+public import SigstoreJSON
+public import SigstoreCore
 
 /// Signing image digests with a key, in both of cosign's storage formats.
 public enum ImageSigning {

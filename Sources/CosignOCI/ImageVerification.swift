@@ -4,41 +4,32 @@ public import FoundationEssentials
 public import Foundation
 #endif
 public import Cosign
+public import SigstoreCore
 public import OCIModels
 internal import SigstoreCrypto
 public import SigstoreModels
 public import SigstoreVerify
+public import SigstoreJSON
 
-/// Why image verification found nothing to accept; each maps to cosign's exit code.
-public struct ImageVerificationError: Error, Sendable, CustomStringConvertible {
-    /// cosign's categories (`cmd/cosign/errors/exit_codes.go`).
-    public enum Kind: Sendable {
-        /// No signature is stored for the image (exit 10).
-        case noSignaturesFound
-        /// The image (tag or digest) does not exist (exit 11).
-        case imageTagNotFound
-        /// Signatures exist but none verified (exit 12).
-        case noMatchingSignatures
-        /// A keyless signature has no certificate (exit 13).
-        case noCertificateFound
-    }
+/// Why image verification found nothing to accept; each kind maps to cosign's exit code.
+public typealias ImageVerificationError = CodedError<ImageVerificationErrorCode>
 
-    /// The category.
-    public var kind: Kind
-    /// The one-line message.
-    public var message: String
+/// cosign's categories of image verification failure (`cmd/cosign/errors/exit_codes.go`).
+public enum ImageVerificationErrorCode: String, ErrorCode {
+    /// No signature is stored for the image (exit 10).
+    case noSignaturesFound
+    /// The image (tag or digest) does not exist (exit 11).
+    case imageTagNotFound
+    /// Signatures exist but none verified (exit 12).
+    case noMatchingSignatures
+    /// A keyless signature has no certificate (exit 13).
+    case noCertificateFound
 
-    /// Creates an error.
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    public var description: String { message }
+    public var description: String { rawValue }
 
     /// cosign's exit code for the category.
-    public var exitCode: Int32 {
-        switch kind {
+    public var exitStatus: Int32 {
+        switch self {
         case .noSignaturesFound: 10
         case .imageTagNotFound: 11
         case .noMatchingSignatures: 12
@@ -156,7 +147,7 @@ public struct ImageVerifier: Sendable {
                 failures.append(e.message)
             } catch let e as VerificationError {
                 failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
-            } catch let e as ImageVerificationError where e.kind == .noCertificateFound {
+            } catch let e as ImageVerificationError where e.code == .noCertificateFound {
                 if singleLayer { throw e }
                 failures.append(e.message)
             }
@@ -182,23 +173,21 @@ public struct ImageVerifier: Sendable {
         let verification = BundleVerification(trustMaterial: options.trustMaterial, options: options.bundle, now: now)
         let result = try await verification.verify(bundle: stored.bundle, artifact: ArtifactInput.digest(try Self.sha256Digest(digest)))
         let payload = envelope.payload.bytes
-        guard case .object(let statement)? = try? JSONDecoder().decode(JSONValue.self, from: Data(payload)) else {
+        guard let statement = try? JSONParser.parse(payload), statement.objectMembers != nil else {
             throw CosignError(.verificationFailed, "bundle \(stored.manifest.digest): the DSSE payload is not a JSON object")
         }
         // cosign's IntotoSubjectClaimVerifier: a subject naming the digest whose annotations include the -a values.
         let hex = String(digest.dropFirst("sha256:".count))
-        var subjectAnnotations: [String: JSONValue] = [:]
+        var subjectAnnotations: [(String, OrderedJSON)] = []
         var matched = false
-        if case .array(let subjects)? = statement["subject"] {
-            for case .object(let subject) in subjects {
-                guard case .object(let digests)? = subject["digest"], digests["sha256"] == .string(hex) else { continue }
-                var annotations: [String: JSONValue] = [:]
-                if case .object(let a)? = subject["annotations"] { annotations = a }
-                if options.annotations.allSatisfy({ annotations[$0.key]?.stringValue == $0.value }) {
-                    matched = true
-                    subjectAnnotations = annotations
-                    break
-                }
+        for subject in statement["subject"]?.arrayValue ?? [] {
+            guard subject["digest"]?["sha256"] == .string(hex) else { continue }
+            let annotations = subject["annotations"]?.objectMembers ?? []
+            let found = OrderedJSON.object(annotations)
+            if options.annotations.allSatisfy({ found[$0.key]?.text == $0.value }) {
+                matched = true
+                subjectAnnotations = annotations
+                break
             }
         }
         if options.checkClaims && !matched {
@@ -207,10 +196,9 @@ public struct ImageVerifier: Sendable {
             }
             throw CosignError(.verificationFailed, "missing or incorrect annotation")
         }
-        var predicateType = ""
-        if case .string(let t)? = statement["predicateType"] { predicateType = t }
+        let predicateType = statement["predicateType"]?.stringValue ?? ""
         let output = SimpleSigningPayload.document(
-            dockerReference: dockerReference, manifestDigest: digest, type: predicateType, optional: JSONValue.object(subjectAnnotations).ordered)
+            dockerReference: dockerReference, manifestDigest: digest, type: predicateType, optional: OrderedJSON.object(subjectAnnotations).sortingKeys)
         return VerifiedSignature(source: .bundle(stored), output: output, payload: payload, result: result)
     }
 
@@ -268,7 +256,7 @@ public struct ImageVerifier: Sendable {
     /// order, `optional` keys sorted, null when absent.
     static func simpleSigningOutput(_ parsed: SimpleSigningPayload.Parsed) -> OrderedJSON {
         var optional: OrderedJSON = .null
-        if case .object(let o)? = parsed.object["optional"] { optional = JSONValue.object(o).ordered }
+        if let members = OrderedJSON.object(parsed.object)["optional"]?.objectMembers { optional = OrderedJSON.object(members).sortingKeys }
         return SimpleSigningPayload.document(
             dockerReference: parsed.dockerReference ?? "", manifestDigest: parsed.manifestDigest, type: parsed.type, optional: optional)
     }

@@ -6,6 +6,8 @@ internal import Foundation
 internal import Cosign
 internal import SigstoreCrypto
 public import SigstoreModels
+public import SigstoreJSON
+public import SigstoreCore
 
 /// A legacy `.sig` or `.att` layer's verification material (signature, certificate and chain, Rekor bundle, RFC 3161
 /// timestamp annotations) as a Sigstore bundle v0.1 over the payload (a message signature over a simple-signing
@@ -19,7 +21,7 @@ public enum LegacySignatureBundle {
         guard a[CosignAnnotation.certificate] != nil || a[CosignAnnotation.bundle] != nil else { return nil }
         let content: (String, OrderedJSON)
         if layer.mediaType == CosignMediaType.dsseEnvelope {
-            guard let envelope = try? SigstoreJSON.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
+            guard let envelope = try? JSONCoding.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
                 throw CosignError(.verificationFailed, "layer \(layer.digest) is not a DSSE envelope")
             }
             content = ("dsseEnvelope", envelope.orderedJSON)
@@ -53,13 +55,11 @@ public enum LegacySignatureBundle {
             material.append(("publicKey", .object([("hint", .string(""))])))
         }
         if let text = a[CosignAnnotation.bundle] {
-            guard case .object(let rekor)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
-                case .string(let set)? = rekor["SignedEntryTimestamp"], case .object(let payload)? = rekor["Payload"],
-                case .string(let body)? = payload["body"], case .number(let time)? = payload["integratedTime"],
-                case .number(let index)? = payload["logIndex"], case .string(let logID)? = payload["logID"],
-                let logIDBytes = Hex.decode(logID), let bodyBytes = Base64.decode(body),
-                case .object(let entry)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bodyBytes)),
-                case .string(let kind)? = entry["kind"], case .string(let version)? = entry["apiVersion"]
+            guard let rekor = try? JSONParser.parse(Array(text.utf8)), let set = rekor["SignedEntryTimestamp"]?.stringValue,
+                let payload = rekor["Payload"], let body = payload["body"]?.stringValue, let time = payload["integratedTime"]?.int64Value,
+                let index = payload["logIndex"]?.int64Value, let logID = payload["logID"]?.stringValue,
+                let logIDBytes = Hex.decode(logID), let bodyBytes = Base64.decode(body), let entry = try? JSONParser.parse(bodyBytes),
+                let kind = entry["kind"]?.stringValue, let version = entry["apiVersion"]?.stringValue
             else {
                 throw CosignError(.verificationFailed, "layer \(layer.digest): malformed Rekor bundle annotation")
             }
@@ -67,9 +67,9 @@ public enum LegacySignatureBundle {
                 "tlogEntries",
                 .array([
                     .object([
-                        ("logIndex", .string(index)), ("logId", .object([("keyId", .string(Base64.encode(logIDBytes)))])),
+                        ("logIndex", .string(String(index))), ("logId", .object([("keyId", .string(Base64.encode(logIDBytes)))])),
                         ("kindVersion", .object([("kind", .string(kind)), ("version", .string(version))])),
-                        ("integratedTime", .string(time)),
+                        ("integratedTime", .string(String(time))),
                         ("inclusionPromise", .object([("signedEntryTimestamp", .string(set))])),
                         ("canonicalizedBody", .string(body)),
                     ])
@@ -77,9 +77,7 @@ public enum LegacySignatureBundle {
             ))
         }
         if let text = a[CosignAnnotation.rfc3161Timestamp] {
-            guard case .object(let ts)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
-                case .string(let signed)? = ts["SignedRFC3161Timestamp"]
-            else {
+            guard let signed = (try? JSONParser.parse(Array(text.utf8)))?["SignedRFC3161Timestamp"]?.stringValue else {
                 throw CosignError(.verificationFailed, "layer \(layer.digest): malformed RFC 3161 timestamp annotation")
             }
             material.append(("timestampVerificationData", .object([("rfc3161Timestamps", .array([.object([("signedTimestamp", .string(signed))])]))])))
@@ -91,7 +89,7 @@ public enum LegacySignatureBundle {
         ])
         do {
             return try SigstoreBundle(jsonData: json.serialized())
-        } catch let e as BundleError {
+        } catch let e as any ReportableError {
             throw CosignError(.verificationFailed, "layer \(layer.digest): \(e.message)")
         }
     }

@@ -7,6 +7,7 @@ internal import Crypto
 public import OCIModels
 public import SigstoreModels
 internal import SigstoreCrypto
+public import SigstoreJSON
 
 /// Media types, annotation keys and document shapes of cosign's two ways of storing signatures in a registry
 /// (cosign-spec §8): legacy `sha256-<hex>.sig|.att|.sbom` tag images, and Sigstore bundles as OCI 1.1 referrers.

@@ -4,6 +4,7 @@ internal import FoundationEssentials
 internal import Foundation
 #endif
 public import SigstoreModels
+public import SigstoreJSON
 
 /// The simple-signing payload of a legacy cosign image signature (`sigstore/sigstore pkg/signature/payload`):
 /// `{"critical":{"identity":{"docker-reference":…},"image":{"docker-manifest-digest":…},"type":"cosign container image signature"},"optional":…}`.
@@ -60,88 +61,18 @@ public struct SimpleSigningPayload: Sendable, Hashable {
         /// `optional`, values as strings.
         public var optional: [String: String]
         /// The whole payload as a JSON object (for cosign's JSON output).
-        public var object: [String: JSONValue]
+        public var object: [(String, OrderedJSON)]
     }
 
     /// Parses a payload; nil when it is not a simple-signing document.
     public static func parse(_ bytes: [UInt8]) -> Parsed? {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), case .object(let root) = value,
-            case .object(let critical)? = root["critical"], case .object(let image)? = critical["image"],
-            case .string(let digest)? = image["docker-manifest-digest"], case .string(let type)? = critical["type"]
+        guard let value = try? JSONParser.parse(bytes), let root = value.objectMembers, let critical = value["critical"],
+            let digest = critical["image"]?["docker-manifest-digest"]?.stringValue, let type = critical["type"]?.stringValue
         else { return nil }
-        var reference: String?
-        if case .object(let identity)? = critical["identity"], case .string(let r)? = identity["docker-reference"] {
-            reference = r
-        }
+        let reference = critical["identity"]?["docker-reference"]?.stringValue
         var optional: [String: String] = [:]
-        if case .object(let o)? = root["optional"] {
-            for (k, v) in o { optional[k] = v.stringValue }
-        }
+        for (key, value) in value["optional"]?.objectMembers ?? [] { optional[key] = value.text }
         return Parsed(dockerReference: reference, manifestDigest: digest, type: type, optional: optional, object: root)
     }
 }
 
-/// Any JSON value, decoded without loss of structure (numbers as their decimal text).
-public enum JSONValue: Codable, Sendable, Hashable {
-    case string(String)
-    case number(String)
-    case bool(Bool)
-    case null
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            self = .null
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let i = try? c.decode(Int64.self) {
-            self = .number(String(i))
-        } else if let d = try? c.decode(Double.self) {
-            self = .number(String(d))
-        } else if let s = try? c.decode(String.self) {
-            self = .string(s)
-        } else if let a = try? c.decode([JSONValue].self) {
-            self = .array(a)
-        } else {
-            self = .object(try c.decode([String: JSONValue].self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .string(let s): try c.encode(s)
-        case .number(let n):
-            if let i = Int64(n) { try c.encode(i) } else { try c.encode(Double(n) ?? 0) }
-        case .bool(let b): try c.encode(b)
-        case .null: try c.encodeNil()
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
-
-    /// The value as a string: strings as is, other scalars as their JSON text, containers as compact JSON.
-    public var stringValue: String {
-        switch self {
-        case .string(let s): return s
-        case .number(let n): return n
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
-        case .array, .object: return String(decoding: ordered.serialized(), as: UTF8.self)
-        }
-    }
-
-    /// The value as ordered JSON, object keys sorted (as Go marshals maps).
-    public var ordered: OrderedJSON {
-        switch self {
-        case .string(let s): return .string(s)
-        case .number(let n): return .raw(n)
-        case .bool(let b): return .bool(b)
-        case .null: return .null
-        case .array(let a): return .array(a.map(\.ordered))
-        case .object(let o): return .object(o.keys.sorted().map { ($0, o[$0]!.ordered) })
-        }
-    }
-}

@@ -1,3 +1,5 @@
+import SigstoreCore
+
 /// A container image reference in the Docker grammar, normalized as go-containerregistry's `name.ParseReference`
 /// (what Go cosign uses): `registry/repository[:tag|@digest]`, Docker Hub as the default registry (`docker.io` is
 /// rewritten to `index.docker.io`, single-component names get `library/`), `latest` as the default tag.

@@ -9,6 +9,8 @@ internal import Glibc
 #elseif canImport(Darwin)
 internal import Darwin
 #endif
+import SigstoreCore
+import SigstoreJSON
 
 /// Credentials from the Docker client configuration, as Go cosign (go-containerregistry's default keychain) reads
 /// them: `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`; per-registry `credHelpers`, then `credsStore`, then
@@ -159,33 +161,6 @@ enum Subprocess {
     }
 }
 
-/// Any JSON value, to rewrite a Docker configuration file without losing the parts this client does not know.
-enum JSONValue: Codable, Hashable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .number(let n): try c.encode(n)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
-}
-
 extension DockerConfigCredentials {
     /// The key `cosign login SERVER` stores credentials under (go-containerregistry: the normalized registry name,
     /// Docker Hub as `https://index.docker.io/v1/`).
@@ -202,14 +177,15 @@ extension DockerConfigCredentials {
         let key = try loginKey(for: server)
         let directory = environment["DOCKER_CONFIG"] ?? ((environment["HOME"] ?? "") + "/.docker")
         let path = directory + "/config.json"
-        var root: [String: JSONValue] = [:]
+        // The file is rewritten member for member, in its order, so nothing this client does not know is lost.
+        var root: [(String, OrderedJSON)] = []
         if let data = FileManager.default.contents(atPath: path) {
-            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            guard let members = (try? JSONParser.parse(Array(data)))?.objectMembers else {
                 throw OCIError(.unauthorized, "reading \(path): not a valid Docker configuration file")
             }
-            root = object
+            root = members
         }
-        if case .string(let store)? = root["credsStore"], !store.isEmpty {
+        if let store = OrderedJSON.object(root)["credsStore"]?.stringValue, !store.isEmpty {
             let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
             let program = "docker-credential-\(store)"
             let candidates: [String] = searchPath.split(separator: ":").map { dir in "\(dir)/\(program)" }
@@ -226,19 +202,18 @@ extension DockerConfigCredentials {
             guard status == 0 else { throw OCIError(.unauthorized, "credential helper \(program) could not store the credentials") }
             return path
         }
-        var auths: [String: JSONValue] = [:]
-        if case .object(let existing)? = root["auths"] { auths = existing }
-        let auth = Data("\(credentials.username):\(credentials.password)".utf8).base64EncodedString()
-        auths[key] = .object(["auth": .string(auth)])
-        root["auths"] = .object(auths)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let bytes = Array(try encoder.encode(JSONValue.object(root)))
-        try writeAtomically(bytes, to: path, directory: directory)
-        return path
-    }
-
-    private static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws {
+        var auths = OrderedJSON.object(root)["auths"]?.objectMembers ?? []
+        let entry = OrderedJSON.object([("auth", .string(Base64.encode(Array("\(credentials.username):\(credentials.password)".utf8))))])
+        if let existing = auths.firstIndex(where: { $0.0 == key }) {
+            auths[existing].1 = entry
+        } else {
+            auths.append((key, entry))
+        }
+        if let existing = root.firstIndex(where: { $0.0 == "auths" }) {
+            root[existing].1 = .object(auths)
+        } else {
+            root.insert(("auths", .object(auths)), at: 0)
+        }
         if !FileManager.default.fileExists(atPath: directory) {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -246,15 +221,8 @@ extension DockerConfigCredentials {
                 throw OCIError(.unauthorized, "creating \(directory): \(error)")
             }
         }
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw OCIError(.unauthorized, "writing \(path): \(String(cString: strerror(errno)))") }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw OCIError(.unauthorized, "writing \(path): \(String(cString: strerror(errno)))")
-        }
+        // docker's own layout: tab-indented (`json.MarshalIndent(config, "", "\t")`).
+        try FileSystem.writeAtomically(OrderedJSON.object(root).indented("\t") + [UInt8(ascii: "\n")], to: path, mode: 0o600)
+        return path
     }
 }

@@ -10,6 +10,7 @@ internal import NIOHTTP1
 internal import NIOSSL
 public import OCIModels
 internal import Synchronization
+import SigstoreCore
 
 /// Credentials for one registry.
 public struct RegistryCredentials: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import SwiftASN1
+import SigstoreCore
 
 /// Object identifiers of the key algorithms this module understands.
 enum OID {

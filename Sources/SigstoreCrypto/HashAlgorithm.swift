@@ -4,6 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 public import Crypto
+import SigstoreCore
 
 /// A hash algorithm used for artifact digests and signatures, named as in the Sigstore protobuf specs.
 public enum HashAlgorithm: String, Sendable, Hashable, CaseIterable {

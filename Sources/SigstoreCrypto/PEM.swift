@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import SwiftASN1
+import SigstoreCore
 
 /// A PEM block: its label (`PUBLIC KEY`, …) and decoded body.
 public struct PEMBlock: Hashable, Sendable {

@@ -6,6 +6,7 @@ public import Foundation
 public import Crypto
 import _CryptoExtras
 import SwiftASN1
+import SigstoreCore
 
 /// A public key of one of the algorithms cosign supports: ECDSA P-256/P-384/P-521, RSA (PKCS#1 v1.5) and Ed25519.
 public struct PublicKey: Sendable {

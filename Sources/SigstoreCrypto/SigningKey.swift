@@ -6,6 +6,7 @@ public import Foundation
 public import Crypto
 import _CryptoExtras
 import SwiftASN1
+import SigstoreCore
 
 /// A private key that can sign for cosign: ECDSA P-256/P-384/P-521, RSA 2048/3072/4096 (PKCS#1 v1.5) or Ed25519.
 ///

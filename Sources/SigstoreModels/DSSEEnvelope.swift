@@ -1,3 +1,6 @@
+public import SigstoreJSON
+import SigstoreCore
+
 /// A DSSE envelope (`io.intoto.Envelope`): a payload, its type and signatures over the PAE encoding.
 public struct DSSEEnvelope: Decodable, Hashable, Sendable {
     /// The signed payload bytes.

@@ -1,33 +1,20 @@
-/// An error raised while reading or writing a Sigstore document (bundle, envelope, …).
-///
-/// Equality compares only ``code``.
-public struct BundleError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What went wrong.
-    public var code: Code
-    /// A one-line, lowercase message naming the problem.
-    public var message: String
+public import SigstoreCore
+import SigstoreJSON
 
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
+/// An error raised while reading or writing a Sigstore document (bundle, envelope, trusted root, …).
+public typealias BundleError = CodedError<BundleErrorCode>
 
-    public var description: String { message }
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-
-    /// The kind of a ``BundleError``.
-    public struct Code: Hashable, Sendable {
-        private let name: String
-        private init(_ name: String) { self.name = name }
-        /// The document is not valid JSON or does not have the expected shape.
-        public static let malformed = Code("malformed")
-        /// The document declares a media type or version this library does not understand.
-        public static let unsupportedVersion = Code("unsupportedVersion")
-        /// The document exceeds a size or count limit.
-        public static let tooLarge = Code("tooLarge")
-    }
+/// The kinds of ``BundleError``.
+public struct BundleErrorCode: NamedErrorCode {
+    public let name: String
+    /// Creates a code.
+    public init(name: String) { self.name = name }
+    /// The document is not valid JSON or does not have the expected shape.
+    public static let malformed = Self(name: "malformed")
+    /// The document declares a media type or version this library does not understand.
+    public static let unsupportedVersion = Self(name: "unsupportedVersion")
+    /// The document exceeds a size or count limit.
+    public static let tooLarge = Self(name: "tooLarge")
 }
 
 /// Limits applied to everything read, in the spirit of sigstore-go's `internal/limits`.
@@ -42,4 +29,13 @@ public enum Limits {
     public static let maxCertificates = 32
     /// Most signatures accepted in one DSSE envelope.
     public static let maxSignatures = 32
+}
+
+/// Decodes a model document, reporting a document that is not JSON or too large as a ``BundleError``.
+func decodeDocument<T: Decodable>(_ type: T.Type, from data: some Collection<UInt8>, what: String) throws -> T {
+    do {
+        return try JSONCoding.decode(T.self, from: data, what: what, limit: Limits.maxDocumentBytes)
+    } catch let error as JSONError {
+        throw BundleError(error.code == .tooLarge ? .tooLarge : .malformed, error.message, underlying: error)
+    }
 }

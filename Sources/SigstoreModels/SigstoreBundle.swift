@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+public import SigstoreJSON
+import SigstoreCore
 
 /// A Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`) in the protobuf JSON mapping, media types v0.1 to v0.3.
 public struct SigstoreBundle: Decodable, Hashable, Sendable {
@@ -38,7 +40,7 @@ public struct SigstoreBundle: Decodable, Hashable, Sendable {
 
     /// Parses bundle JSON, refusing unknown fields and media types.
     public init(jsonData: some Collection<UInt8>) throws {
-        self = try SigstoreJSON.decode(SigstoreBundle.self, from: jsonData, what: "bundle")
+        self = try decodeDocument(SigstoreBundle.self, from: jsonData, what: "bundle")
     }
 
     /// Compact JSON in protobuf field order.

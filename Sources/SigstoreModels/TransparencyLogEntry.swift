@@ -1,3 +1,6 @@
+public import SigstoreJSON
+import SigstoreCore
+
 /// `TransparencyLogEntry` of the Rekor protobuf specs, as carried in bundles.
 public struct TransparencyLogEntry: Decodable, Hashable, Sendable {
     /// Index of the entry in the log (global for Rekor v1 shards).

@@ -3,6 +3,8 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
+public import SigstoreJSON
+import SigstoreCore
 
 /// A Sigstore trusted root (`dev.sigstore.trustroot.v1.TrustedRoot`, media type v0.1): the transparency logs,
 /// certificate authorities, CT logs and timestamp authorities a verifier trusts.
@@ -25,7 +27,7 @@ public struct TrustedRoot: Decodable, Hashable, Sendable {
 
     /// Parses `trusted_root.json`.
     public init(jsonData: some Collection<UInt8>) throws {
-        self = try SigstoreJSON.decode(TrustedRoot.self, from: jsonData, what: "trusted root")
+        self = try decodeDocument(TrustedRoot.self, from: jsonData, what: "trusted root")
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {

@@ -4,6 +4,8 @@ public import SigstoreModels
 public import SigstoreVerify
 internal import Synchronization
 internal import X509
+public import SigstoreJSON
+public import SigstoreCore
 
 /// What is signed.
 public enum SigningContent: Sendable {

@@ -1,6 +1,8 @@
 internal import Foundation
 internal import SigstoreModels
 public import SigstoreCrypto
+public import SigstoreJSON
+public import SigstoreCore
 
 /// Fulcio v2: exchanges an identity token and a public key (with a proof of possession) for a short-lived signing
 /// certificate.
@@ -30,14 +32,16 @@ public struct FulcioClient: Sendable {
         case .rsa: algorithm = "RSA_PSS"
         default: algorithm = "ECDSA"
         }
-        let body: [String: Any] = [
-            "credentials": ["oidcIdentityToken": token.rawValue],
-            "publicKeyRequest": [
-                "publicKey": ["algorithm": algorithm, "content": key.publicKey.pemRepresentation],
-                "proofOfPossession": Base64.encode(proof),
-            ],
-        ]
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let data = OrderedJSON.object([
+            ("credentials", .object([("oidcIdentityToken", .string(token.rawValue))])),
+            (
+                "publicKeyRequest",
+                .object([
+                    ("proofOfPossession", .base64(proof)),
+                    ("publicKey", .object([("algorithm", .string(algorithm)), ("content", .string(key.publicKey.pemRepresentation))])),
+                ])
+            ),
+        ]).serialized()
         let response = try await http.send(
             "POST", baseURL + "/api/v2/signingCert",
             headers: [("Content-Type", "application/json"), ("Accept", "application/json"), ("Authorization", "Bearer " + token.rawValue)],
@@ -45,13 +49,11 @@ public struct FulcioClient: Sendable {
         guard response.status == 200 || response.status == 201 else {
             throw SigningError(.fulcio, "Fulcio refused the certificate request (HTTP \(response.status)): \(response.serviceMessage)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+        guard let answer = try? JSONDecoder().decode(SigningCertificateResponse.self, from: Data(response.body)) else {
             throw SigningError(.fulcio, "Fulcio's answer is not JSON")
         }
-        guard let embedded = object["signedCertificateEmbeddedSct"] as? [String: Any],
-            let chain = embedded["chain"] as? [String: Any], let pems = chain["certificates"] as? [String], !pems.isEmpty
-        else {
-            if object["signedCertificateDetachedSct"] != nil {
+        guard let pems = answer.signedCertificateEmbeddedSct?.chain.certificates, !pems.isEmpty else {
+            if answer.signedCertificateDetachedSct != nil {
                 throw SigningError(.fulcio, "Fulcio returned a certificate with a detached SCT, which bundles cannot carry")
             }
             throw SigningError(.fulcio, "Fulcio's answer has no certificate chain (signedCertificateEmbeddedSct)")
@@ -64,5 +66,14 @@ public struct FulcioClient: Sendable {
             ders.append(blocks[0].bytes)
         }
         return ders
+    }
+
+    /// The parts of Fulcio's `SigningCertificate` answer a signer reads.
+    struct SigningCertificateResponse: Decodable {
+        struct Chain: Decodable { var certificates: [String] }
+        struct Embedded: Decodable { var chain: Chain }
+        struct Detached: Decodable {}
+        var signedCertificateEmbeddedSct: Embedded?
+        var signedCertificateDetachedSct: Detached?
     }
 }

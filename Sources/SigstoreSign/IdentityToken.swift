@@ -1,6 +1,8 @@
 public import Foundation
 internal import SigstoreModels
 internal import SigstoreCrypto
+import SigstoreJSON
+import SigstoreCore
 
 /// An OIDC identity token and the claims a signer needs. The raw token is never part of a description or an error.
 public struct IdentityToken: Sendable, CustomStringConvertible {
@@ -25,25 +27,63 @@ public struct IdentityToken: Sendable, CustomStringConvertible {
     public init(_ raw: String) throws {
         let token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let payload = Self.base64URLDecode(String(parts[1])),
-            let claims = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any]
+        guard parts.count == 3, let payload = Base64.decode(String(parts[1])),
+            let claims = try? JSONDecoder().decode(Claims.self, from: Data(payload))
         else {
             throw SigningError(.identityToken, "the identity token is not a JWT (three base64url parts with a JSON payload)")
         }
-        guard let iss = claims["iss"] as? String, !iss.isEmpty else {
+        guard let iss = claims.iss, !iss.isEmpty else {
             throw SigningError(.identityToken, "the identity token has no issuer (iss)")
         }
         rawValue = token
         issuer = iss
-        subject = claims["sub"] as? String ?? ""
-        email = claims["email"] as? String
-        emailVerified = (claims["email_verified"] as? Bool) ?? ((claims["email_verified"] as? String) == "true")
-        expiry = (claims["exp"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue) }
-        nonce = claims["nonce"] as? String
-        if let list = claims["aud"] as? [String] {
-            audiences = list
-        } else {
-            audiences = (claims["aud"] as? String).map { [$0] } ?? []
+        subject = claims.sub ?? ""
+        email = claims.email
+        emailVerified = claims.emailVerified?.value ?? false
+        expiry = claims.exp.map { Date(timeIntervalSince1970: $0) }
+        nonce = claims.nonce
+        audiences = claims.aud?.values ?? []
+    }
+
+    /// The claims read from the payload; any other claim is ignored.
+    private struct Claims: Decodable {
+        var iss: String?
+        var sub: String?
+        var email: String?
+        var emailVerified: BoolOrString?
+        var exp: Double?
+        var nonce: String?
+        var aud: StringOrList?
+
+        enum CodingKeys: String, CodingKey {
+            case iss, sub, email, exp, nonce, aud
+            case emailVerified = "email_verified"
+        }
+    }
+
+    /// `email_verified`: a boolean, or (some issuers) the string `"true"`.
+    private struct BoolOrString: Decodable {
+        var value: Bool
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let flag = try? container.decode(Bool.self) {
+                value = flag
+            } else {
+                value = (try? container.decode(String.self)) == "true"
+            }
+        }
+    }
+
+    /// `aud`: one audience or a list of them.
+    private struct StringOrList: Decodable {
+        var values: [String]
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let one = try? container.decode(String.self) {
+                values = [one]
+            } else {
+                values = (try? container.decode([String].self)) ?? []
+            }
         }
     }
 
@@ -65,11 +105,6 @@ public struct IdentityToken: Sendable, CustomStringConvertible {
 
     public var description: String { "IdentityToken(iss: \(issuer), principal: \(principal))" }
 
-    static func base64URLDecode(_ text: String) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Base64.decode(s)
-    }
 }
 
 /// Where an identity token comes from, in Go cosign's order: the flag (a token or a file holding one), then the
@@ -140,9 +175,8 @@ public enum IdentityTokenSource {
             throw SigningError(
                 .identityToken, "GitHub Actions OIDC provider answered HTTP \(response.status): \(response.serviceMessage)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-            let value = object["value"] as? String
-        else {
+        struct Answer: Decodable { var value: String }
+        guard let value = try? JSONDecoder().decode(Answer.self, from: Data(response.body)).value else {
             throw SigningError(.identityToken, "GitHub Actions OIDC provider: the answer has no token (value)")
         }
         return try IdentityToken(value)

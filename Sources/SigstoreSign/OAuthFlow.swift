@@ -6,6 +6,8 @@ internal import NIOHTTP1
 internal import NIOPosix
 internal import SigstoreCrypto
 internal import Synchronization
+import SigstoreJSON
+import SigstoreCore
 
 /// The interactive OIDC flows cosign offers when no token is at hand: the authorization-code flow with PKCE and a
 /// loopback redirect listener (a browser), and the device flow.
@@ -55,12 +57,17 @@ public struct OAuthFlow: Sendable {
     func discover(_ http: ServiceHTTP) async throws -> Discovery {
         let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         let response = try await http.send("GET", base + "/.well-known/openid-configuration", service: "OIDC issuer")
-        guard response.status == 200, let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-            let auth = object["authorization_endpoint"] as? String, let token = object["token_endpoint"] as? String
-        else {
+        struct Document: Decodable {
+            var authorization_endpoint: String
+            var token_endpoint: String
+            var device_authorization_endpoint: String?
+        }
+        guard response.status == 200, let document = try? JSONDecoder().decode(Document.self, from: Data(response.body)) else {
             throw SigningError(.identityToken, "OIDC discovery at \(base) failed (HTTP \(response.status))")
         }
-        return Discovery(authorizationEndpoint: auth, tokenEndpoint: token, deviceEndpoint: object["device_authorization_endpoint"] as? String)
+        return Discovery(
+            authorizationEndpoint: document.authorization_endpoint, tokenEndpoint: document.token_endpoint,
+            deviceEndpoint: document.device_authorization_endpoint)
     }
 
     /// Opens `$BROWSER` if set, else the first of `xdg-open`, `x-www-browser`, `www-browser` found on `PATH` (the
@@ -102,7 +109,7 @@ public struct OAuthFlow: Sendable {
     public func browser(http: ServiceHTTP) async throws -> IdentityToken {
         let discovery = try await discover(http)
         let verifier = Self.randomToken(32)
-        let challenge = Self.base64URL(Array(SHA256.hash(data: Array(verifier.utf8))))
+        let challenge = Base64.encodeURL(Array(SHA256.hash(data: Array(verifier.utf8))))
         let state = Self.randomToken(16)
         let nonce = Self.randomToken(16)
         func authorizeURL(_ redirect: String) throws -> String {
@@ -185,14 +192,19 @@ public struct OAuthFlow: Sendable {
         let response = try await http.send(
             "POST", endpoint, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
             body: Array(Self.formEncode(form).utf8), service: "OIDC issuer")
-        let object = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+        struct Answer: Decodable {
+            var id_token: String?
+            var error: String?
+            var error_description: String?
+        }
+        let answer = (try? JSONDecoder().decode(Answer.self, from: Data(response.body))) ?? Answer()
         guard response.status == 200 else {
-            let error = object["error"] as? String ?? "HTTP \(response.status)"
+            let error = answer.error ?? "HTTP \(response.status)"
             if ["authorization_pending", "slow_down"].contains(error) { return .pending(error) }
-            let description = (object["error_description"] as? String).map { ": " + $0 } ?? ""
+            let description = answer.error_description.map { ": " + $0 } ?? ""
             throw SigningError(.identityToken, "the OIDC token endpoint refused: \(error)\(description)")
         }
-        guard let idToken = object["id_token"] as? String, !idToken.isEmpty else {
+        guard let idToken = answer.id_token, !idToken.isEmpty else {
             throw SigningError(.identityToken, "the OIDC token endpoint answered without an id_token")
         }
         return .token(try IdentityToken(idToken))
@@ -211,16 +223,25 @@ public struct OAuthFlow: Sendable {
         let response = try await http.send(
             "POST", endpoint, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
             body: Array(Self.formEncode(form).utf8), service: "OIDC issuer")
-        guard response.status == 200, let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-            let deviceCode = object["device_code"] as? String, let userCode = object["user_code"] as? String,
-            let uri = (object["verification_uri"] as? String) ?? (object["verification_url"] as? String)
+        struct Authorization: Decodable {
+            var device_code: String
+            var user_code: String
+            var verification_uri: String?
+            var verification_url: String?
+            var verification_uri_complete: String?
+            var expires_in: Double?
+            var interval: Int?
+        }
+        guard response.status == 200, let authorization = try? JSONDecoder().decode(Authorization.self, from: Data(response.body)),
+            let uri = authorization.verification_uri ?? authorization.verification_url
         else {
             throw SigningError(.identityToken, "the OIDC device authorization request failed: \(response.serviceMessage)")
         }
-        let expiresIn = (object["expires_in"] as? NSNumber)?.doubleValue ?? 300
-        printOut("Enter the verification code \(userCode) in your browser at: \((object["verification_uri_complete"] as? String) ?? uri)")
+        let (deviceCode, userCode) = (authorization.device_code, authorization.user_code)
+        let expiresIn = authorization.expires_in ?? 300
+        printOut("Enter the verification code \(userCode) in your browser at: \(authorization.verification_uri_complete ?? uri)")
         printOut("Code will be valid for \(Int(expiresIn)) seconds")
-        let interval = Duration.seconds(max(1, (object["interval"] as? NSNumber)?.intValue ?? 5))
+        let interval = Duration.seconds(max(1, authorization.interval ?? 5))
         let deadline = ContinuousClock.now + .seconds(expiresIn)
         var poll = [("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", deviceCode), ("client_id", clientID)]
         if let clientSecret { poll.append(("client_secret", clientSecret)) }
@@ -240,13 +261,9 @@ public struct OAuthFlow: Sendable {
 
     static func randomToken(_ bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return base64URL((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        return Base64.encodeURL((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
 
     static func formEncode(_ pairs: [(String, String)]) -> String {
         var allowed = CharacterSet.alphanumerics

@@ -2,6 +2,8 @@ internal import Foundation
 public import SigstoreCrypto
 public import SigstoreModels
 internal import SigstoreVerify
+public import SigstoreJSON
+public import SigstoreCore
 
 /// An entry a transparency log accepted, in the bundle's form, plus what cosign's legacy `dev.sigstore.cosign/bundle`
 /// annotation needs (Rekor v1 only).
@@ -134,28 +136,27 @@ public struct RekorClient: Sendable {
     /// bundle's `TransparencyLogEntry`.
     static func parseV1(_ bytes: [UInt8]) throws -> TransparencyLogEntry {
         func bad(_ what: String) -> SigningError { SigningError(.transparencyLog, "malformed Rekor entry: \(what)") }
-        guard let outer = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], outer.count == 1,
-            let entry = outer.first?.value as? [String: Any]
+        guard let outer = try? JSONDecoder().decode([String: LogEntryJSON].self, from: Data(bytes)), outer.count == 1,
+            let entry = outer.first?.value
         else { throw bad("not a one-entry object") }
-        guard let bodyB64 = entry["body"] as? String, let body = Base64.decode(bodyB64) else { throw bad("no body") }
-        guard let time = (entry["integratedTime"] as? NSNumber)?.int64Value, let index = (entry["logIndex"] as? NSNumber)?.int64Value,
-            let logIDHex = entry["logID"] as? String, let logID = Hex.decode(logIDHex)
+        guard let bodyB64 = entry.body, let body = Base64.decode(bodyB64) else { throw bad("no body") }
+        guard let time = entry.integratedTime, let index = entry.logIndex, let logIDHex = entry.logID, let logID = Hex.decode(logIDHex)
         else { throw bad("no integratedTime, logIndex or logID") }
-        guard let kindObject = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let kind = kindObject["kind"] as? String, let version = kindObject["apiVersion"] as? String
-        else { throw bad("the body has no kind or apiVersion") }
-        guard let verification = entry["verification"] as? [String: Any],
-            let setB64 = verification["signedEntryTimestamp"] as? String, let set = Base64.decode(setB64)
+        struct KindVersion: Decodable { var kind: String; var apiVersion: String }
+        guard let kindVersion = try? JSONDecoder().decode(KindVersion.self, from: Data(body)) else {
+            throw bad("the body has no kind or apiVersion")
+        }
+        let (kind, version) = (kindVersion.kind, kindVersion.apiVersion)
+        guard let verification = entry.verification, let setB64 = verification.signedEntryTimestamp, let set = Base64.decode(setB64)
         else { throw bad("no signed entry timestamp") }
         var members: [(String, OrderedJSON)] = [
             ("logIndex", .string(String(index))), ("logId", .object([("keyId", .base64(logID))])),
             ("kindVersion", .object([("kind", .string(kind)), ("version", .string(version))])),
             ("integratedTime", .string(String(time))), ("inclusionPromise", .object([("signedEntryTimestamp", .base64(set))])),
         ]
-        if let proof = verification["inclusionProof"] as? [String: Any] {
-            guard let proofIndex = (proof["logIndex"] as? NSNumber)?.int64Value, let root = (proof["rootHash"] as? String).flatMap(Hex.decode),
-                let size = (proof["treeSize"] as? NSNumber)?.int64Value, let hashes = proof["hashes"] as? [String],
-                let checkpoint = proof["checkpoint"] as? String
+        if let proof = verification.inclusionProof {
+            guard let proofIndex = proof.logIndex, let root = proof.rootHash.flatMap(Hex.decode), let size = proof.treeSize,
+                let hashes = proof.hashes, let checkpoint = proof.checkpoint
             else { throw bad("incomplete inclusion proof") }
             var decoded: [OrderedJSON] = []
             for hash in hashes {
@@ -172,10 +173,30 @@ public struct RekorClient: Sendable {
         }
         members.append(("canonicalizedBody", .base64(body)))
         do {
-            return try SigstoreJSON.decode(TransparencyLogEntry.self, from: OrderedJSON.object(members).serialized(), what: "Rekor entry")
+            return try JSONCoding.decode(TransparencyLogEntry.self, from: OrderedJSON.object(members).serialized(), what: "Rekor entry")
         } catch {
             throw bad("\(error)")
         }
+    }
+
+    /// Rekor v1's `LogEntry` value, every member optional so that a missing one gets a precise error.
+    struct LogEntryJSON: Decodable {
+        struct Verification: Decodable {
+            var signedEntryTimestamp: String?
+            var inclusionProof: Proof?
+        }
+        struct Proof: Decodable {
+            var logIndex: Int64?
+            var rootHash: String?
+            var treeSize: Int64?
+            var hashes: [String]?
+            var checkpoint: String?
+        }
+        var body: String?
+        var integratedTime: Int64?
+        var logIndex: Int64?
+        var logID: String?
+        var verification: Verification?
     }
 
     // MARK: - v2
@@ -231,7 +252,7 @@ public struct RekorClient: Sendable {
         switch response.status {
         case 200, 201:
             do {
-                let entry = try SigstoreJSON.decode(TransparencyLogEntry.self, from: response.body, what: "Rekor v2 entry")
+                let entry = try JSONCoding.decode(TransparencyLogEntry.self, from: response.body, what: "Rekor v2 entry")
                 guard entry.inclusionProof != nil else {
                     throw SigningError(.transparencyLog, "Rekor v2's answer has no inclusion proof")
                 }

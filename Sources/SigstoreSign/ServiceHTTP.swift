@@ -3,6 +3,7 @@ internal import AsyncHTTPClient
 internal import NIOCore
 internal import NIOHTTP1
 internal import Synchronization
+import SigstoreCore
 
 /// The HTTP client the signing services share: one connection pool, bounded bodies, retries with exponential backoff
 /// on connection failures, 429 and 5xx, and a count of the requests sent.
@@ -145,9 +146,18 @@ extension ServiceHTTP.Response {
     /// The error message a Sigstore service put in its JSON error body (`message` or `error_description`), else the
     /// start of the body.
     var serviceMessage: String {
-        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-            for key in ["message", "error_description", "error"] {
-                if let text = object[key] as? String, !text.isEmpty { return text }
+        struct ErrorBody: Decodable {
+            var message: String?
+            var errorDescription: String?
+            var error: String?
+            enum CodingKeys: String, CodingKey {
+                case message, error
+                case errorDescription = "error_description"
+            }
+        }
+        if let answer = try? JSONDecoder().decode(ErrorBody.self, from: Data(body)) {
+            for text in [answer.message, answer.errorDescription, answer.error] {
+                if let text, !text.isEmpty { return text }
             }
         }
         let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

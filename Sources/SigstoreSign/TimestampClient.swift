@@ -2,6 +2,7 @@ internal import Foundation
 internal import SwiftASN1
 internal import SigstoreCrypto
 internal import SigstoreVerify
+import SigstoreCore
 
 /// An RFC 3161 timestamp authority client (`POST <url>`, `application/timestamp-query`).
 public struct TimestampClient: Sendable {

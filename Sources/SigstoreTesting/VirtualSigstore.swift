@@ -9,6 +9,7 @@ internal import SigstoreModels
 internal import SigstoreVerify
 internal import SwiftASN1
 public import X509
+import SigstoreJSON
 
 /// An in-memory Sigstore: a Fulcio-style CA, a CT log, a Rekor v1 log, a Rekor v2 log and an RFC 3161 TSA, all with
 /// fresh keys, that produce valid bundles at a chosen time (in the spirit of sigstore-go's `VirtualSigstore`).

@@ -6,6 +6,7 @@ import RegistryTesting
 import SigstoreModels
 import SigstoreTesting
 import Testing
+import SigstoreJSON
 
 /// A registry with a pushed image, a key pair and the flags/environment cosign needs to reach it.
 struct ImageFixture {

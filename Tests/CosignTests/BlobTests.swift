@@ -3,6 +3,7 @@ import Foundation
 import SigstoreCrypto
 import SigstoreModels
 import Testing
+import SigstoreCore
 
 @Suite("Blob signing and verification with keys")
 struct BlobTests {
@@ -75,13 +76,13 @@ struct BlobTests {
         do {
             _ = try Artifact.file(path: "/nonexistent/x").digest(.sha256)
             Issue.record("missing file accepted")
-        } catch let error as CosignError {
+        } catch let error as FileError {
             #expect(error.message == "open /nonexistent/x: no such file or directory")
         }
         do {
             _ = try Artifact.file(path: NSTemporaryDirectory()).digest(.sha256)
             Issue.record("directory accepted")
-        } catch let error as CosignError {
+        } catch let error as FileError {
             #expect(error.message.hasSuffix("is a directory"))
         }
     }

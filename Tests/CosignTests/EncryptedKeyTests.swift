@@ -2,6 +2,7 @@ import Cosign
 import Foundation
 import SigstoreCrypto
 import Testing
+import SigstoreCore
 
 /// The folder of test vectors collected from other implementations (`../shared/vectors` beside the checkout,
 /// or `$SWIFT_COSIGN_VECTORS`).

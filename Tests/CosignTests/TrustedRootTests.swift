@@ -1,6 +1,7 @@
 import Foundation
 import SigstoreModels
 import Testing
+import SigstoreCore
 
 @Suite("Trusted root parsing")
 struct TrustedRootTests {

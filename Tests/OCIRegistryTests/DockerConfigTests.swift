@@ -2,6 +2,7 @@ import Foundation
 import OCIModels
 import OCIRegistry
 import Testing
+import SigstoreCore
 
 @Suite("Docker configuration credentials")
 struct DockerConfigTests {

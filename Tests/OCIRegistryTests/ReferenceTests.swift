@@ -1,5 +1,6 @@
 import OCIModels
 import Testing
+import SigstoreCore
 
 @Suite("Image references (go-containerregistry's grammar and normalization)")
 struct ReferenceTests {

@@ -3,6 +3,7 @@ import OCIModels
 import OCIRegistry
 import RegistryTesting
 import Testing
+import SigstoreCore
 
 @Suite("Registry client against docker-registry (CNCF distribution)")
 struct RegistryClientTests {

@@ -1,6 +1,7 @@
 import Foundation
 import SigstoreCrypto
 import Testing
+import SigstoreCore
 
 @Suite("Keys and signatures")
 struct KeyTests {

@@ -3,6 +3,8 @@ import SigstoreCrypto
 import SigstoreModels
 @testable import SigstoreSign
 import Testing
+import SigstoreJSON
+import SigstoreCore
 
 @Suite("signing config")
 struct SigningConfigTests {
@@ -44,9 +46,9 @@ struct SigningConfigTests {
     func parsing() throws {
         let wrapped = Array(#"{"mediaType":"application/vnd.dev.sigstore.clienttrustconfig.v0.1+json","signingConfig":"#.utf8) + Self.config() + [UInt8(ascii: "}")]
         #expect(try SigningConfig(jsonData: wrapped).caURLs.count == 1)
-        #expect(throws: SigningError.self) { try SigningConfig(jsonData: Array(#"{"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.1+json"}"#.utf8)) }
-        #expect(throws: SigningError.self) { try SigningConfig(jsonData: Array("[1,2".utf8)) }
-        #expect(throws: SigningError.self) { try SigningConfig(jsonData: Self.config(#","tsaConfig":{"selector":"SOME"}"#)) }
+        #expect(throws: BundleError.self) { try SigningConfig(jsonData: Array(#"{"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.1+json"}"#.utf8)) }
+        #expect(throws: BundleError.self) { try SigningConfig(jsonData: Array("[1,2".utf8)) }
+        #expect(throws: BundleError.self) { try SigningConfig(jsonData: Self.config(#","tsaConfig":{"selector":"SOME"}"#)) }
     }
 }
 

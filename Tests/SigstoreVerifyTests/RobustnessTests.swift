@@ -4,6 +4,7 @@ import SigstoreModels
 import SigstoreTesting
 import SigstoreVerify
 import Testing
+import SigstoreJSON
 
 /// A valid bundle with everything needed to verify it.
 struct Seed: Sendable {

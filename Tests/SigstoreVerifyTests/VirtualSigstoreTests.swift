@@ -4,6 +4,7 @@ import SigstoreModels
 import SigstoreTesting
 import SigstoreVerify
 import Testing
+import SigstoreCore
 
 /// One virtual instance for the whole suite (key generation is the slow part).
 let virtual = try! VirtualSigstore()
@@ -81,7 +82,7 @@ struct VirtualSigstoreTests {
     @Test(
         "every check refuses its fault",
         arguments: [
-            (VirtualSigstore.Fault.untrustedCertificateAuthority, VerificationError.Check.certificate, VirtualSigstore.Log.rekorV1, false, false),
+            (VirtualSigstore.Fault.untrustedCertificateAuthority, VerificationCheck.certificate, VirtualSigstore.Log.rekorV1, false, false),
             (.leafWithoutCodeSigning, .certificate, .rekorV1, false, false),
             (.sctFromUntrustedLog, .certificateTransparency, .rekorV1, false, false),
             (.sctOverOtherCertificate, .certificateTransparency, .rekorV1, false, false),
@@ -109,7 +110,7 @@ struct VirtualSigstoreTests {
             (.otherIdentity, .identity, .rekorV1, false, false),
         ])
     func fault(
-        _ fault: VirtualSigstore.Fault, check: VerificationError.Check, log: VirtualSigstore.Log, timestamp: Bool,
+        _ fault: VirtualSigstore.Fault, check: VerificationCheck, log: VirtualSigstore.Log, timestamp: Bool,
         dsse: Bool
     ) async throws {
         let good = VirtualSigstore.Options(time: signingTime, log: log, timestamp: timestamp, dsse: dsse)
@@ -127,12 +128,12 @@ struct VirtualSigstoreTests {
     @Test(
         "keys and authorities are used only inside their validity windows in the trusted root (bounds inclusive)",
         arguments: [
-            ("rekor", VirtualSigstore.Log.rekorV1, false, VerificationError.Check.transparencyLog),
+            ("rekor", VirtualSigstore.Log.rekorV1, false, VerificationCheck.transparencyLog),
             ("ctlog", .rekorV1, false, .certificateTransparency),
             ("fulcio", .rekorV1, false, .certificate),
             ("tsa", .rekorV2, true, .timestamp),
         ])
-    func validityWindows(service: String, log: VirtualSigstore.Log, timestamp: Bool, check: VerificationError.Check) async throws {
+    func validityWindows(service: String, log: VirtualSigstore.Log, timestamp: Bool, check: VerificationCheck) async throws {
         let options = VirtualSigstore.Options(time: signingTime, log: log, timestamp: timestamp)
         let bundle = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: options))
         let policy = VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)

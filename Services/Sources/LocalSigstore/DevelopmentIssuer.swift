@@ -6,6 +6,7 @@ internal import JWTKit
 internal import SigstoreCrypto
 internal import SigstoreModels
 internal import Synchronization
+import SigstoreJSON
 
 /// A development OIDC issuer: discovery, JWKS, minted ES256 ID tokens, the authorization-code flow with PKCE (S256)
 /// behind a login page, and the device flow. For tests, `autoApprove` skips the login page and approves device codes

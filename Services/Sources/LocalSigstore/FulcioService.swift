@@ -6,6 +6,7 @@ internal import SigstoreCrypto
 internal import SigstoreModels
 internal import SwiftASN1
 internal import X509
+import SigstoreJSON
 
 /// Fulcio's HTTP API v2: `POST /api/v2/signingCert`, `GET /api/v2/trustBundle`, `GET /api/v2/configuration`.
 public struct FulcioService: Sendable {

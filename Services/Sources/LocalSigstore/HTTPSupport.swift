@@ -5,6 +5,7 @@ internal import Logging
 internal import NIOCore
 internal import SigstoreModels
 internal import TransparencyLog
+import SigstoreJSON
 
 /// A request the service refuses or cannot answer, with the HTTP status and a message for the client.
 public struct ServiceError: Error, CustomStringConvertible, Sendable {

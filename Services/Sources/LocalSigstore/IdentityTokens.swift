@@ -6,6 +6,7 @@ public import Crypto
 public import JWTKit
 internal import NIOCore
 internal import SigstoreModels
+import SigstoreJSON
 
 /// The claims of an OIDC ID token that Fulcio reads.
 public struct IdentityClaims: JWTPayload, Sendable {

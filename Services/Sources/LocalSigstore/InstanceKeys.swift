@@ -96,11 +96,14 @@ public struct InstanceKeys: Sendable {
             }
         }
         let meta = try text("instance.json")
-        guard let data = meta.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let created = (object["created"] as? NSNumber)?.int64Value,
-              let treeID = (object["rekorTreeID"] as? NSNumber)?.int64Value
-        else { throw ServiceError(.internalServerError, "\(keys)/instance.json is malformed") }
+        struct Instance: Decodable {
+            var created: Int64
+            var rekorTreeID: Int64
+        }
+        guard let instance = try? JSONDecoder().decode(Instance.self, from: Data(meta.utf8)) else {
+            throw ServiceError(.internalServerError, "\(keys)/instance.json is malformed")
+        }
+        let (created, treeID) = (instance.created, instance.rekorTreeID)
         let v2 = try? PEMBlock.parseFirst(try text("rekor-v2.key.pem"))
         guard let v2, v2.bytes.count == 48, Array(v2.bytes.prefix(16)) == ed25519PKCS8Prefix else {
             throw ServiceError(.internalServerError, "\(keys)/rekor-v2.key.pem is not an Ed25519 PKCS#8 key")

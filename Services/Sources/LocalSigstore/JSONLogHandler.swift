@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 internal import SigstoreModels
+import SigstoreJSON
 
 /// A swift-log handler that writes one JSON object per line to standard error: `time`, `level`, `label`, `message`,
 /// `source` and every metadata value (request logs carry `hb.request.method`, `hb.request.path`, status…).

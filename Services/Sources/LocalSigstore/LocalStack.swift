@@ -13,6 +13,7 @@ internal import SigstoreVerify
 internal import Synchronization
 public import TransparencyLog
 internal import X509
+import SigstoreJSON
 
 /// The whole local Sigstore: each service on its own port of one address, one database, trust material written to
 /// the data directory once every service listens.

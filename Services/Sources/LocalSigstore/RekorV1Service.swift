@@ -8,6 +8,7 @@ internal import SigstoreVerify
 public import TransparencyLog
 internal import SwiftASN1
 internal import X509
+import SigstoreJSON
 
 /// Rekor's v1 REST API over one transparency log: hashedrekord 0.0.1 and dsse 0.0.1 entries, signed entry
 /// timestamps, inclusion and consistency proofs, and checkpoints with origin `<host> - <tree ID>`.

@@ -8,6 +8,7 @@ internal import SigstoreVerify
 public import TransparencyLog
 internal import SwiftASN1
 internal import X509
+import SigstoreJSON
 
 /// Rekor v2 (rekor-tiles): `POST /api/v2/log/entries` for hashedrekord 0.0.2, and the C2SP tlog-tiles read API
 /// (`/api/v2/checkpoint`, `/api/v2/tile/…`). Checkpoints are Ed25519 signed notes whose origin is the log's host.

@@ -5,6 +5,7 @@ public import Hummingbird
 internal import SigstoreModels
 internal import SwiftASN1
 internal import X509
+import SigstoreJSON
 
 /// An RFC 3161 timestamp authority shaped like timestamp.sigstore.dev: `POST /api/v1/timestamp` (DER
 /// `application/timestamp-query`, or the JSON request) answers a DER `TimeStampResp`; `GET

@@ -5,6 +5,7 @@ import NIOHTTP1
 import SigstoreCrypto
 import SigstoreModels
 import Synchronization
+import SigstoreJSON
 
 // Appends signed hashedrekord entries to a Rekor v1 or v2 log with C concurrent clients over loopback and prints one
 // JSON line: entries per second and latency percentiles. Entries are signed before the clock starts.

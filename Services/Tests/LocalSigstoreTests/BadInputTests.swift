@@ -5,6 +5,7 @@ import JWTKit
 import SigstoreCrypto
 import SigstoreModels
 import Testing
+import SigstoreJSON
 
 /// Malformed or oversized bodies, wrong signatures, untrusted or expired tokens, a proof over the wrong claim: each
 /// gets a 4xx JSON error and adds nothing to any log.

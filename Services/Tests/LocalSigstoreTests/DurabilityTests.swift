@@ -5,6 +5,7 @@ import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
 import Testing
+import SigstoreJSON
 
 /// Appends under concurrent load, SIGKILL, restart: every acknowledged entry must be there with a valid inclusion
 /// proof, and the new checkpoint must be consistent with the last one a client saw.

@@ -3,6 +3,7 @@ import Foundation
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
+import SigstoreJSON
 
 /// Signed log entries for tests and benchmarks: one P-256 key, a fresh random digest per entry.
 struct EntryFactory: Sendable {

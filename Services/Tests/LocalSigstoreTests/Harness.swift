@@ -5,6 +5,7 @@ import NIOHTTP1
 import RegistryTesting
 import SigstoreModels
 import Testing
+import SigstoreJSON
 
 /// Where the package lives, and its built `sigstore-local` (override with SIGSTORE_LOCAL_BIN).
 enum Paths {

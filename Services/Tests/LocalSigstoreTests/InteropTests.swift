@@ -3,6 +3,7 @@ import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
 import Testing
+import SigstoreJSON
 
 /// sigstore-python (PyPI `sigstore`) signs against the stack, verifies offline, and our verifier accepts its bundles.
 @Suite("sigstore-python against sigstore-local", .serialized)

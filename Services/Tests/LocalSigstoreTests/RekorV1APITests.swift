@@ -5,6 +5,7 @@ import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
 import Testing
+import SigstoreJSON
 
 /// Rekor v1's read API and entry kinds, checked with the project's verifier code (SET, body parser, proofs).
 @Suite("Rekor v1 API", .serialized)

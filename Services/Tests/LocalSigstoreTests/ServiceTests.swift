@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import SigstoreModels
 import Testing
+import SigstoreJSON
 
 /// The development issuer's browser and device flows, the TSA against openssl, health, restart and shutdown.
 @Suite("sigstore-local services", .serialized)

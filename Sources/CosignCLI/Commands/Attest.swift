@@ -6,6 +6,8 @@ import OCIModels
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreSign
+import SigstoreJSON
+import SigstoreCore
 
 /// The largest predicate accepted: its statement, base64-encoded in a bundle, must stay under the 128 MiB document
 /// limit every reader applies.
@@ -183,8 +185,8 @@ struct Attest: AsyncParsableCommand {
                     } else {
                         try await storeLegacy(signed, subject: subject, ref: digestRef, predicateType: predicateType, store: store, context: context)
                     }
-                } catch let error as CosignError {
-                    throw CosignError(error.code, "signing \(image): \(error.message)")
+                } catch let error as any ReportableError {
+                    throw error.adding(context: "signing \(image)")
                 }
             }
         }

@@ -6,6 +6,8 @@ import OCIModels
 import OCIRegistry
 import SigstoreCrypto
 import SigstoreModels
+import SigstoreJSON
+import SigstoreCore
 
 struct Triangulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -134,8 +136,8 @@ struct DownloadSignature: AsyncParsableCommand {
     /// cosign's `SignedPayload` line. The certificate and chain are given as PEM (cosign dumps Go's x509 structure).
     static func signedPayload(_ layer: LegacyLayer) -> OrderedJSON {
         func json(_ key: String) -> OrderedJSON {
-            guard let text = layer.annotations[key], let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return .null }
-            return value.ordered
+            guard let text = layer.annotations[key], let value = try? JSONParser.parse(Array(text.utf8)) else { return .null }
+            return value.sortingKeys
         }
         func string(_ key: String) -> OrderedJSON { layer.annotations[key].map { .string($0) } ?? .null }
         return .object([
@@ -282,10 +284,10 @@ struct AttachSignature: AsyncParsableCommand {
         }
         if let rekorResponse {
             let bytes = try FileSystem.readFile(rekorResponse, limit: 1 << 20)
-            guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), let bundle = object["rekorBundle"] else {
+            guard let bundle = (try? JSONParser.parse(bytes))?["rekorBundle"] else {
                 throw CLIError("--rekor-response \(rekorResponse) has no rekorBundle")
             }
-            annotations[CosignAnnotation.bundle] = String(decoding: bundle.ordered.serialized(escapeHTML: true), as: UTF8.self)
+            annotations[CosignAnnotation.bundle] = String(decoding: bundle.sortingKeys.serialized(escapeHTML: true), as: UTF8.self)
         }
         let body: [UInt8]
         if let payloadBytes {

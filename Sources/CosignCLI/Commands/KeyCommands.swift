@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cosign
 import SigstoreCrypto
+import SigstoreCore
 
 /// Writes a key pair the way cosign does: private key 0600, public key 0644, each atomically, with cosign's messages.
 private func writeKeyPair(_ pair: KeyFiles.KeyPair, prefix: String, context: CommandContext) throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import OCIModels
 import OCIRegistry
+import SigstoreCore
 
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

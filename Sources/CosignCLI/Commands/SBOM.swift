@@ -5,6 +5,7 @@ import Foundation
 import OCIModels
 import OCIRegistry
 import SigstoreModels
+import SigstoreCore
 
 /// cosign's deprecation notice for SBOM attachments (`options.SBOMAttachmentDeprecation`).
 let sbomAttachmentDeprecation =

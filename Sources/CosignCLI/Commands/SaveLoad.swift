@@ -2,6 +2,7 @@ import ArgumentParser
 import Cosign
 import CosignOCI
 import OCIModels
+import SigstoreCore
 
 struct Save: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

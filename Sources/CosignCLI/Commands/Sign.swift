@@ -7,6 +7,8 @@ import OCIRegistry
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreSign
+import SigstoreJSON
+import SigstoreCore
 
 struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

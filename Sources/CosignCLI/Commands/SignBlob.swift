@@ -3,6 +3,8 @@ import Cosign
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreSign
+import SigstoreJSON
+import SigstoreCore
 
 struct SignBlob: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -116,8 +118,8 @@ struct SignBlob: AsyncParsableCommand {
                 } else {
                     signature = try BlobSigning.sign(artifact, with: signingKey)
                 }
-            } catch let error as CosignError {
-                throw CosignError(error.code, "signing \(blob): \(error.message)")
+            } catch let error as any ReportableError {
+                throw error.adding(context: "signing \(blob)")
             }
             let signed = SignedContent(signature: signature.signature, digest: signature.digest, publicKey: signature.publicKey)
             try emit(signed, context: context, outputSignature: outputSignature)
@@ -133,8 +135,8 @@ struct SignBlob: AsyncParsableCommand {
             guard case .file(let path) = artifact else { continue }
             do {
                 try FileSystem.checkReadableFile(path)
-            } catch let error as CosignError {
-                throw CosignError(error.code, "signing \(blob): \(error.message)")
+            } catch let error as any ReportableError {
+                throw error.adding(context: "signing \(blob)")
             }
         }
         try await SigningSession.with(key: key, options: services, yes: yes, promptsForLog: true, context: context) { session in
@@ -144,8 +146,8 @@ struct SignBlob: AsyncParsableCommand {
                 let digest: ArtifactDigest
                 do {
                     digest = try artifact.digest(hash)
-                } catch let error as CosignError {
-                    throw CosignError(error.code, "signing \(blob): \(error.message)")
+                } catch let error as any ReportableError {
+                    throw error.adding(context: "signing \(blob)")
                 }
                 let signed = try await session.sign(.digest(digest))
                 try emit(signed, context: context, outputSignature: outputSignature)

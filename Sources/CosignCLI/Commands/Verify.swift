@@ -7,6 +7,8 @@ import OCIRegistry
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
+import SigstoreJSON
+import SigstoreCore
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -7,6 +7,8 @@ import OCIRegistry
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
+import SigstoreJSON
+import SigstoreCore
 
 struct VerifyAttestation: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -143,8 +145,8 @@ struct DownloadAttestation: AsyncParsableCommand {
         for layer in layers {
             let envelope: DSSEEnvelope
             do {
-                envelope = try SigstoreJSON.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation")
-            } catch let error as BundleError {
+                envelope = try JSONCoding.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation")
+            } catch let error as any ReportableError {
                 throw CLIError("unmarshaling payload: \(error.message)")
             }
             if let uri {
@@ -239,8 +241,8 @@ struct AttachAttestation: AsyncParsableCommand {
         for document in try splitJSONStream(bytes) {
             let envelope: DSSEEnvelope
             do {
-                envelope = try SigstoreJSON.decode(DSSEEnvelope.self, from: document, what: "DSSE envelope")
-            } catch let error as BundleError {
+                envelope = try JSONCoding.decode(DSSEEnvelope.self, from: document, what: "DSSE envelope")
+            } catch let error as any ReportableError {
                 throw CLIError(error.message)
             }
             guard envelope.payloadType == CosignMediaType.inToto else {

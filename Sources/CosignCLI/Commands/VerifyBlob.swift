@@ -3,6 +3,8 @@ import Cosign
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
+import SigstoreJSON
+import SigstoreCore
 
 struct VerifyBlob: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -141,7 +143,7 @@ enum BundleFormat {
     /// True when the JSON object has a `mediaType` member (a Sigstore bundle); false for anything else.
     static func isSigstoreBundle(_ bytes: [UInt8]) -> Bool {
         struct Probe: Decodable { var mediaType: String? }
-        guard let probe = try? SigstoreJSON.decode(Probe.self, from: bytes, what: "bundle") else {
+        guard let probe = try? JSONCoding.decode(Probe.self, from: bytes, what: "bundle") else {
             // Not JSON at all: let the Sigstore bundle parser report it.
             return !(String(decoding: bytes.prefix(4096), as: UTF8.self).contains("base64Signature"))
         }

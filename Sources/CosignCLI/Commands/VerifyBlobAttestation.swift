@@ -3,6 +3,8 @@ import Cosign
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
+import SigstoreJSON
+import SigstoreCore
 
 struct VerifyBlobAttestation: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -124,7 +126,7 @@ struct VerifyBlobAttestation: AsyncParsableCommand {
         } else {
             throw CLIError("please specify path to the DSSE envelope signature via --signature or --bundle")
         }
-        let envelope = try SigstoreJSON.decode(DSSEEnvelope.self, from: envelopeBytes, what: "DSSE envelope \(signature ?? bundle ?? "")")
+        let envelope = try JSONCoding.decode(DSSEEnvelope.self, from: envelopeBytes, what: "DSSE envelope \(signature ?? bundle ?? "")")
         try AttestationChecks.verifyEnvelope(envelope, publicKey: publicKey)
         if checkClaims, let artifact {
             let d: ArtifactDigest

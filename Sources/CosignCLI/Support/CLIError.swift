@@ -1,12 +1,19 @@
-import Cosign
+import SigstoreCore
 
-/// An error raised by the command-line layer itself (flag combinations, unsupported options).
-struct CLIError: Error, CustomStringConvertible {
-    var message: String
-    var exitCode: Int32 = 1
-    init(_ message: String, exitCode: Int32 = 1) {
-        self.message = message
-        self.exitCode = exitCode
+/// An error raised by the command-line layer itself: a flag combination or an option that is not supported.
+typealias CLIError = CodedError<CommandLineErrorCode>
+
+/// The one kind of ``CLIError``.
+enum CommandLineErrorCode: String, ErrorCode {
+    /// The flags given cannot be used as they are.
+    case usage
+
+    var description: String { rawValue }
+}
+
+extension CodedError where Code == CommandLineErrorCode {
+    /// A usage error with `message`.
+    init(_ message: String, file: String = #fileID, line: UInt = #line) {
+        self.init(.usage, message, file: file, line: line)
     }
-    var description: String { message }
 }

@@ -3,6 +3,7 @@ import Cosign
 import SigstoreCrypto
 import SigstoreModels
 import SigstoreVerify
+import SigstoreCore
 
 /// cosign's certificate identity flags (`cmd/cosign/cli/options/certificate.go`).
 struct CertificateIdentityOptions: ParsableArguments {
@@ -103,7 +104,7 @@ enum TrustedRootLoader {
         let bytes = try FileSystem.readFile(path, limit: Limits.maxDocumentBytes)
         do {
             return try TrustMaterial(jsonData: bytes)
-        } catch let e as BundleError {
+        } catch let e as any ReportableError {
             throw CLIError("trusted root \(path): \(e.message)")
         } catch let e as VerificationError {
             throw CLIError("trusted root \(path): \(e.message)")

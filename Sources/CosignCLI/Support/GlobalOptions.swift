@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Cosign
+import SigstoreCore
 
 /// The flags every cosign command takes (`--output-file`, `-d/--verbose`, `-t/--timeout`).
 struct GlobalOptions: ParsableArguments {

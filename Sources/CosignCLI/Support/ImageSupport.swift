@@ -3,6 +3,7 @@ import CosignOCI
 import Foundation
 import OCIModels
 import OCIRegistry
+import SigstoreCore
 
 /// What image commands share: parsing references, resolving them, walking indexes.
 enum ImageSupport {

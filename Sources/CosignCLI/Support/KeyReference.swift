@@ -1,5 +1,6 @@
 import Cosign
 import SigstoreCrypto
+import SigstoreCore
 
 /// Resolves `--key` references: a file path or `env://VAR`; other cosign schemes are refused clearly.
 enum KeyReference {

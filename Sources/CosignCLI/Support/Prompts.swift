@@ -1,4 +1,5 @@
 import Cosign
+import SigstoreCore
 
 /// Password and confirmation prompts, following cosign: `COSIGN_PASSWORD` wins (even when empty); otherwise a
 /// terminal is prompted without echo; otherwise all of standard input is the password, verbatim.

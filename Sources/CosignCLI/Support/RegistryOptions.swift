@@ -4,6 +4,7 @@ import CosignOCI
 import Foundation
 import OCIModels
 import OCIRegistry
+import SigstoreCore
 
 /// cosign's registry flags (`options/registry.go`).
 struct RegistryOptions: ParsableArguments {

@@ -4,6 +4,7 @@ import CosignOCI
 import OCIModels
 import OCIRegistry
 import SigstoreCrypto
+import SigstoreCore
 
 /// The flags `verify` and `verify-attestation` share, and the verifier they describe.
 struct ImageVerificationOptions: ParsableArguments {

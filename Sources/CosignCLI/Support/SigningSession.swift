@@ -6,6 +6,8 @@ import SigstoreModels
 import SigstoreSign
 import SigstoreVerify
 import Synchronization
+import SigstoreJSON
+import SigstoreCore
 
 /// The signing-service and identity flags of `sign`, `sign-blob`, `attest` and `attest-blob`.
 struct SigningServiceOptions: ParsableArguments {
@@ -224,8 +226,8 @@ struct SigningSession {
         guard let path = o.signingConfig else { return nil }
         do {
             return try SigningConfig(jsonData: try FileSystem.readFile(path, limit: 1 << 20))
-        } catch let error as SigningError {
-            throw CLIError("signing config \(path): \(error.message)")
+        } catch let error as any ReportableError {
+            throw error.adding(context: "signing config \(path)")
         }
     }
 
@@ -315,7 +317,7 @@ extension SignedContent {
         let cert = certificatePEM ?? publicKey.pemRepresentation
         // The same Rekor bundle as the legacy layer annotation, read back into cosign's type.
         let rekor = logEntries.lazy.compactMap(\.legacyAnnotation).first.flatMap {
-            try? SigstoreJSON.decode(LegacySignedPayload.RekorBundle.self, from: Array($0.utf8), what: "Rekor bundle")
+            try? JSONCoding.decode(LegacySignedPayload.RekorBundle.self, from: Array($0.utf8), what: "Rekor bundle")
         }
         return LegacySignedPayload(base64Signature: Base64.encode(signature), cert: Base64.encode(Array(cert.utf8)), rekorBundle: rekor)
     }

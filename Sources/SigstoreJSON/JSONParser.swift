@@ -1,3 +1,5 @@
+public import SigstoreCore
+
 /// A strict RFC 8259 JSON reader over bytes, for documents users hand to cosign (predicates, statements) where the
 /// exact text matters: numbers are kept as written, object members in document order, and a document can be checked
 /// without building it, so a predicate of tens of megabytes is validated in one linear pass and embedded as it is.
@@ -11,8 +13,8 @@ public enum JSONParser {
     public static let maxDepth = 512
 
     /// Parses a whole document (surrounding whitespace allowed).
-    public static func parse(_ bytes: some Collection<UInt8>) throws(BundleError) -> OrderedJSON {
-        try withBuffer(bytes) { buffer throws(BundleError) in
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> OrderedJSON {
+        try withBuffer(bytes) { buffer throws(JSONError) in
             var reader = Reader(buffer: buffer, build: true)
             let value = try reader.document()
             return value
@@ -21,8 +23,8 @@ public enum JSONParser {
 
     /// Parses a whole document, building only the top-level members named in `keeping` (when the top level is an
     /// object); every other member is checked but left out, so a statement's large predicate costs one scan.
-    public static func parse(_ bytes: some Collection<UInt8>, keepingTopLevel keeping: Set<String>) throws(BundleError) -> OrderedJSON {
-        try withBuffer(bytes) { buffer throws(BundleError) in
+    public static func parse(_ bytes: some Collection<UInt8>, keepingTopLevel keeping: Set<String>) throws(JSONError) -> OrderedJSON {
+        try withBuffer(bytes) { buffer throws(JSONError) in
             var reader = Reader(buffer: buffer, build: true)
             reader.keepTopLevel = keeping
             return try reader.document()
@@ -31,23 +33,23 @@ public enum JSONParser {
 
     /// Checks that `bytes` is one well-formed JSON document and returns the kind of its top-level value; builds nothing.
     @discardableResult
-    public static func validate(_ bytes: some Collection<UInt8>) throws(BundleError) -> Kind {
-        try withBuffer(bytes) { buffer throws(BundleError) in
+    public static func validate(_ bytes: some Collection<UInt8>) throws(JSONError) -> Kind {
+        try withBuffer(bytes) { buffer throws(JSONError) in
             var reader = Reader(buffer: buffer, build: false)
             return try reader.documentKind()
         }
     }
 
     private static func withBuffer<R>(
-        _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(BundleError) -> R
-    ) throws(BundleError) -> R {
-        let result: Result<R, BundleError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            do throws(BundleError) { return .success(try body(buffer)) } catch { return .failure(error) }
+        _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(JSONError) -> R
+    ) throws(JSONError) -> R {
+        let result: Result<R, JSONError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(JSONError) { return .success(try body(buffer)) } catch { return .failure(error) }
         }
         if let result { return try result.get() }
         let copy = Array(bytes)
-        let second: Result<R, BundleError> = copy.withUnsafeBufferPointer { buffer in
-            do throws(BundleError) { return .success(try body(buffer)) } catch { return .failure(error) }
+        let second: Result<R, JSONError> = copy.withUnsafeBufferPointer { buffer in
+            do throws(JSONError) { return .success(try body(buffer)) } catch { return .failure(error) }
         }
         return try second.get()
     }
@@ -64,14 +66,14 @@ public enum JSONParser {
             self.build = build
         }
 
-        mutating func document() throws(BundleError) -> OrderedJSON {
+        mutating func document() throws(JSONError) -> OrderedJSON {
             skipWhitespace()
             let value = try value()
             try end()
             return value
         }
 
-        mutating func documentKind() throws(BundleError) -> Kind {
+        mutating func documentKind() throws(JSONError) -> Kind {
             skipWhitespace()
             let kind = try peekKind()
             _ = try value()
@@ -79,13 +81,13 @@ public enum JSONParser {
             return kind
         }
 
-        private mutating func end() throws(BundleError) {
+        private mutating func end() throws(JSONError) {
             skipWhitespace()
             if position != buffer.count { throw failure("unexpected data after the top-level value") }
         }
 
-        private func failure(_ what: String) -> BundleError {
-            BundleError(.malformed, "invalid JSON at byte \(position): \(what)")
+        private func failure(_ what: String) -> JSONError {
+            JSONError(.malformed, "invalid JSON at byte \(position): \(what)")
         }
 
         private mutating func skipWhitespace() {
@@ -97,7 +99,7 @@ public enum JSONParser {
             }
         }
 
-        private func peekKind() throws(BundleError) -> Kind {
+        private func peekKind() throws(JSONError) -> Kind {
             guard position < buffer.count else { throw failure("unexpected end of input") }
             switch buffer[position] {
             case UInt8(ascii: "{"): return .object
@@ -109,7 +111,7 @@ public enum JSONParser {
             }
         }
 
-        private mutating func value() throws(BundleError) -> OrderedJSON {
+        private mutating func value() throws(JSONError) -> OrderedJSON {
             guard position < buffer.count else { throw failure("unexpected end of input") }
             switch buffer[position] {
             case UInt8(ascii: "{"): return try object()
@@ -122,12 +124,12 @@ public enum JSONParser {
             }
         }
 
-        private mutating func enter() throws(BundleError) {
+        private mutating func enter() throws(JSONError) {
             depth += 1
             if depth > JSONParser.maxDepth { throw failure("nested deeper than \(JSONParser.maxDepth) levels") }
         }
 
-        private mutating func object() throws(BundleError) -> OrderedJSON {
+        private mutating func object() throws(JSONError) -> OrderedJSON {
             try enter()
             position += 1
             var members: [(String, OrderedJSON)] = []
@@ -170,7 +172,7 @@ public enum JSONParser {
             }
         }
 
-        private mutating func array() throws(BundleError) -> OrderedJSON {
+        private mutating func array() throws(JSONError) -> OrderedJSON {
             try enter()
             position += 1
             var items: [OrderedJSON] = []
@@ -197,7 +199,7 @@ public enum JSONParser {
             }
         }
 
-        private mutating func literal(_ word: StaticString) throws(BundleError) {
+        private mutating func literal(_ word: StaticString) throws(JSONError) {
             let count = word.utf8CodeUnitCount
             guard position + count <= buffer.count else { throw failure("unexpected end of input") }
             let expected = UnsafeBufferPointer(start: word.utf8Start, count: count)
@@ -205,7 +207,7 @@ public enum JSONParser {
             position += count
         }
 
-        private mutating func number() throws(BundleError) -> OrderedJSON {
+        private mutating func number() throws(JSONError) -> OrderedJSON {
             let start = position
             func digit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
             if position < buffer.count, buffer[position] == UInt8(ascii: "-") { position += 1 }
@@ -235,7 +237,7 @@ public enum JSONParser {
         }
 
         /// Reads a string (the opening quote at `position`), checking escapes and UTF-8; decodes it when building.
-        private mutating func string() throws(BundleError) -> String {
+        private mutating func string() throws(JSONError) -> String {
             position += 1
             let start = position
             var plain = true
@@ -274,7 +276,7 @@ public enum JSONParser {
 
         /// The length of the well-formed UTF-8 sequence at `index` (RFC 3629: no overlongs, surrogates or values past
         /// U+10FFFF).
-        private func utf8Sequence(at index: Int) throws(BundleError) -> Int {
+        private func utf8Sequence(at index: Int) throws(JSONError) -> Int {
             let lead = buffer[index]
             let length: Int
             var low: UInt8 = 0x80

@@ -102,19 +102,34 @@ public indirect enum OrderedJSON: Hashable, Sendable {
             // written at memory speed.
             if bytes.count > 1 << 16 { out.reserveCapacity(out.count + bytes.count + 2) }
             var runStart = 0
-            for i in 0..<bytes.count {
+            var i = 0
+            while i < bytes.count {
                 let byte = bytes[i]
-                let plain = byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+                // U+2028 and U+2029 (E2 80 A8/A9) are escaped whatever `escapeHTML` says, as Go does.
+                let separator = byte == 0xE2 && i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9)
+                let plain = byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && !separator
                     && (!escapeHTML || (byte != UInt8(ascii: "<") && byte != UInt8(ascii: ">") && byte != UInt8(ascii: "&")))
-                if plain { continue }
+                if plain {
+                    i += 1
+                    continue
+                }
                 if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
-                runStart = i + 1
+                if separator {
+                    out.append(contentsOf: (bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                    i += 3
+                    runStart = i
+                    continue
+                }
+                i += 1
+                runStart = i
                 switch byte {
                 case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
                 case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
                 case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
                 case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
                 case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
+                case 0x08: out.append(contentsOf: "\\b".utf8)
+                case 0x0C: out.append(contentsOf: "\\f".utf8)
                 default:
                     out.append(contentsOf: "\\u00".utf8)
                     out.append(hexDigits[Int(byte >> 4)])
@@ -148,77 +163,67 @@ extension OrderedJSON {
     }
 }
 
-extension SigstoreBundle: OrderedJSONRepresentable {
-    public var orderedJSON: OrderedJSON {
-        var pairs: [(String, OrderedJSON?)] = [
-            ("mediaType", .string(mediaType)), ("verificationMaterial", verificationMaterial.orderedJSON),
-        ]
-        switch content {
-        case .messageSignature(let m): pairs.append(("messageSignature", m.orderedJSON))
-        case .dsseEnvelope(let e): pairs.append(("dsseEnvelope", e.orderedJSON))
+extension OrderedJSON {
+    /// The value of member `key` when this is an object (the first such member), else nil.
+    public subscript(key: String) -> OrderedJSON? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.0 == key }?.1
+    }
+
+    /// The members when this is an object.
+    public var objectMembers: [(String, OrderedJSON)]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// The elements when this is an array.
+    public var arrayValue: [OrderedJSON]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    /// The text when this is a string.
+    public var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The value when this is a boolean.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// The value when this is an integer number (one that fits in 64 bits, written without fraction or exponent).
+    public var int64Value: Int64? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// The value when this is a number of any form, as a `Double`.
+    public var doubleValue: Double? {
+        switch self {
+        case .number(let value): Double(value)
+        case .raw(let text): Double(text)
+        default: nil
         }
-        return .members(pairs)
     }
 }
 
-extension VerificationMaterial: OrderedJSONRepresentable {
-    public var orderedJSON: OrderedJSON {
-        var pairs: [(String, OrderedJSON?)] = []
-        switch signer {
-        case .publicKey(let hint): pairs.append(("publicKey", .members([("hint", hint.map(OrderedJSON.string))])))
-        case .x509CertificateChain(let certs):
-            pairs.append(
-                ("x509CertificateChain", .object([("certificates", .array(certs.map { .object([("rawBytes", $0.orderedJSON)]) }))])))
-        case .certificate(let cert): pairs.append(("certificate", .object([("rawBytes", cert.orderedJSON)])))
+extension OrderedJSON {
+    /// The value with every object's members sorted by key (byte order), as Go's `encoding/json` writes a map.
+    public var sortingKeys: OrderedJSON {
+        switch self {
+        case .array(let items): .array(items.map(\.sortingKeys))
+        case .object(let members):
+            .object(members.map { ($0.0, $0.1.sortingKeys) }.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) })
+        default: self
         }
-        if !tlogEntries.isEmpty { pairs.append(("tlogEntries", .array(tlogEntries.map(\.orderedJSON)))) }
-        if let tvd = timestampVerificationData, !tvd.rfc3161Timestamps.isEmpty {
-            pairs.append(
-                ("timestampVerificationData",
-                 .object([("rfc3161Timestamps", .array(tvd.rfc3161Timestamps.map { .object([("signedTimestamp", $0.orderedJSON)]) }))])))
-        }
-        return .members(pairs)
     }
-}
 
-extension TransparencyLogEntry: OrderedJSONRepresentable {
-    public var orderedJSON: OrderedJSON {
-        .members([
-            ("logIndex", logIndex.orderedJSON),
-            ("logId", .object([("keyId", logID.orderedJSON)])),
-            ("kindVersion", .object([("kind", .string(kind)), ("version", .string(version))])),
-            ("integratedTime", integratedTime?.orderedJSON),
-            ("inclusionPromise", signedEntryTimestamp.map { .object([("signedEntryTimestamp", $0.orderedJSON)]) }),
-            ("inclusionProof", inclusionProof?.orderedJSON),
-            ("canonicalizedBody", canonicalizedBody?.orderedJSON),
-        ])
-    }
-}
-
-extension InclusionProof: OrderedJSONRepresentable {
-    public var orderedJSON: OrderedJSON {
-        .members([
-            ("logIndex", logIndex.orderedJSON), ("rootHash", rootHash.orderedJSON), ("treeSize", treeSize.orderedJSON),
-            ("hashes", .array(hashes.map(\.orderedJSON))),
-            ("checkpoint", checkpoint.map { .object([("envelope", .string($0))]) }),
-        ])
-    }
-}
-
-extension MessageSignature: OrderedJSONRepresentable {
-    public var orderedJSON: OrderedJSON {
-        .members([
-            ("messageDigest", messageDigest.map { .object([("algorithm", .string($0.algorithm)), ("digest", $0.digest.orderedJSON)]) }),
-            ("signature", signature.orderedJSON),
-        ])
-    }
-}
-
-extension DSSEEnvelope: OrderedJSONRepresentable {
-    public var orderedJSON: OrderedJSON {
-        .object([
-            ("payload", payload.orderedJSON), ("payloadType", .string(payloadType)),
-            ("signatures", .array(signatures.map { .members([("sig", $0.sig.orderedJSON), ("keyid", $0.keyid.map(OrderedJSON.string))]) })),
-        ])
+    /// The value as text: a string as it is, anything else as its compact JSON.
+    public var text: String {
+        if case .string(let value) = self { return value }
+        return String(decoding: serialized(), as: UTF8.self)
     }
 }

@@ -148,67 +148,16 @@ public enum Base64 {
         return ok ? out : nil
     }
 
+    /// Encodes with the URL-safe alphabet and no padding (RFC 4648 §5), as JWTs and PKCE use it.
+    public static func encodeURL(_ bytes: some Collection<UInt8>) -> String {
+        var text = encode(bytes)
+        while text.last == "=" { text.removeLast() }
+        return String(text.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
+    }
+
     /// Decodes strict standard base64 (padding required), as Go's `base64.StdEncoding`.
     public static func decodeStrict(_ text: some StringProtocol) -> [UInt8]? {
         guard text.utf8.count % 4 == 0 else { return nil }
         return Data(base64Encoded: String(text)).map(Array.init)
-    }
-}
-
-/// A coding key for any string, used to detect unknown fields.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-extension Decoder {
-    /// Refuses fields other than `known`, as the protobuf JSON mapping does for unknown fields.
-    func rejectUnknownKeys<K: CodingKey & CaseIterable>(_: K.Type) throws {
-        let container = try self.container(keyedBy: AnyCodingKey.self)
-        let known = Set(K.allCases.map(\.stringValue))
-        for key in container.allKeys where !known.contains(key.stringValue) {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: codingPath + [key], debugDescription: "unknown field \"\(key.stringValue)\""))
-        }
-    }
-}
-
-/// JSON helpers shared by the models.
-public enum SigstoreJSON {
-    /// Decodes a document, turning decoding failures into a one-line ``BundleError``.
-    public static func decode<T: Decodable>(_ type: T.Type, from data: some Collection<UInt8>, what: String) throws -> T {
-        guard data.count <= Limits.maxDocumentBytes else {
-            throw BundleError(.tooLarge, "\(what) is larger than \(Limits.maxDocumentBytes) bytes")
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(data))
-        } catch let error as DecodingError {
-            throw BundleError(.malformed, "malformed \(what): \(describe(error))")
-        } catch let error as BundleError {
-            throw error
-        } catch {
-            throw BundleError(.malformed, "malformed \(what): \(error)")
-        }
-    }
-
-    /// A one-line description of a decoding error with the JSON path.
-    public static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            let p = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return p.isEmpty ? "" : " at \(p.hasPrefix(".") ? String(p.dropFirst()) : p)"
-        }
-        switch error {
-        case .dataCorrupted(let ctx):
-            if ctx.codingPath.isEmpty { return "not valid JSON" }
-            return "\(ctx.debugDescription)\(path(ctx.codingPath))"
-        case .keyNotFound(let key, let ctx):
-            return "missing field \"\(key.stringValue)\"\(path(ctx.codingPath))"
-        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
-            return "unexpected value\(path(ctx.codingPath)): \(ctx.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
     }
 }

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An error reading or writing a file.
+public typealias FileError = CodedError<FileErrorCode>
+
+/// The kinds of ``FileError``.
+public struct FileErrorCode: NamedErrorCode {
+    public let name: String
+    /// Creates a code.
+    public init(name: String) { self.name = name }
+    /// A system call failed, or a file is not what was expected (a directory, too large).
+    public static let io = Self(name: "io")
+}
+
+/// Small POSIX file helpers with cosign-style error messages.
+public enum FileSystem {
+    /// Whether something exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    /// Fails unless `path` is an existing regular file (or a readable special file such as a pipe).
+    public static func checkReadableFile(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw error(errno, path: path, verb: "open") }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw FileError(.io, "read \(path): is a directory")
+        }
+    }
+
+    /// Reads a whole (small) file, refusing directories and files over `limit` bytes.
+    public static func readFile(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
+        try checkReadableFile(path)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw error(errno, path: path, verb: "open") }
+        defer { close(fd) }
+        var out = [UInt8]()
+        var status = stat()
+        if fstat(fd, &status) == 0, status.st_size > 0 { out.reserveCapacity(min(Int(status.st_size), limit) + 1) }
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw error(errno, path: path, verb: "read")
+            }
+            out.append(contentsOf: buffer[0..<n])
+            guard out.count <= limit else { throw FileError(.io, "read \(path): file is larger than \(limit) bytes") }
+        }
+        return out
+    }
+
+    /// Reads a whole file as UTF-8 text.
+    public static func readText(_ path: String, limit: Int = 64 << 20) throws -> String {
+        String(decoding: try readFile(path, limit: limit), as: UTF8.self)
+    }
+
+    /// Writes a file atomically: a temporary file in the same directory, fsync, rename. The final file gets `mode`.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: UInt32) throws {
+        let directory: String
+        if let slash = path.lastIndex(of: "/") {
+            directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            directory = "."
+        }
+        var template = Array("\(directory)/.cosign-tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw error(errno, path: path, verb: "create") }
+        let tmpPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var ok = false
+        defer {
+            if !ok { unlink(tmpPath) }
+        }
+        guard fchmod(fd, mode_t(mode)) == 0 else {
+            close(fd)
+            throw error(errno, path: path, verb: "chmod")
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = errno
+                close(fd)
+                throw error(e, path: path, verb: "write")
+            }
+            offset += n
+        }
+        guard fsync(fd) == 0 else {
+            let e = errno
+            close(fd)
+            throw error(e, path: path, verb: "sync")
+        }
+        close(fd)
+        guard rename(tmpPath, path) == 0 else { throw error(errno, path: path, verb: "rename") }
+        ok = true
+    }
+
+    /// The error for a failed system call on `path`: `"<verb> <path>: <reason>"`.
+    public static func error(_ code: Int32, path: String, verb: String) -> FileError {
+        let reason: String
+        switch code {
+        case ENOENT: reason = "no such file or directory"
+        case EACCES: reason = "permission denied"
+        case EISDIR: reason = "is a directory"
+        case ENOSPC: reason = "no space left on device"
+        default: reason = String(cString: strerror(code)).lowercased()
+        }
+        return FileError(.io, "\(verb) \(path): \(reason)")
+    }
+}

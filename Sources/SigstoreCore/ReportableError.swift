@@ -1,0 +1,95 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The one error model of the package: every module's error is a ``ReportableError``, so a caller (the command line
+/// among them) reports any of them the same way without knowing its type.
+///
+/// An error has a kind (``code``), a one-line lowercase ``message`` a user can act on (never a password, key or
+/// token), the error it wraps if any, and the exit status a command line reports for it.
+public protocol ReportableError: LocalizedError, CustomStringConvertible {
+    /// The one-line message naming what went wrong, with expected and actual values where there are any.
+    var message: String { get set }
+    /// The error this one wraps, when it was caused by another.
+    var underlying: (any Error)? { get }
+    /// The process exit status a command line reports for this error: 1 unless the kind has its own.
+    var exitStatus: Int32 { get }
+    /// The line a command line prints after `Error: `: the message, with the context its kind adds.
+    var summary: String { get }
+}
+
+extension ReportableError {
+    public var errorDescription: String? { summary }
+
+    /// The same error with `context` put before its message (`"signing a.txt: " + message`).
+    public func adding(context: String) -> Self {
+        var copy = self
+        copy.message = "\(context): \(message)"
+        return copy
+    }
+}
+
+/// The kind of a ``CodedError``: each module declares its own extensible set of codes.
+public protocol ErrorCode: Hashable, Sendable, CustomStringConvertible {
+    /// The exit status a command line reports for errors of this kind; 1 unless overridden.
+    var exitStatus: Int32 { get }
+    /// The line reported for `message`; the message itself unless the kind adds context.
+    func summary(of message: String) -> String
+}
+
+extension ErrorCode {
+    public var exitStatus: Int32 { 1 }
+    public func summary(of message: String) -> String { message }
+}
+
+/// An error of one module: a ``code`` from the module's ``ErrorCode`` type, a message, the underlying error and the
+/// place it was raised. Modules name their instance (`typealias OCIError = CodedError<OCIErrorCode>`).
+///
+/// Equality compares only ``code``, so tests match the kind of failure while messages stay free to improve
+/// (as swift-certificates' `CertificateError` does).
+public struct CodedError<Code: ErrorCode>: ReportableError, Hashable {
+    /// What kind of failure this is.
+    public var code: Code
+    public var message: String
+    public var underlying: (any Error)?
+    /// The source file the error was raised in.
+    public var file: String
+    /// The line the error was raised at.
+    public var line: UInt
+
+    /// Creates an error of kind `code`.
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { message }
+    public var exitStatus: Int32 { code.exitStatus }
+    public var summary: String { code.summary(of: message) }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}
+
+/// A code named by a string: the usual shape of a module's extensible error codes.
+///
+/// ```swift
+/// public struct OCIErrorCode: NamedErrorCode {
+///     public let name: String
+///     public init(name: String) { self.name = name }
+///     public static let notFound = Self(name: "notFound")
+/// }
+/// ```
+public protocol NamedErrorCode: ErrorCode {
+    /// The code's name, as tests and logs show it.
+    var name: String { get }
+}
+
+extension NamedErrorCode {
+    public var description: String { name }
+}

@@ -1,0 +1,93 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+public import SigstoreCore
+
+/// An error reading a JSON document.
+public typealias JSONError = CodedError<JSONErrorCode>
+
+/// The kinds of ``JSONError``.
+public struct JSONErrorCode: NamedErrorCode {
+    public let name: String
+    /// Creates a code.
+    public init(name: String) { self.name = name }
+    /// The text is not JSON, or not of the expected shape.
+    public static let malformed = Self(name: "malformed")
+    /// The document exceeds a size or nesting limit.
+    public static let tooLarge = Self(name: "tooLarge")
+}
+
+/// Decoding typed documents with `Codable`, with one-line errors that name the document and the JSON path.
+public enum JSONCoding {
+    /// The largest document ``decode(_:from:what:limit:)`` reads by default, in bytes.
+    public static let defaultLimit = 128 << 20
+
+    /// Decodes a document of type `T`; `what` names it in errors (`"malformed trusted root: missing field …"`).
+    /// - Throws: ``JSONError`` when the document is larger than `limit` or does not decode.
+    public static func decode<T: Decodable>(
+        _ type: T.Type, from data: some Collection<UInt8>, what: String, limit: Int = defaultLimit
+    ) throws -> T {
+        guard data.count <= limit else {
+            throw JSONError(.tooLarge, "\(what) is larger than \(limit) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(data))
+        } catch let error as DecodingError {
+            throw JSONError(.malformed, "malformed \(what): \(describe(error))", underlying: error)
+        } catch let error as any ReportableError {
+            throw error
+        } catch {
+            throw JSONError(.malformed, "malformed \(what): \(error)", underlying: error)
+        }
+    }
+
+    /// Encodes `value` compactly with sorted keys and without escaping `/`, as Go's `encoding/json` writes maps.
+    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    /// A one-line description of a decoding error with the JSON path.
+    public static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let p = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "" : " at \(p.hasPrefix(".") ? String(p.dropFirst()) : p)"
+        }
+        switch error {
+        case .dataCorrupted(let ctx):
+            if ctx.codingPath.isEmpty { return "not valid JSON" }
+            return "\(ctx.debugDescription)\(path(ctx.codingPath))"
+        case .keyNotFound(let key, let ctx):
+            return "missing field \"\(key.stringValue)\"\(path(ctx.codingPath))"
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
+            return "unexpected value\(path(ctx.codingPath)): \(ctx.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+/// A coding key for any string, used to detect unknown fields.
+public struct AnyCodingKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    /// Creates a key.
+    public init(stringValue: String) { self.stringValue = stringValue }
+    /// Integer keys are not used.
+    public init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// Refuses fields other than `known`, as the protobuf JSON mapping does for unknown fields.
+    public func rejectUnknownKeys<K: CodingKey & CaseIterable>(_: K.Type) throws {
+        let container = try self.container(keyedBy: AnyCodingKey.self)
+        let known = Set(K.allCases.map(\.stringValue))
+        for key in container.allKeys where !known.contains(key.stringValue) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath + [key], debugDescription: "unknown field \"\(key.stringValue)\""))
+        }
+    }
+}
