@@ -149,6 +149,7 @@ let package = Package(
             dependencies: [
                 "SigstoreCore", "SigstoreJSON",
                 "CSodium",
+                "SigstoreSign",
                 "SigstoreVerify",
                 "SigstoreCrypto",
                 "SigstoreModels",

@@ -184,7 +184,7 @@ extension PredicateType {
     public static func validatedURI(for type: String) throws -> String {
         if let uri = shortNames[type] { return uri }
         guard let url = URL(string: type), let scheme = url.scheme, !scheme.isEmpty, type.contains(":") else {
-            throw CosignError(.invalidInput, "invalid predicate type: \(type)")
+            throw CosignError(.invalidPredicateType, "invalid predicate type: \(type)")
         }
         return type
     }

@@ -19,6 +19,8 @@ public struct CosignErrorCode: NamedErrorCode {
     public init(name: String) { self.name = name }
     /// Bad user input: flags, files, formats.
     public static let invalidInput = Self(name: "invalidInput")
+    /// A `--type` value is neither a known predicate type nor a URI.
+    public static let invalidPredicateType = Self(name: "invalidPredicateType")
     /// A key file cannot be read or decrypted.
     public static let keyFile = Self(name: "keyFile")
     /// The password is wrong.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import SigstoreCore
-import Cosign
+public import Cosign
 import CosignOCI
 import SigstoreCrypto
 import SigstoreModels
@@ -12,13 +12,13 @@ public enum CosignCLI {
     /// Runs cosign with `arguments` (without the program name) in `context`, returning the exit status.
     ///
     /// Results go to `context.stdout`; progress, warnings and `Error: …` lines go to `context.stderr`.
-    public static func run(_ arguments: [String], context: CommandContext = .process()) async -> Int32 {
-        await CommandContext.$current.withValue(context) {
+    public static func run(_ arguments: [String], context: Console = .process()) async -> Int32 {
+        await Console.$current.withValue(context) {
             await runInContext(arguments, context: context)
         }
     }
 
-    private static func runInContext(_ arguments: [String], context: CommandContext) async -> Int32 {
+    private static func runInContext(_ arguments: [String], context: Console) async -> Int32 {
         var normalizer = ArgumentNormalizer(root: CosignCommand.self)
         let normalized = normalizer.normalize(arguments, environment: context.environment)
         for warning in normalizer.warnings { context.warn(warning) }
@@ -50,7 +50,7 @@ public enum CosignCLI {
 
     /// Prints an argument-parser error (or help text) as cosign would: help on stdout with exit 0, usage errors on
     /// stderr with exit 1.
-    private static func reportParserError(_ error: any Error, context: CommandContext) -> Int32 {
+    private static func reportParserError(_ error: any Error, context: Console) -> Int32 {
         let code = CosignCommand.exitCode(for: error)
         let message = CosignCommand.fullMessage(for: error)
         if code == .success {
@@ -74,6 +74,9 @@ public enum CosignCLI {
         }
     }
 }
+
+/// The name the command line's tests and embedders know the console by.
+public typealias CommandContext = Console
 
 /// The root command.
 struct CosignCommand: AsyncParsableCommand {

@@ -31,8 +31,8 @@ public struct SignatureStore: Sendable {
         public init() {}
     }
 
-    /// The registry client.
-    public let client: RegistryClient
+    /// The registry client; commands go through the store's operations, never around them.
+    let client: RegistryClient
     /// The options.
     public let options: Options
 

@@ -1,3 +1,4 @@
+import Cosign
 import CosignCLI
 import Foundation
 import Testing

@@ -3,25 +3,7 @@ import Cosign
 import SigstoreCrypto
 import SigstoreCore
 
-/// Writes a key pair the way cosign does: private key 0600, public key 0644, each atomically, with cosign's messages.
-private func writeKeyPair(_ pair: KeyFiles.KeyPair, prefix: String, context: CommandContext) throws {
-    try FileSystem.writeAtomically(Array(pair.privateKeyPEM.utf8), to: "\(prefix).key", mode: 0o600)
-    context.info("Private key written to \(prefix).key")
-    try FileSystem.writeAtomically(Array(pair.publicKeyPEM.utf8), to: "\(prefix).pub", mode: 0o644)
-    context.info("Public key written to \(prefix).pub")
-}
-
-/// Asks before overwriting existing key files; without consent nothing is written.
-private func confirmOverwrite(prefix: String, skip: Bool, context: CommandContext) throws {
-    for path in ["\(prefix).key", "\(prefix).pub"] where FileSystem.exists(path) {
-        if skip { return }
-        context.warn("File \(path) already exists. Overwrite?")
-        try Prompts.confirmContinue(context: context)
-        return
-    }
-}
-
-struct GenerateKeyPair: AsyncParsableCommand {
+struct GenerateKeyPair: CosignSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "generate-key-pair",
         abstract: "Generates a key-pair.",
@@ -44,26 +26,19 @@ struct GenerateKeyPair: AsyncParsableCommand {
     @Argument(help: "optional key reference (k8s://, github://, gitlab://)")
     var reference: [String] = []
 
-    func run() async throws {
-        let prefix = outputKeyPrefix
-        let kms = kms
-        let reference = reference
-        try await global.run { context in
-            if kms != nil { throw CLIError("creating keys in a KMS is not supported yet") }
-            if let first = reference.first {
-                guard first.contains("://") else { throw CLIError("could not parse scheme, use <scheme>://<ref> format") }
-                throw CLIError("storing key pairs in \(first.components(before: "://"))://… is not supported yet")
-            }
-            guard !prefix.isEmpty else { throw CLIError("--output-key-prefix must not be empty") }
-            let password = try Prompts.password(confirm: true, context: context)
-            let pair = try KeyFiles.keyPair(for: SigningKey.generateP256(), password: password)
-            try confirmOverwrite(prefix: prefix, skip: false, context: context)
-            try writeKeyPair(pair, prefix: prefix, context: context)
+    func execute(_ console: Console) async throws {
+        if kms != nil { throw CLIError("creating keys in a KMS is not supported yet") }
+        if let first = reference.first {
+            guard let scheme = first.firstRange(of: "://") else { throw CLIError("could not parse scheme, use <scheme>://<ref> format") }
+            throw CLIError("storing key pairs in \(first[..<scheme.lowerBound])://… is not supported yet")
         }
+        guard !outputKeyPrefix.isEmpty else { throw CLIError("--output-key-prefix must not be empty") }
+        let pair = try KeyFiles.keyPair(for: SigningKey.generateP256(), password: try console.password(confirm: true))
+        try pair.write(prefix: outputKeyPrefix, overwrite: false, console: console)
     }
 }
 
-struct ImportKeyPair: AsyncParsableCommand {
+struct ImportKeyPair: CosignSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "import-key-pair",
         abstract: "Imports a PEM-encoded RSA, EC or Ed25519 private key.",
@@ -85,20 +60,14 @@ struct ImportKeyPair: AsyncParsableCommand {
     @Flag(name: [.customShort("y"), .customLong("yes")], help: "skip confirmation prompts for non-destructive operations")
     var yes = false
 
-    func run() async throws {
-        let (keyPath, prefix, yes) = (key, outputKeyPrefix, yes)
-        try await global.run { context in
-            let pem = try FileSystem.readText(keyPath, limit: 1 << 20)
-            let signingKey = try KeyFiles.importPrivateKey(pem: pem)
-            let password = try Prompts.password(confirm: true, context: context)
-            let pair = try KeyFiles.keyPair(for: signingKey, password: password)
-            try confirmOverwrite(prefix: prefix, skip: yes, context: context)
-            try writeKeyPair(pair, prefix: prefix, context: context)
-        }
+    func execute(_ console: Console) async throws {
+        let signingKey = try KeyFiles.importPrivateKey(pem: try FileSystem.readText(key, limit: 1 << 20))
+        let pair = try KeyFiles.keyPair(for: signingKey, password: try console.password(confirm: true))
+        try pair.write(prefix: outputKeyPrefix, overwrite: yes, console: console)
     }
 }
 
-struct PublicKeyCommand: AsyncParsableCommand {
+struct PublicKeyCommand: CosignSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "public-key",
         abstract: "Gets a public key from the key-pair.",
@@ -123,26 +92,15 @@ struct PublicKeyCommand: AsyncParsableCommand {
     @Option(name: .customLong("outfile"), help: "path to a payload file to use rather than generating one")
     var outfile: String?
 
-    func run() async throws {
-        let (key, sk, outfile) = (key, sk, outfile)
-        try await global.run { context in
-            if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-            guard let key else { throw CLIError("one of --key or --sk is required") }
-            let signingKey = try KeyReference.signingKey(key, context: context)
-            let pem = signingKey.publicKey.pemRepresentation
-            if let outfile {
-                try FileSystem.writeAtomically(Array(pem.utf8), to: outfile, mode: 0o644)
-                context.info("Public key written to \(outfile)")
-            } else {
-                context.stdout.write(pem)
-            }
+    func execute(_ console: Console) async throws {
+        if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
+        guard let key else { throw CLIError("one of --key or --sk is required") }
+        let pem = try KeyReference.signingKey(key, console: console).publicKey.pemRepresentation
+        if let outfile {
+            try FileSystem.writeAtomically(Array(pem.utf8), to: outfile, mode: 0o644)
+            console.info("Public key written to \(outfile)")
+        } else {
+            console.stdout.write(pem)
         }
-    }
-}
-
-extension String {
-    func components(before separator: String) -> String {
-        guard let range = firstRange(of: separator) else { return self }
-        return String(self[..<range.lowerBound])
     }
 }

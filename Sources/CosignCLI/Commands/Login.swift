@@ -1,9 +1,10 @@
 import ArgumentParser
+import Cosign
 import OCIModels
 import OCIRegistry
 import SigstoreCore
 
-struct Login: AsyncParsableCommand {
+struct Login: CosignSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
         abstract: "Log in to a registry",
@@ -30,12 +31,7 @@ struct Login: AsyncParsableCommand {
     @Argument(help: "the registry, e.g. ghcr.io or 127.0.0.1:5000 (default: Docker Hub)")
     var server: String?
 
-    func run() async throws {
-        let command = self
-        try await global.run { context in try command.execute(context) }
-    }
-
-    private func execute(_ context: CommandContext) throws {
+    func execute(_ context: Console) async throws {
         if password != nil && passwordStdin { throw CLIError("--password and --password-stdin are mutually exclusive") }
         var secret = password
         if passwordStdin {
@@ -49,8 +45,8 @@ struct Login: AsyncParsableCommand {
             let path = try DockerConfigCredentials.store(
                 RegistryCredentials(username: username, password: secret), for: server ?? "", environment: context.environment)
             context.info("logged in via \(path)")
-        } catch let e as OCIError {
-            throw CLIError(e.message)
+        } catch let error as OCIError {
+            throw CLIError(error.message)
         }
     }
 }

@@ -4,7 +4,7 @@ import CosignOCI
 import OCIModels
 import SigstoreCore
 
-struct Save: AsyncParsableCommand {
+struct Save: CosignSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "save", abstract: "Save the container image and associated signatures to disk at the specified directory.",
         discussion: """
@@ -23,25 +23,20 @@ struct Save: AsyncParsableCommand {
 
     @Argument(help: "the image") var image: String
 
-    func run() async throws {
-        let command = self
-        try await global.run { context in try await command.execute(context) }
-    }
-
-    private func execute(_ context: CommandContext) async throws {
+    func execute(_ console: Console) async throws {
         guard let dir, !dir.isEmpty else { throw CLIError("required flag(s) \"dir\" not set") }
-        let ref = try ImageSupport.parse(image)
-        let store = try registry.store(context: context)
-        defer { store.close() }
-        do {
-            try await ImageArchive(store: store).save(ref, to: OCILayout(path: dir))
-        } catch let e as OCIError where e.code == .notFound {
-            throw CLIError("image \(ref.original) not found in the registry: \(e.message)")
+        let ref = try ImageReference.argument(image)
+        try await registry.withStore(console) { store in
+            do {
+                try await ImageArchive(store: store).save(ref, to: OCILayout(path: dir))
+            } catch let error as OCIError where error.code == .notFound {
+                throw OCIError(.notFound, "image \(ref.original) not found in the registry: \(error.message)", underlying: error)
+            }
         }
     }
 }
 
-struct Load: AsyncParsableCommand {
+struct Load: CosignSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "load", abstract: "Load a signed image on disk to a remote registry",
         discussion: """
@@ -59,18 +54,11 @@ struct Load: AsyncParsableCommand {
 
     @Argument(help: "the image") var image: String
 
-    func run() async throws {
-        let command = self
-        try await global.run { context in try await command.execute(context) }
-    }
-
-    private func execute(_ context: CommandContext) async throws {
+    func execute(_ console: Console) async throws {
         guard let dir, !dir.isEmpty else { throw CLIError("required flag(s) \"dir\" not set") }
-        let ref = try ImageSupport.parse(image)
+        let ref = try ImageReference.argument(image)
         let layout = OCILayout(path: dir)
         _ = try layout.entries()  // a clear error before the registry is contacted
-        let store = try registry.store(context: context)
-        defer { store.close() }
-        try await ImageArchive(store: store).load(from: layout, to: ref)
+        _ = try await registry.withStore(console) { store in try await ImageArchive(store: store).load(from: layout, to: ref) }
     }
 }

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import ArgumentParser
+import Cosign
 
 /// Rewrites a cosign command line into what swift-argument-parser parses, reproducing Go cosign's conventions:
 ///

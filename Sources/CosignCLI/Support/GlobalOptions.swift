@@ -1,5 +1,9 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import ArgumentParser
 import Cosign
@@ -23,24 +27,24 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Runs `body` with stdout redirected to `--output-file` when given, and bounded by `--timeout`.
-    func run(_ body: @escaping @Sendable (CommandContext) async throws -> Void) async throws {
-        var context = CommandContext.current
+    func run(_ body: @escaping @Sendable (Console) async throws -> Void) async throws {
+        var console = Console.current
         var fd: Int32 = -1
         if let outputFile {
             fd = open(outputFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw CLIError("opening --output-file \(outputFile): \(String(cString: strerror(errno)))") }
-            context.stdout = FileDescriptorSink(fd: fd)
+            console.stdout = FileDescriptorSink(fd: fd)
         }
         defer { if fd >= 0 { close(fd) } }
         let limit = GoDuration.parse(timeout) ?? .seconds(180)
-        let captured = context
+        let captured = console
         if limit == .zero {
             try await body(captured)
             return
         }
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                try await CommandContext.$current.withValue(captured) { try await body(captured) }
+                try await Console.$current.withValue(captured) { try await body(captured) }
                 return true
             }
             group.addTask {
@@ -51,5 +55,21 @@ struct GlobalOptions: ParsableArguments {
             group.cancelAll()
             if !finished { throw CLIError("context deadline exceeded: the command took longer than --timeout \(timeout)") }
         }
+    }
+}
+
+/// A cosign subcommand: its flags, and an `execute` that makes one call into the library. `run()` applies the
+/// global flags around it.
+protocol CosignSubcommand: AsyncParsableCommand, Sendable {
+    /// `--output-file`, `--verbose`, `--timeout`.
+    var global: GlobalOptions { get }
+    /// The command's work.
+    func execute(_ console: Console) async throws
+}
+
+extension CosignSubcommand {
+    func run() async throws {
+        let command = self
+        try await global.run { console in try await command.execute(console) }
     }
 }

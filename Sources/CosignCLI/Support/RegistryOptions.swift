@@ -33,7 +33,7 @@ struct RegistryOptions: ParsableArguments {
     var attachmentTagPrefix: String = ""
 
     /// A client configured from the flags, with credentials from the flags or the Docker configuration.
-    func client(context: CommandContext) throws -> RegistryClient {
+    func client(console context: Console) throws -> RegistryClient {
         if k8sKeychain { throw CLIError("--k8s-keychain is not supported") }
         var configuration = RegistryClient.Configuration()
         configuration.allowHTTP = allowHTTPRegistry
@@ -59,42 +59,13 @@ struct RegistryOptions: ParsableArguments {
         return try RegistryClient(configuration: configuration, credentials: provider)
     }
 
-    /// A signature store over a client configured from the flags. Call ``SignatureStore/close()`` when done.
-    func store(context: CommandContext) throws -> SignatureStore {
-        SignatureStore(client: try client(context: context), options: try storeOptions(context: context))
-    }
-
-    /// The store options for cosign's signature layouts.
-    func storeOptions(context: CommandContext) throws -> SignatureStore.Options {
-        var options = SignatureStore.Options()
-        options.tagPrefix = attachmentTagPrefix
-        if let repository = context.environment["COSIGN_REPOSITORY"], !repository.isEmpty {
-            options.repositoryOverride = repository
-        }
-        options.dockerMediaTypes = ["1", "true"].contains(context.environment["COSIGN_DOCKER_MEDIA_TYPES"]?.lowercased() ?? "")
-        if let size = context.environment["COSIGN_MAX_ATTACHMENT_SIZE"], !size.isEmpty {
-            guard let bytes = Self.parseSize(size) else {
-                throw CLIError("invalid COSIGN_MAX_ATTACHMENT_SIZE \"\(size)\": expected a size such as 5120, 20K, 45MiB or 1GB")
-            }
-            options.maxAttachmentSize = bytes
-        }
-        return options
-    }
-
-    /// Parses a size as go-humanize does: a number with an optional SI (K, MB…) or IEC (KiB, MiB…) suffix.
-    static func parseSize(_ text: String) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let digits = trimmed.prefix { $0.isNumber || $0 == "." }
-        guard let value = Double(digits), value >= 0 else { return nil }
-        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
-        let multipliers: [String: Double] = [
-            "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
-            "ki": 1024, "kib": 1024, "mi": 1_048_576, "mib": 1_048_576, "gi": 1_073_741_824, "gib": 1_073_741_824, "ti": 1_099_511_627_776, "tib": 1_099_511_627_776,
-        ]
-        guard let multiplier = multipliers[unit] else { return nil }
-        let bytes = value * multiplier
-        guard bytes < Double(Int.max) else { return nil }
-        return Int(bytes)
+    /// Runs `body` with a signature store over a client configured from the flags, closed afterwards.
+    func withStore<T>(_ console: Console, maxConcurrency: Int? = nil, _ body: (SignatureStore) async throws -> T) async throws -> T {
+        var options = try SignatureStore.Options(environment: console.environment, tagPrefix: attachmentTagPrefix)
+        if let maxConcurrency { options.maxConcurrency = maxConcurrency }
+        let store = SignatureStore(client: try client(console: console), options: options)
+        defer { store.close() }
+        return try await body(store)
     }
 }
 

@@ -6,7 +6,18 @@ import Musl
 import Darwin
 #endif
 import Synchronization
-import Foundation
+
+#if canImport(Glibc)
+private let systemRead = Glibc.read
+private let systemWrite = Glibc.write
+#elseif canImport(Musl)
+private let systemRead = Musl.read
+private let systemWrite = Musl.write
+#elseif canImport(Darwin)
+private let systemRead = Darwin.read
+private let systemWrite = Darwin.write
+#endif
+public import Foundation
 
 /// A destination for command output.
 public protocol OutputSink: Sendable {
@@ -16,9 +27,9 @@ public protocol OutputSink: Sendable {
 
 extension OutputSink {
     /// Writes UTF-8 text.
-    func write(_ text: String) { write(Array(text.utf8)) }
+    public func write(_ text: String) { write(Array(text.utf8)) }
     /// Writes a line of UTF-8 text.
-    func line(_ text: String) { write(Array((text + "\n").utf8)) }
+    public func line(_ text: String) { write(Array((text + "\n").utf8)) }
 }
 
 /// Writes to a POSIX file descriptor.
@@ -29,7 +40,7 @@ public struct FileDescriptorSink: OutputSink {
     public func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return
@@ -73,7 +84,7 @@ public struct StandardInput: InputSource {
         var line = [UInt8]()
         var byte: UInt8 = 0
         while true {
-            let n = Glibc.read(0, &byte, 1)
+            let n = systemRead(0, &byte, 1)
             if n < 0, errno == EINTR { continue }
             if n <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
             if byte == UInt8(ascii: "\n") { break }
@@ -87,7 +98,7 @@ public struct StandardInput: InputSource {
         var out = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { systemRead(0, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
             out.append(contentsOf: buffer[0..<n])
@@ -132,9 +143,10 @@ public final class BufferInput: InputSource {
     public func readSecretLine() -> String? { readLine() }
 }
 
-/// Everything a command reads from or writes to its environment, so commands run the same in-process (tests) and as
-/// a process.
-public struct CommandContext: Sendable {
+/// Everything an operation reads from or writes to the person running it: environment variables, results (standard
+/// output), progress and warnings (standard error), passwords and confirmations (standard input). Operations run the
+/// same in-process (tests, embedding tools) and in the `cosign` process.
+public struct Console: Sendable {
     /// Environment variables.
     public var environment: [String: String]
     /// Standard output: results.
@@ -153,7 +165,7 @@ public struct CommandContext: Sendable {
     }
 
     /// The context of the running process.
-    public static func process() -> CommandContext {
+    public static func process() -> Console {
         var environment: [String: String] = [:]
         var entry = environ
         while let pointer = entry.pointee {
@@ -163,16 +175,16 @@ public struct CommandContext: Sendable {
             }
             entry += 1
         }
-        return CommandContext(
+        return Console(
             environment: environment, stdout: FileDescriptorSink(fd: 1), stderr: FileDescriptorSink(fd: 2),
             stdin: StandardInput())
     }
 
-    /// The context commands run in.
-    @TaskLocal public static var current: CommandContext = .process()
+    /// The console operations run in.
+    @TaskLocal public static var current: Console = .process()
 
     /// The current time: `SOURCE_DATE_EPOCH` (seconds) when set, as cosign's `now` package, else the clock.
-    func now() -> Date {
+    public func now() -> Date {
         if let text = environment["SOURCE_DATE_EPOCH"], let seconds = Int64(text) {
             return Date(timeIntervalSince1970: TimeInterval(seconds))
         }
@@ -180,7 +192,7 @@ public struct CommandContext: Sendable {
     }
 
     /// Prints `WARNING: …` on stderr.
-    func warn(_ message: String) { stderr.line("WARNING: \(message)") }
+    public func warn(_ message: String) { stderr.line("WARNING: \(message)") }
     /// Prints an informational line on stderr.
-    func info(_ message: String) { stderr.line(message) }
+    public func info(_ message: String) { stderr.line(message) }
 }

@@ -1,10 +1,11 @@
-import Cosign
 import SigstoreCore
 
-/// Password and confirmation prompts, following cosign: `COSIGN_PASSWORD` wins (even when empty); otherwise a
-/// terminal is prompted without echo; otherwise all of standard input is the password, verbatim.
-enum Prompts {
-    static func password(confirm: Bool, context: CommandContext) throws -> [UInt8] {
+/// Password and confirmation prompts, following cosign.
+extension Console {
+    /// A private key's password: `COSIGN_PASSWORD` wins (even when empty); otherwise a terminal is prompted without
+    /// echo (twice when `confirm`); otherwise all of standard input is the password, verbatim.
+    public func password(confirm: Bool) throws -> [UInt8] {
+        let context = self
         if let value = context.environment["COSIGN_PASSWORD"] { return Array(value.utf8) }
         if context.stdin.isTerminal {
             context.stderr.write("Enter password for private key: ")
@@ -14,7 +15,7 @@ enum Prompts {
                 context.stderr.write("Enter password for private key again: ")
                 let second = context.stdin.readSecretLine() ?? ""
                 context.stderr.write("\n")
-                guard first == second else { throw CLIError("passwords do not match") }
+                guard first == second else { throw CosignError(.invalidInput, "passwords do not match") }
             }
             return Array(first.utf8)
         }
@@ -22,7 +23,8 @@ enum Prompts {
     }
 
     /// cosign's `Are you sure you would like to continue? [y/N]`; anything but y/Y declines.
-    static func confirmContinue(context: CommandContext) throws {
+    public func confirmContinue() throws {
+        let context = self
         context.stderr.write("Are you sure you would like to continue? [y/N] ")
         let answer = (context.stdin.readLine() ?? "").trimmingCharacters(in: [" ", "\t", "\r"])
         switch answer.lowercased() {

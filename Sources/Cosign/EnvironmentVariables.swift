@@ -1,11 +1,16 @@
-/// The environment variables cosign registers (`pkg/cosign/env`), with their descriptions.
-struct EnvironmentVariables {
-    var name: String
-    var description: String
-    var expects: String
-    var sensitive: Bool
+/// An environment variable cosign registers (`pkg/cosign/env`), as `cosign env` lists it.
+public struct EnvironmentVariables: Sendable {
+    /// The variable's name.
+    public var name: String
+    /// What it does.
+    public var description: String
+    /// What value it expects.
+    public var expects: String
+    /// Whether its value is a secret (`cosign env` masks it).
+    public var sensitive: Bool
 
-    static let all: [EnvironmentVariables] = [
+    /// Every registered variable.
+    public static let all: [EnvironmentVariables] = [
         .init(name: "COSIGN_EXPERIMENTAL", description: "enables experimental cosign features", expects: "1 if experimental features should be enabled (0 by default)", sensitive: false),
         .init(name: "COSIGN_DOCKER_MEDIA_TYPES", description: "to be used with registries that do not support OCI media types", expects: "1 to fallback to legacy OCI media types equivalents (0 by default)", sensitive: false),
         .init(name: "COSIGN_PASSWORD", description: "overrides password inputs with this value", expects: "string with a password (asks on stdin by default)", sensitive: true),

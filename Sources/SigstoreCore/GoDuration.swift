@@ -1,13 +1,12 @@
 /// Parses Go duration strings (`3m0s`, `90s`, `1h30m`, `500ms`), as cosign's `--timeout` takes them.
-enum GoDuration {
-    static func parse(_ text: String) -> Duration? {
+public enum GoDuration {
+    /// The duration `text` spells (`"0"` is zero), or nil when it is not a Go duration.
+    public static func parse(_ text: String) -> Duration? {
         if text == "0" { return .zero }
         var total = 0.0
         var rest = Substring(text)
         guard !rest.isEmpty else { return nil }
-        let units: [(String, Double)] = [
-            ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
-        ]
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
         while !rest.isEmpty {
             let number = rest.prefix { $0.isNumber || $0 == "." }
             guard !number.isEmpty, let value = Double(number) else { return nil }

@@ -1,0 +1,118 @@
+import SigstoreCore
+import SigstoreCrypto
+import SigstoreJSON
+import SigstoreModels
+
+/// `cosign verify-blob`: a Sigstore bundle (key or keyless), cosign's legacy bundle, or a detached signature, checked
+/// against a blob.
+public struct BlobSignatureVerification: Sendable {
+    /// The key or identity, trusted root and relaxed checks.
+    public var options: VerificationOptions
+    /// `--signature`: a file, or the base64 signature itself.
+    public var signature: String?
+    /// `--bundle`.
+    public var bundle: String?
+    /// `--certificate`.
+    public var certificate: String?
+    /// `--new-bundle-format`.
+    public var newBundleFormat = true
+
+    /// Creates a verification.
+    public init(options: VerificationOptions, signature: String? = nil, bundle: String? = nil, certificate: String? = nil) {
+        self.options = options
+        self.signature = signature
+        self.bundle = bundle
+        self.certificate = certificate
+    }
+
+    /// Verifies `blob` (a path, `-`, or with a Sigstore bundle `sha256:<hex>`), printing `Verified OK`.
+    public func verify(blob: String, console: Console) async throws {
+        if [options.key, certificate, bundle].allSatisfy({ $0 == nil }) {
+            throw CosignError(
+                .invalidInput, "provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle")
+        }
+        try options.checkKeyOrIdentity()
+        options.warnIfIgnoringLog(console)
+        let publicKey = try options.publicKey(console: console)
+        if let bundle {
+            try await verify(bundle: bundle, blob: blob, publicKey: publicKey)
+        } else {
+            guard let signature else { throw CosignError(.invalidInput, "missing flag '--signature'") }
+            if options.trustedRootPath != nil { throw CosignError(.invalidInput, "--trusted-root only supported with --new-bundle-format") }
+            guard let publicKey else {
+                throw CosignError(
+                    .unsupported, "certificate-based verification of detached signatures is not supported yet: pass --key or --bundle")
+            }
+            let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: options.skipsTransparencyLog))
+            let signatureBytes = try Self.decodeSignature(try Self.signatureText(signature))
+            try verifier.verify(signature: signatureBytes, artifact: try Artifact.parse(blob, allowDigest: false))
+        }
+        console.info("Verified OK")
+    }
+
+    private func verify(bundle: String, blob: String, publicKey: PublicKey?) async throws {
+        let bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
+        guard !bytes.allSatisfy({ [0x20, 0x0a, 0x0d, 0x09].contains($0) }) else {
+            throw CosignError(.invalidInput, "bundle \(bundle) is empty")
+        }
+        if newBundleFormat, BundleFormat.isSigstoreBundle(bytes) {
+            let parsed = try SigstoreBundle(jsonData: bytes)
+            try await options.bundleVerification(publicKey: publicKey).verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
+            return
+        }
+        guard let publicKey else {
+            throw CosignError(.unsupported, "certificate-based verification of legacy bundles is not supported yet: pass --key")
+        }
+        let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: options.skipsTransparencyLog))
+        if options.trustedRootPath != nil { throw CosignError(.invalidInput, "--trusted-root only supported with --new-bundle-format") }
+        let legacy = try LegacySignedPayload(jsonData: bytes)
+        if let cert = legacy.cert, !cert.isEmpty {
+            try Self.checkEmbeddedKey(cert, matches: publicKey)
+        }
+        let signatureBytes = try Self.decodeSignature(try signature.map { try Self.signatureText($0) } ?? Array(legacy.base64Signature.utf8))
+        try verifier.verify(signature: signatureBytes, artifact: try Artifact.parse(blob, allowDigest: false))
+    }
+
+    /// cosign reads `--signature` as a file when one exists at that path, otherwise as the literal value.
+    static func signatureText(_ value: String) throws -> [UInt8] {
+        if FileSystem.exists(value) { return try FileSystem.readFile(value, limit: 1 << 20) }
+        return Array(value.utf8)
+    }
+
+    /// Decodes base64 (newlines ignored, as Go's decoder does); bytes that are not base64 are a raw signature.
+    static func decodeSignature(_ bytes: [UInt8]) throws -> [UInt8] {
+        let stripped = bytes.filter { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
+        guard !stripped.isEmpty else { throw CosignError(.invalidInput, "signature is empty") }
+        if let decoded = Base64.decodeStrict(String(decoding: stripped, as: UTF8.self)) {
+            guard !decoded.isEmpty else { throw CosignError(.invalidInput, "signature is empty") }
+            return decoded
+        }
+        return bytes
+    }
+
+    /// A legacy bundle carries the signer's public key (base64 PEM); it must be the key given with --key.
+    static func checkEmbeddedKey(_ cert: String, matches publicKey: PublicKey) throws {
+        let pemBytes = Base64.decodeStrict(cert) ?? Array(cert.utf8)
+        let text = String(decoding: pemBytes, as: UTF8.self)
+        guard text.contains("-----BEGIN PUBLIC KEY-----") else {
+            throw CosignError(.unsupported, "bundle carries a certificate: certificate-based verification is not supported yet")
+        }
+        let embedded = try KeyFiles.loadPublicKey(pem: text)
+        guard embedded.derRepresentation == publicKey.derRepresentation else {
+            throw CosignError(.verificationFailed, "the public key in the bundle does not match the key given with --key")
+        }
+    }
+}
+
+/// Telling Sigstore bundles from cosign's legacy bundle JSON.
+public enum BundleFormat {
+    /// True when the JSON object has a `mediaType` member (a Sigstore bundle); false for anything else.
+    public static func isSigstoreBundle(_ bytes: [UInt8]) -> Bool {
+        struct Probe: Decodable { var mediaType: String? }
+        guard let probe = try? JSONCoding.decode(Probe.self, from: bytes, what: "bundle") else {
+            // Not JSON at all: let the Sigstore bundle parser report it.
+            return !(String(decoding: bytes.prefix(4096), as: UTF8.self).contains("base64Signature"))
+        }
+        return probe.mediaType != nil
+    }
+}
