@@ -88,6 +88,7 @@ let package = Package(
         .target(
             name: "SigstoreSign",
             dependencies: [
+                "_SigstoreHTTP",
                 "SigstoreCore", "SigstoreJSON",
                 "SigstoreCrypto",
                 "SigstoreModels",
@@ -102,6 +103,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The one retrying HTTP exchange the registry client and the Sigstore service clients share.
+        .target(
+            name: "_SigstoreHTTP",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // OCI image references, manifests and indexes (no I/O).
         .target(
             name: "OCIModels",
@@ -112,6 +123,7 @@ let package = Package(
         .target(
             name: "OCIRegistry",
             dependencies: [
+                "_SigstoreHTTP",
                 "SigstoreCore", "SigstoreJSON",
                 "OCIModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -210,8 +222,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SigstoreSignTests",
-            dependencies: [
-                "SigstoreCore", "SigstoreJSON", "SigstoreSign", "SigstoreCrypto", "SigstoreModels"],
+            dependencies: ["SigstoreCore", "SigstoreJSON", "SigstoreSign", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify"],
             swiftSettings: strictSettings
         ),
         .testTarget(

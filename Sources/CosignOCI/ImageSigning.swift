@@ -38,12 +38,6 @@ public enum ImageSigning {
         return json.serialized()
     }
 
-    /// A Sigstore bundle v0.3 holding a DSSE envelope over `payload`, signed with `key` and identified by its
-    /// public-key hint (no transparency-log entry or timestamp).
-    public static func dsseBundle(payload: [UInt8], payloadType: String = CosignMediaType.inToto, key: SigningKey) throws -> SigstoreBundle {
-        DSSESigning.bundle(try DSSESigning.envelope(payload: payload, payloadType: payloadType, key: key), publicKey: key.publicKey)
-    }
-
     /// A legacy `.att` layer holding `envelopeJSON`, with the empty signature annotation cosign writes and, when given,
     /// the statement's predicate type (`attest` sets it; `attach attestation` does not).
     public static func legacyAttestationLayer(envelopeJSON: [UInt8], predicateType: String?) -> LegacyLayer {
@@ -52,22 +46,8 @@ public enum ImageSigning {
         return LegacyLayer(payload: envelopeJSON, mediaType: CosignMediaType.dsseEnvelope, annotations: annotations)
     }
 
-    /// A legacy `.sig` layer: the simple-signing payload and its base64 signature annotation. ECDSA and RSA keys sign
-    /// the payload's digest with the key's hash; Ed25519 keys sign the payload itself.
-    public static func legacySignatureLayer(payload: [UInt8], key: SigningKey) throws -> LegacyLayer {
-        let signature: [UInt8]
-        do {
-            signature = try key.signature(forMessage: payload)
-        } catch let error as SigstoreCryptoError {
-            throw CosignError(.invalidInput, "signing: \(error.message)")
-        }
-        return LegacyLayer(
-            payload: payload, mediaType: CosignMediaType.simpleSigning,
-            annotations: [CosignAnnotation.signature: Base64.encode(signature)])
-    }
-
     /// Checks a legacy layer's signature over its payload: the key's hash for ECDSA and RSA, the payload itself for
-    /// Ed25519 (the counterpart of ``legacySignatureLayer(payload:key:)``).
+    /// Ed25519 (as `sign --new-bundle-format=false` signs it).
     public static func checkLegacySignature(_ signature: [UInt8], over payload: [UInt8], key: PublicKey) throws {
         if key.signsWholeMessage {
             try key.verifySignature(signature, message: payload)

@@ -11,6 +11,7 @@ internal import NIOSSL
 public import OCIModels
 internal import Synchronization
 import SigstoreCore
+import _SigstoreHTTP
 
 /// Credentials for one registry.
 public struct RegistryCredentials: Sendable, Hashable {
@@ -484,51 +485,31 @@ public final class RegistryClient: Sendable {
         _ method: HTTPMethod, url: String, headers: [(String, String)], authorization: String?, body: [UInt8]?, maxBody: Int,
         attempts: Int? = nil
     ) async throws -> Response {
-        let maxAttempts = attempts ?? configuration.maxAttempts
-        var attempt = 0
-        while true {
-            attempt += 1
-            var request = HTTPClientRequest(url: url)
-            request.method = method
-            request.headers.add(name: "User-Agent", value: configuration.userAgent)
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-            if let body {
-                request.body = .bytes(ByteBuffer(bytes: body))
-                request.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
-            }
-            requestCounter.add(1, ordering: .relaxed)
-            do {
-                let response = try await http.execute(request, timeout: .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000))
-                let status = Int(response.status.code)
-                var buffer = try await response.body.collect(upTo: method == .HEAD ? 0 : maxBody)
-                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-                if (status == 429 || (500...599).contains(status) && status != 501) && attempt < maxAttempts {
-                    try await Task.sleep(for: delay(attempt: attempt, retryAfter: response.headers.first(name: "Retry-After")))
-                    continue
+        var policy = RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.baseDelay, maxDelay: configuration.maxDelay)
+        if let attempts { policy.maxAttempts = attempts }
+        do {
+            let response = try await RetryingExchange.run(
+                on: http, policy: policy, timeout: configuration.timeout, maxBody: method == .HEAD ? 0 : maxBody,
+                onAttempt: { requestCounter.add(1, ordering: .relaxed) }
+            ) {
+                var request = HTTPClientRequest(url: url)
+                request.method = method
+                request.headers.add(name: "User-Agent", value: configuration.userAgent)
+                for (name, value) in headers { request.headers.add(name: name, value: value) }
+                if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+                if let body {
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                    request.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
                 }
-                return Response(status: status, headers: response.headers, body: bytes)
-            } catch let error as NIOTooManyBytesError {
-                throw OCIError(.registry, "response from \(Self.redact(url)) is larger than \(maxBody) bytes: \(error)")
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                if attempt < maxAttempts {
-                    try await Task.sleep(for: delay(attempt: attempt, retryAfter: nil))
-                    continue
-                }
-                throw OCIError(.transport, "\(method) \(Self.redact(url)): \(Self.describeTransport(error)) (after \(attempt) attempts)")
+                return request
             }
+            return Response(status: response.status, headers: response.headers, body: response.body)
+        } catch ExchangeFailure.tooLarge(let limit, let error) {
+            throw OCIError(.registry, "response from \(Self.redact(url)) is larger than \(limit) bytes: \(error)", underlying: error)
+        } catch ExchangeFailure.transport(let attempts, let error) {
+            throw OCIError(
+                .transport, "\(method) \(Self.redact(url)): \(Self.describeTransport(error)) (after \(attempts) attempts)", underlying: error)
         }
-    }
-
-    private func delay(attempt: Int, retryAfter: String?) -> Duration {
-        if let retryAfter, let seconds = Int(retryAfter.trimmedSpaces), seconds >= 0 {
-            return min(.seconds(seconds), configuration.maxDelay)
-        }
-        let base = configuration.baseDelay * (1 << min(attempt - 1, 10))
-        let jittered = base * Double.random(in: 0.5...1.5)
-        return min(jittered, configuration.maxDelay)
     }
 
     /// Answers a challenge: Basic with the stored credentials, or Bearer by fetching a token.

@@ -21,14 +21,15 @@ public enum SigningContent: Sendable {
 /// The signing services one signing run uses.
 public struct SigningServices: Sendable {
     /// The transparency logs to write to (none: `--tlog-upload=false`).
-    public var transparencyLogs: [RekorClient]
+    public var transparencyLogs: [any TransparencyLogClient]
     /// The timestamp authorities to ask.
-    public var timestampAuthorities: [TimestampClient]
+    public var timestampAuthorities: [any TimestampAuthorityClient]
     /// The trust material that checks the certificate and the result (required for keyless signing).
     public var trustMaterial: TrustMaterial?
 
     /// Creates a set of services.
-    public init(transparencyLogs: [RekorClient] = [], timestampAuthorities: [TimestampClient] = [], trustMaterial: TrustMaterial? = nil) {
+    public init(
+        transparencyLogs: [any TransparencyLogClient] = [], timestampAuthorities: [any TimestampAuthorityClient] = [], trustMaterial: TrustMaterial? = nil) {
         self.transparencyLogs = transparencyLogs
         self.timestampAuthorities = timestampAuthorities
         self.trustMaterial = trustMaterial
@@ -137,7 +138,7 @@ public struct ArtifactSigner: Sendable {
     /// Keyless: generates nothing itself; `key` is the ephemeral key whose certificate Fulcio issued for `token`. The
     /// chain is checked against the trusted root (chain and SCT) and must certify `key`.
     public static func keyless(
-        token: IdentityToken, key: SigningKey, fulcio: FulcioClient, services: SigningServices, timings: SigningTimings = SigningTimings(),
+        token: IdentityToken, key: SigningKey, fulcio: any CertificateAuthorityClient, services: SigningServices, timings: SigningTimings = SigningTimings(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> ArtifactSigner {
         guard let trust = services.trustMaterial else {
@@ -197,12 +198,9 @@ public struct ArtifactSigner: Sendable {
                 signature = try key.signature(forMessage: bytes)
                 digest = key.kind.defaultHashAlgorithm.digest(of: bytes)
             case .dsse(let payload, let payloadType):
-                let unsigned = DSSEEnvelope(payload: payload, payloadType: payloadType, signatures: [])
-                signature =
-                    key.signsWholeMessage
-                    ? try key.signature(forMessage: unsigned.preAuthenticationEncoding)
-                    : try key.signature(forDigest: unsigned.preAuthenticationDigest(key.kind.defaultHashAlgorithm))
-                envelope = DSSEEnvelope(payload: payload, payloadType: payloadType, signatures: [.init(sig: signature)])
+                let signed = try key.signedEnvelope(payload: payload, payloadType: payloadType)
+                signature = signed.signatures[0].sig.bytes
+                envelope = signed
             }
         } catch let error as SigningError {
             throw error

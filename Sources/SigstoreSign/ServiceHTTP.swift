@@ -3,6 +3,7 @@ internal import AsyncHTTPClient
 internal import NIOCore
 internal import NIOHTTP1
 internal import Synchronization
+import _SigstoreHTTP
 import SigstoreCore
 
 /// The HTTP client the signing services share: one connection pool, bounded bodies, retries with exponential backoff
@@ -75,62 +76,36 @@ public final class ServiceHTTP: Sendable {
         _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, maxBody: Int = 4 << 20,
         service: String, retry: Bool = true
     ) async throws -> Response {
-        var attempt = 0
-        let attempts = retry ? max(1, configuration.maxAttempts) : 1
-        while true {
-            attempt += 1
-            var request = HTTPClientRequest(url: url)
-            request.method = HTTPMethod(rawValue: method)
-            request.headers.add(name: "User-Agent", value: configuration.userAgent)
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            if let body {
-                request.body = .bytes(ByteBuffer(bytes: body))
-                request.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
-            }
-            counter.add(1, ordering: .relaxed)
-            do {
-                let response = try await http.execute(request, timeout: .seconds(Int64(configuration.timeout.components.seconds)))
-                var buffer = try await response.body.collect(upTo: maxBody)
-                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-                let status = Int(response.status.code)
-                if (status == 429 || (500...599).contains(status) && status != 501) && attempt < attempts {
-                    try await Task.sleep(for: delay(attempt))
-                    continue
+        var policy = RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.baseDelay, maxDelay: configuration.maxDelay)
+        if !retry { policy.maxAttempts = 1 }
+        do {
+            let response = try await RetryingExchange.run(
+                on: http, policy: policy, timeout: configuration.timeout, maxBody: maxBody, onAttempt: { counter.add(1, ordering: .relaxed) }
+            ) {
+                var request = HTTPClientRequest(url: url)
+                request.method = HTTPMethod(rawValue: method)
+                request.headers.add(name: "User-Agent", value: configuration.userAgent)
+                for (name, value) in headers { request.headers.add(name: name, value: value) }
+                if let body {
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                    request.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
                 }
-                var map: [String: String] = [:]
-                for header in response.headers where map[header.name.lowercased()] == nil { map[header.name.lowercased()] = header.value }
-                return Response(status: status, headers: map, body: bytes)
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch let error as NIOTooManyBytesError {
-                throw SigningError(.transport, "\(service): the response from \(Self.redact(url)) is larger than \(maxBody) bytes: \(error)")
-            } catch {
-                if attempt < attempts {
-                    try await Task.sleep(for: delay(attempt))
-                    continue
-                }
-                throw SigningError(
-                    .transport, "\(service) unreachable: \(method) \(Self.redact(url)): \(Self.describe(error)) (after \(attempt) attempts)")
+                return request
             }
+            var map: [String: String] = [:]
+            for header in response.headers where map[header.name.lowercased()] == nil { map[header.name.lowercased()] = header.value }
+            return Response(status: response.status, headers: map, body: response.body)
+        } catch ExchangeFailure.tooLarge(let limit, let error) {
+            throw SigningError(.transport, "\(service): the response from \(Self.redact(url)) is larger than \(limit) bytes: \(error)", underlying: error)
+        } catch ExchangeFailure.transport(let attempts, let error) {
+            throw SigningError(
+                .transport, "\(service) unreachable: \(method) \(Self.redact(url)): \(Self.describe(error)) (after \(attempts) attempts)",
+                underlying: error)
         }
-    }
-
-    private func delay(_ attempt: Int) -> Duration {
-        let base = configuration.baseDelay * (1 << min(attempt - 1, 10))
-        return min(base * Double.random(in: 0.5...1.5), configuration.maxDelay)
     }
 
     /// The URL without query or user information (which may carry credentials).
-    static func redact(_ url: String) -> String {
-        var text = url
-        if let q = text.firstIndex(of: "?") { text = String(text[..<q]) }
-        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
-            !text[scheme.upperBound..<at].contains("/")
-        {
-            text = String(text[..<scheme.upperBound]) + text[text.index(after: at)...]
-        }
-        return text
-    }
+    static func redact(_ url: String) -> String { RetryingExchange.redact(url) }
 
     static func describe(_ error: any Error) -> String {
         let text = String(describing: error)

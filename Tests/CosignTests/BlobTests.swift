@@ -4,6 +4,7 @@ import SigstoreCrypto
 import SigstoreModels
 import Testing
 import SigstoreCore
+import SigstoreSign
 
 @Suite("Blob signing and verification with keys")
 struct BlobTests {
@@ -19,12 +20,12 @@ struct BlobTests {
         let path = try temporaryFile("payload")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let signature = try BlobSigning.sign(.file(path: path), with: key)
-        let bundle = BlobSigning.bundle(for: signature)
+        let bundle = signature.bundle()
         let reparsed = try SigstoreBundle(jsonData: bundle.jsonData())
         #expect(reparsed == bundle)
         let verifier = BlobVerifier(publicKey: key.publicKey, configuration: .init(ignoreTransparencyLog: true))
         try await verifier.verify(bundle: reparsed, artifact: .file(path: path))
-        try await verifier.verify(bundle: reparsed, artifact: .digest(signature.digest))
+        try await verifier.verify(bundle: reparsed, artifact: .digest(try #require(signature.digest)))
         // Without --insecure-ignore-tlog a key bundle without a log entry is refused.
         await #expect(throws: CosignError(.verificationFailed, "")) {
             try await BlobVerifier(publicKey: key.publicKey).verify(bundle: reparsed, artifact: .file(path: path))
@@ -39,7 +40,7 @@ struct BlobTests {
         let signature = try BlobSigning.sign(.file(path: path), with: key)
         let verifier = BlobVerifier(publicKey: key.publicKey, configuration: .init(ignoreTransparencyLog: true))
         await #expect(throws: CosignError(.verificationFailed, "")) {
-            try await verifier.verify(bundle: BlobSigning.bundle(for: signature), artifact: .file(path: other))
+            try await verifier.verify(bundle: signature.bundle(), artifact: .file(path: other))
         }
         #expect(throws: CosignError(.verificationFailed, "")) {
             try verifier.verify(signature: signature.signature, artifact: .file(path: other))
@@ -59,7 +60,7 @@ struct BlobTests {
         #expect(signature.signature.count == 64)
         let verifier = BlobVerifier(publicKey: key.publicKey, configuration: .init(ignoreTransparencyLog: true))
         try verifier.verify(signature: signature.signature, artifact: .file(path: path))
-        try await verifier.verify(bundle: BlobSigning.bundle(for: signature), artifact: .file(path: path))
+        try await verifier.verify(bundle: signature.bundle(), artifact: .file(path: path))
     }
 
     @Test("streaming digest of a multi-chunk file matches a one-shot digest")

@@ -61,17 +61,17 @@ public struct BlobSigner: Sendable {
         for (index, blob) in blobs.enumerated() {
             let artifact = index == 0 ? first : try Artifact.parse(blob, allowDigest: false)
             if index > 0, case .file(let path) = artifact { console.info("Using payload from: \(path)") }
-            let signature: BlobSignature
+            let signed: SignedContent
             do {
                 if index == 0, let speculated, !signingKey.signsWholeMessage, signingKey.kind.defaultHashAlgorithm == .sha256 {
-                    signature = try BlobSigning.sign(digest: try speculated.get(), with: signingKey)
+                    signed = try BlobSigning.sign(digest: try speculated.get(), with: signingKey)
                 } else {
-                    signature = try BlobSigning.sign(artifact, with: signingKey)
+                    signed = try BlobSigning.sign(artifact, with: signingKey)
                 }
             } catch let error as any ReportableError {
                 throw error.adding(context: "signing \(blob)")
             }
-            try write(SignedContent(signature: signature.signature, digest: signature.digest, publicKey: signature.publicKey), console: console)
+            try write(signed, console: console)
         }
     }
 
