@@ -11,7 +11,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 public import SigstoreCrypto
-public import SigstoreCore
+import SigstoreCore
 
 /// Where the bytes of an artifact come from: a file, standard input, or only a known digest.
 public enum Artifact: Sendable, Hashable, CustomStringConvertible {

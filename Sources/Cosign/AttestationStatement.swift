@@ -5,7 +5,7 @@ public import Foundation
 #endif
 public import SigstoreModels
 public import SigstoreJSON
-public import SigstoreCore
+import SigstoreCore
 
 /// Builds the in-toto statement cosign signs for `attest` and `attest-blob` (`pkg/cosign/attestation`
 /// `GenerateStatement`): Statement v0.1, one subject (the image repository or blob name and its SHA-256), and the

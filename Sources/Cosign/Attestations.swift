@@ -6,8 +6,8 @@ import Foundation
 public import SigstoreCrypto
 public import SigstoreModels
 internal import SigstoreVerify
-public import SigstoreCore
-public import SigstoreJSON
+import SigstoreCore
+import SigstoreJSON
 
 /// cosign's in-toto predicate types (`cmd/cosign/cli/options/predicate.go`).
 public enum PredicateType {

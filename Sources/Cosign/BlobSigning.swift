@@ -1,7 +1,7 @@
 public import SigstoreCrypto
-public import SigstoreModels
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreModels
+import SigstoreJSON
+import SigstoreCore
 public import SigstoreSign
 
 /// Signing blobs with a key, as `cosign sign-blob --key` does.

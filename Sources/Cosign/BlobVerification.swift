@@ -6,7 +6,7 @@ import Foundation
 public import SigstoreCrypto
 public import SigstoreModels
 internal import SigstoreVerify
-public import SigstoreCore
+import SigstoreCore
 
 /// What a successful blob verification established.
 public struct BlobVerificationResult: Sendable, Hashable {

@@ -6,7 +6,7 @@ public import Foundation
 public import SigstoreCrypto
 public import SigstoreModels
 public import SigstoreVerify
-public import SigstoreJSON
+import SigstoreJSON
 
 /// Verifying a Sigstore bundle the way Go cosign's `verify-blob` / `verify-blob-attestation` do: cosign's flags
 /// become sigstore-go verifier options over the project's offline verifier.

@@ -2,8 +2,8 @@ public import SigstoreCrypto
 public import SigstoreModels
 internal import SigstoreVerify
 import SigstoreSign
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// Signing in-toto statements into DSSE envelopes with a key, and the two forms cosign writes them in.
 public enum DSSESigning {

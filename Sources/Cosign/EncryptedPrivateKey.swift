@@ -3,8 +3,8 @@ import Crypto
 import _CryptoExtras
 public import SigstoreCrypto
 import SigstoreModels
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// cosign's encrypted private key file (`cosign.key`): a PEM block whose body is JSON describing scrypt parameters,
 /// a NaCl secretbox nonce and the ciphertext of the PKCS#8 DER private key

@@ -1,5 +1,5 @@
 public import SigstoreCrypto
-public import SigstoreCore
+import SigstoreCore
 
 /// Reading and writing cosign key files.
 public enum KeyFiles {

@@ -1,6 +1,6 @@
-public import SigstoreModels
+import SigstoreModels
 public import SigstoreJSON
-public import SigstoreCore
+import SigstoreCore
 
 /// cosign's legacy blob bundle (`LocalSignedPayload`), written by `sign-blob --new-bundle-format=false --bundle`.
 ///

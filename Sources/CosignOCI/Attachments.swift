@@ -1,6 +1,6 @@
 public import Cosign
 import Foundation
-public import OCIModels
+import OCIModels
 import SigstoreCore
 import SigstoreJSON
 import SigstoreModels

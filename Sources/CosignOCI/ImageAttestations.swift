@@ -8,8 +8,8 @@ public import OCIModels
 internal import SigstoreCrypto
 public import SigstoreModels
 public import SigstoreVerify
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// An attestation found on an image that verified.
 public struct VerifiedAttestation: Sendable {

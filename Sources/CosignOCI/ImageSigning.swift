@@ -5,10 +5,10 @@ internal import Foundation
 #endif
 internal import Cosign
 public import SigstoreCrypto
-public import SigstoreModels
+import SigstoreModels
 public import OCIModels
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// Signing image digests with a key, in both of cosign's storage formats.
 public enum ImageSigning {

@@ -7,7 +7,7 @@ public import Cosign
 public import SigstoreCore
 public import OCIModels
 internal import SigstoreCrypto
-public import SigstoreModels
+import SigstoreModels
 public import SigstoreVerify
 public import SigstoreJSON
 

@@ -6,8 +6,8 @@ internal import Foundation
 internal import Cosign
 internal import SigstoreCrypto
 public import SigstoreModels
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// A legacy `.sig` or `.att` layer's verification material (signature, certificate and chain, Rekor bundle, RFC 3161
 /// timestamp annotations) as a Sigstore bundle v0.1 over the payload (a message signature over a simple-signing

@@ -2,8 +2,8 @@ internal import Foundation
 internal import Cosign
 public import OCIModels
 public import SigstoreModels
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// An OCI image layout on disk as `cosign save` writes it (go-containerregistry's `layout` package): `oci-layout`,
 /// `index.json` with one entry per saved thing, annotated with cosign's `kind`, and every blob under

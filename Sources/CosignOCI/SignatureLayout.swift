@@ -5,7 +5,7 @@ public import Foundation
 #endif
 internal import Crypto
 public import OCIModels
-public import SigstoreModels
+import SigstoreModels
 internal import SigstoreCrypto
 public import SigstoreJSON
 

@@ -1,4 +1,4 @@
-public import Cosign
+import Cosign
 import Foundation
 public import OCIModels
 import OCIRegistry

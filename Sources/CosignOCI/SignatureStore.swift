@@ -6,7 +6,7 @@ public import Foundation
 public import OCIModels
 public import OCIRegistry
 public import SigstoreModels
-public import SigstoreCore
+import SigstoreCore
 
 /// Where and how cosign's signatures of images are stored in a registry, and the read-modify-write appends that keep
 /// concurrent writers from losing each other's signatures.

@@ -1,6 +1,6 @@
 import SigstoreJSON
 public import SigstoreSign
-public import Cosign
+import Cosign
 
 extension SignedContent {
     /// The annotations cosign puts on a legacy `.sig` or `.att` layer besides the signature: the certificate and its

@@ -3,7 +3,7 @@ internal import FoundationEssentials
 #else
 internal import Foundation
 #endif
-public import SigstoreModels
+import SigstoreModels
 public import SigstoreJSON
 
 /// The simple-signing payload of a legacy cosign image signature (`sigstore/sigstore pkg/signature/payload`):

@@ -4,6 +4,8 @@ public import OCIRegistry
 import Crypto
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A CNCF distribution registry (`docker-registry`) on 127.0.0.1 and a free port, in a temporary directory; stopped by

@@ -3,7 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import Crypto
+import Crypto
 import SigstoreCore
 
 /// A hash algorithm used for artifact digests and signatures, named as in the Sigstore protobuf specs.

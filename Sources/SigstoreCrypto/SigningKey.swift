@@ -3,7 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import Crypto
+import Crypto
 import _CryptoExtras
 import SwiftASN1
 import SigstoreCore

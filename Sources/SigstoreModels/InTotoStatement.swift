@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-public import SigstoreJSON
+import SigstoreJSON
 
 /// The parts of an in-toto statement (v0.1 or v1) that verification reads: subjects and predicate type.
 public struct InTotoStatement: Hashable, Sendable {

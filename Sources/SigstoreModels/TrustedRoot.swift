@@ -3,7 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import SigstoreJSON
+import SigstoreJSON
 import SigstoreCore
 
 /// A Sigstore trusted root (`dev.sigstore.trustroot.v1.TrustedRoot`, media type v0.1): the transparency logs,

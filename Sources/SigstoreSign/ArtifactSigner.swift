@@ -4,8 +4,8 @@ public import SigstoreModels
 public import SigstoreVerify
 internal import Synchronization
 internal import X509
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// What is signed.
 public enum SigningContent: Sendable {

@@ -1,8 +1,8 @@
 internal import Foundation
 internal import SigstoreModels
 public import SigstoreCrypto
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// Fulcio v2: exchanges an identity token and a public key (with a proof of possession) for a short-lived signing
 /// certificate.

@@ -3,7 +3,7 @@ public import SigstoreCrypto
 public import SigstoreModels
 internal import SigstoreVerify
 public import SigstoreJSON
-public import SigstoreCore
+import SigstoreCore
 
 /// An entry a transparency log accepted, in the bundle's form, plus what cosign's legacy `dev.sigstore.cosign/bundle`
 /// annotation needs (Rekor v1 only).

@@ -1,6 +1,6 @@
 public import SigstoreCrypto
 public import SigstoreModels
-public import SigstoreJSON
+import SigstoreJSON
 
 extension DSSEEnvelope {
     /// The digest of the pre-authentication encoding, hashed in pieces (the payload is not copied).

@@ -4,7 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 public import SigstoreCrypto
-public import SigstoreCore
+import SigstoreCore
 
 /// Matches a string exactly, by an unanchored regular expression (Go's `regexp.MatchString`), or both.
 public struct StringMatcher: Sendable, CustomStringConvertible {

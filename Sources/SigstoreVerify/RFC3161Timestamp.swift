@@ -7,7 +7,7 @@ internal import Crypto
 public import SigstoreCrypto
 internal import SigstoreModels
 internal import SwiftASN1
-public import SigstoreCore
+import SigstoreCore
 @_spi(FixedExpiryValidationTime) public import X509
 
 /// An RFC 3161 timestamp response (`TimeStampResp` holding a CMS `SignedData` over a `TSTInfo`).

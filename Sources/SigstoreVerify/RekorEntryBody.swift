@@ -5,8 +5,8 @@ internal import Foundation
 #endif
 public import SigstoreCrypto
 internal import SigstoreModels
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// What a Rekor v1 entry body (`canonicalizedBody`) records about the signature it logs.
 ///

@@ -7,7 +7,7 @@ internal import Crypto
 public import SigstoreCrypto
 internal import SwiftASN1
 internal import X509
-public import SigstoreCore
+import SigstoreCore
 
 /// An RFC 6962 signed certificate timestamp, as embedded in a certificate.
 public struct SignedCertificateTimestamp: Sendable, Hashable {

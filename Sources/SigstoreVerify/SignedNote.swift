@@ -1,8 +1,8 @@
 internal import Crypto
 public import SigstoreCrypto
 internal import SigstoreModels
-public import SigstoreJSON
-public import SigstoreCore
+import SigstoreJSON
+import SigstoreCore
 
 /// A C2SP signed note: a text body and one or more signature lines (`— <name> <base64(hint ‖ signature)>`).
 public struct SignedNote: Sendable, Hashable {

@@ -7,7 +7,7 @@ internal import Crypto
 public import SigstoreCrypto
 public import SwiftASN1
 public import X509
-public import SigstoreCore
+import SigstoreCore
 
 /// Sigstore's certificate extension OIDs (`1.3.6.1.4.1.57264.1.*`).
 public enum SigstoreOID {

@@ -6,8 +6,8 @@ public import Foundation
 internal import Crypto
 internal import SigstoreCrypto
 public import SigstoreModels
-public import SigstoreCore
-public import SigstoreJSON
+import SigstoreCore
+import SigstoreJSON
 @_spi(FixedExpiryValidationTime) internal import X509
 
 /// The offline Sigstore verifier: a trusted root, thresholds, and an injected clock. No network access.

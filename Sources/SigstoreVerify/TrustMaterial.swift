@@ -8,7 +8,7 @@ public import SigstoreCrypto
 public import SigstoreModels
 public import X509
 internal import SwiftASN1
-public import SigstoreCore
+import SigstoreCore
 
 /// A trusted root with its keys and certificates parsed once, ready for many verifications.
 public struct TrustMaterial: Sendable {

@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-public import NIOCore
+import NIOCore
 public import NIOHTTP1
 
 /// When and how long to retry: exponential backoff with jitter, capped, honouring `Retry-After`.

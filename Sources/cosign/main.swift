@@ -2,6 +2,10 @@ import CosignCLI
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 let status = await CosignCLI.run(Array(CommandLine.arguments.dropFirst()))

@@ -605,7 +605,7 @@ struct BlobAttestationTests {
 
         // A predicate over the limit (the statement must fit a bundle every reader accepts) is refused by name.
         let huge = "\(dir)/huge.json"
-        FileManager.default.createFile(atPath: huge, contents: nil)
+        _ = FileManager.default.createFile(atPath: huge, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: huge))
         try handle.truncate(atOffset: 91 << 20)
         try handle.close()

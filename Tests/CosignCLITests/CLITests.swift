@@ -247,15 +247,15 @@ struct BadInputTests {
         Case(name: "missing key file", setup: { d in verify + ["--key", "\(d)/missing.pub", "--signature", "\(d)/a.sig", "\(d)/a.txt"] },
              fragment: "missing.pub: no such file or directory"),
         Case(name: "empty key file", setup: { d in
-            FileManager.default.createFile(atPath: "\(d)/empty.pub", contents: Data())
+            _ = FileManager.default.createFile(atPath: "\(d)/empty.pub", contents: Data())
             return verify + ["--key", "\(d)/empty.pub", "--signature", "\(d)/a.sig", "\(d)/a.txt"]
         }, fragment: "empty"),
         Case(name: "empty signature file", setup: { d in
-            FileManager.default.createFile(atPath: "\(d)/empty.sig", contents: Data())
+            _ = FileManager.default.createFile(atPath: "\(d)/empty.sig", contents: Data())
             return verify + ["--key", "\(d)/k.pub", "--signature", "\(d)/empty.sig", "\(d)/a.txt"]
         }, fragment: "signature is empty"),
         Case(name: "empty bundle file", setup: { d in
-            FileManager.default.createFile(atPath: "\(d)/empty.bundle", contents: Data())
+            _ = FileManager.default.createFile(atPath: "\(d)/empty.bundle", contents: Data())
             return verify + ["--key", "\(d)/k.pub", "--bundle", "\(d)/empty.bundle", "\(d)/a.txt"]
         }, fragment: "empty"),
         Case(name: "malformed bundle JSON", setup: { d in

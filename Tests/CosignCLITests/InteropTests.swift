@@ -41,7 +41,7 @@ struct InteropTests {
         #expect(try String(contentsOfFile: "\(dir)/imp.pub", encoding: .utf8) == opensslPub)
 
         let blob = "\(dir)/blob.bin"
-        FileManager.default.createFile(atPath: blob, contents: Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }))
+        _ = FileManager.default.createFile(atPath: blob, contents: Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }))
         let sign = await cosign(["sign-blob", "--key", "\(dir)/imp.key", "--tlog-upload=false", "--new-bundle-format=false",
                                  "--b64=false", "--output-signature", "\(dir)/blob.sig", blob])
         #expect(sign.status == 0, "\(sign.stderr)")

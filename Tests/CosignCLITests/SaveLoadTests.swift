@@ -42,7 +42,7 @@ struct SaveLoadTests {
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/blobs/sha256/\(image.manifest.layers[0].digest.dropFirst(7))")) == Data(image.layer))
         // Bundle referrers are kept as blobs only (2 referrers: the signature and the attestation).
-        let referrers = try blobs.filter { name in
+        let referrers = blobs.filter { name in
             guard let m = try? JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/blobs/sha256/\(name)"))) else { return false }
             return m.subject?.digest == digest
         }

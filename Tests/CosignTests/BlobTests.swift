@@ -67,7 +67,7 @@ struct BlobTests {
     func streaming() throws {
         let bytes = (0..<(3 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(try Artifact.file(path: path).digest(.sha256) == HashAlgorithm.sha256.digest(of: bytes))
     }

@@ -207,7 +207,7 @@ struct VirtualSigstoreTests {
         let bad = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: .init(time: signingTime, faults: [.otherIdentity])))
         let policy = VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)
         let items = (0..<20).map { (bundle: $0 % 3 == 0 ? bad : good, policy: policy) }
-        let results = await try verifier(cosignConfiguration(signedTimestamps: false)).verify(items, maxConcurrency: 4)
+        let results = try await verifier(cosignConfiguration(signedTimestamps: false)).verify(items, maxConcurrency: 4)
         for (i, r) in results.enumerated() {
             switch r {
             case .success: #expect(i % 3 != 0)

@@ -2,8 +2,8 @@ import Foundation
 import SigstoreCore
 import SigstoreCrypto
 import SigstoreJSON
-public import SigstoreSign
-public import SigstoreModels
+import SigstoreSign
+import SigstoreModels
 
 /// `cosign attest-blob`: signs an in-toto statement about a blob (built from a predicate, or given whole) into a DSSE
 /// bundle, or cosign's legacy envelope outputs.

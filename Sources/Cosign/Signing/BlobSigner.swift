@@ -1,8 +1,8 @@
 import SigstoreCore
 import SigstoreCrypto
 import SigstoreJSON
-public import SigstoreSign
-public import SigstoreModels
+import SigstoreSign
+import SigstoreModels
 
 /// `cosign sign-blob`: signs files (or standard input) with a key, or keyless, and writes a Sigstore bundle or
 /// cosign's legacy outputs. Every blob is hashed, signed, stamped, logged and checked before anything is written.

@@ -1,4 +1,4 @@
-public import SigstoreSign
+import SigstoreSign
 public import SigstoreVerify
 import SigstoreCore
 public import SigstoreModels
