@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
         .library(name: "SigstoreVerify", targets: ["SigstoreVerify"]),
         .library(name: "SigstoreSign", targets: ["SigstoreSign"]),
+        .library(name: "SigstoreTUF", targets: ["SigstoreTUF"]),
         .library(name: "SigstoreTesting", targets: ["SigstoreTesting"]),
         .library(name: "OCIModels", targets: ["OCIModels"]),
         .library(name: "OCIRegistry", targets: ["OCIRegistry"]),
@@ -115,6 +116,26 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The TUF client (spec 1.0: root rotation, rollback/freeze/mix-and-match protection, delegations, consistent
+        // snapshots) with HTTP and file:/// fetchers, and a repository writer for self-hosted trust.
+        .target(
+            name: "SigstoreTUF",
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The tuf-conformance client-under-test CLI over SigstoreTUF (scripts/tuf-conformance.sh runs the suite).
+        .executableTarget(
+            name: "tuf-conformance-client",
+            dependencies: ["SigstoreTUF", "SigstoreCore"],
             swiftSettings: strictSettings
         ),
         // OCI image references, manifests and indexes (no I/O).
@@ -222,6 +243,11 @@ let package = Package(
         .testTarget(
             name: "SigstoreJSONTests",
             dependencies: ["SigstoreCore", "SigstoreJSON", "SigstoreModels", "SigstoreTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigstoreTUFTests",
+            dependencies: ["SigstoreTUF", "SigstoreCore", "SigstoreJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,3 @@
+import Foundation
+
+exit(await ConformanceClient.run(Array(CommandLine.arguments.dropFirst())))
