@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SigstoreCrypto", targets: ["SigstoreCrypto"]),
         .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
         .library(name: "SigstoreVerify", targets: ["SigstoreVerify"]),
+        .library(name: "SigstoreIssuing", targets: ["SigstoreIssuing"]),
         .library(name: "SigstoreSign", targets: ["SigstoreSign"]),
         .library(name: "SigstoreTesting", targets: ["SigstoreTesting"]),
         .library(name: "OCIModels", targets: ["OCIModels"]),
@@ -83,6 +84,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The issuing side of Sigstore, for sigstore-local's services and VirtualSigstore alike: CA and Fulcio-profile
+        // certificates with embedded SCTs, Rekor v1 signed entry timestamps, signed-note checkpoints, RFC 3161 tokens.
+        .target(
+            name: "SigstoreIssuing",
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON",
+                "SigstoreCrypto",
+                "SigstoreModels",
+                "SigstoreVerify",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The signing side of Sigstore: identity tokens (ambient, browser, device flow), Fulcio, Rekor v1/v2, RFC 3161
         // timestamps, signing configs, and a signer that checks what the services return.
         .target(
@@ -122,7 +138,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // An in-memory Sigstore (CA, CT log, transparency log, TSA) that issues valid bundles at a chosen time.
+        // An in-memory Sigstore (CA, CT log, transparency log, TSA) that issues valid bundles at a chosen time, and the
+        // `Requirement` tests state their tools and vectors with.
         .target(
             name: "SigstoreTesting",
             dependencies: [
@@ -130,6 +147,7 @@ let package = Package(
                 "SigstoreCrypto",
                 "SigstoreModels",
                 "SigstoreVerify",
+                "SigstoreIssuing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -217,6 +235,17 @@ let package = Package(
             name: "SigstoreCryptoTests",
             dependencies: [
                 "SigstoreCore", "SigstoreJSON", "SigstoreCrypto"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigstoreIssuingTests",
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify", "SigstoreIssuing",
+                "SigstoreTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
