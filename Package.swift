@@ -234,7 +234,12 @@ let package = Package(
         .testTarget(
             name: "SigstoreCryptoTests",
             dependencies: [
-                "SigstoreCore", "SigstoreJSON", "SigstoreCrypto"],
+                "SigstoreCore", "SigstoreJSON", "SigstoreCrypto", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigstoreModelsTests",
+            dependencies: ["SigstoreCore", "SigstoreJSON", "SigstoreModels", "SigstoreTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
