@@ -77,10 +77,12 @@ public struct Requirement: Sendable, CustomStringConvertible {
         "../shared/vectors beside the checkout (or SWIFT_COSIGN_VECTORS naming the directory)"
     ) { vectorsDirectory != nil }
 
-    /// The shared vectors directory, or nil when it is absent.
+    /// The shared vectors directory, or nil when it is absent (or `SWIFT_COSIGN_VECTORS` names no directory).
     public static var vectorsDirectory: URL? {
         if let env = ProcessInfo.processInfo.environment["SWIFT_COSIGN_VECTORS"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: env, isDirectory: &isDirectory) && isDirectory.boolValue
+                ? URL(fileURLWithPath: env) : nil
         }
         // Sources/SigstoreTesting/Requirement.swift → the checkout → its parent.
         let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
