@@ -41,16 +41,17 @@ public protocol LogStorage: Sendable {
 public typealias StorageError = CodedError<StorageErrorCode>
 
 /// The kind of a ``StorageError``.
-public struct StorageErrorCode: NamedErrorCode {
-    public let name: String
+/// The domain of ``StorageErrorCode``: log storage.
+public enum StorageErrorDomain {}
 
-    /// Creates a code.
-    public init(name: String) { self.name = name }
+/// The kinds of errors of the domain.
+public typealias StorageErrorCode = ErrorName<StorageErrorDomain>
 
+extension ErrorName where Domain == StorageErrorDomain {
     /// The storage is configured wrongly (a database URL that is not one).
-    public static let configuration = Self(name: "configuration")
+    public static var configuration: Self { Self(name: "configuration") }
     /// The database refused or failed an operation.
-    public static let database = Self(name: "database")
+    public static var database: Self { Self(name: "database") }
     /// What is stored does not add up (an entry missing from the middle of a log).
-    public static let inconsistent = Self(name: "inconsistent")
+    public static var inconsistent: Self { Self(name: "inconsistent") }
 }

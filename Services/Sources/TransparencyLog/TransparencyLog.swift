@@ -209,14 +209,15 @@ public actor TransparencyLog {
 public typealias TransparencyLogError = CodedError<TransparencyLogErrorCode>
 
 /// The kind of a ``TransparencyLogError``.
-public struct TransparencyLogErrorCode: NamedErrorCode {
-    public let name: String
+/// The domain of ``TransparencyLogErrorCode``: transparency logs.
+public enum TransparencyLogErrorDomain {}
 
-    /// Creates a code.
-    public init(name: String) { self.name = name }
+/// The kinds of errors of the domain.
+public typealias TransparencyLogErrorCode = ErrorName<TransparencyLogErrorDomain>
 
+extension ErrorName where Domain == TransparencyLogErrorDomain {
     /// The log has more pending entries than it accepts; the client should retry later.
-    public static let overloaded = Self(name: "overloaded")
+    public static var overloaded: Self { Self(name: "overloaded") }
 }
 
 /// A 32-byte leaf hash as a cheap dictionary key.
