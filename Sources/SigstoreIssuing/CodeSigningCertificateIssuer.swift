@@ -5,7 +5,7 @@ public import Foundation
 #endif
 internal import Crypto
 internal import SigstoreCrypto
-public import SigstoreVerify
+internal import SigstoreVerify
 internal import SwiftASN1
 public import X509
 

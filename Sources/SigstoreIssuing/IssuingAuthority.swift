@@ -6,8 +6,8 @@ public import Foundation
 public import Crypto
 public import X509
 
-/// A certificate authority that can issue: its certificate and private key (ECDSA P-256, as Fulcio's and the
-/// timestamp authority's CAs use).
+/// An authority that issues: a certificate and the ECDSA P-256 key it certifies. As a certificate authority it issues
+/// certificates; with a timestamping certificate it signs RFC 3161 tokens (``TimestampIssuer``).
 ///
 /// One place for the CA profiles of a Sigstore deployment: self-signed roots, intermediates that issue code-signing
 /// leaves, and RFC 3161 timestamping certificates. Every CA certificate has critical basic constraints and key

@@ -3,7 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import Crypto
+internal import Crypto
 public import SigstoreVerify
 internal import SwiftASN1
 internal import SigstoreCrypto
@@ -22,20 +22,8 @@ public protocol SCTSigner: Sendable {
     ) throws -> SignedCertificateTimestamp
 }
 
-/// A CT log's signing key: ECDSA P-256 SCTs over SHA-256, as Fulcio's CT log writes them.
-public struct CTLogSigner: SCTSigner {
-    /// The log's key.
-    public let key: P256.Signing.PrivateKey
-    /// The log ID written into SCTs: SHA-256 of the log key's `SubjectPublicKeyInfo`, unless given.
-    public let logID: [UInt8]
-
-    /// A signer for the log whose key is `key`. `logID` overrides the ID, only to test verifiers with an SCT that
-    /// names one log and is signed by another key.
-    public init(key: P256.Signing.PrivateKey, logID: [UInt8]? = nil) {
-        self.key = key
-        self.logID = logID ?? Array(SHA256.hash(data: key.publicKey.derRepresentation))
-    }
-
+extension LogSigner: SCTSigner {
+    /// A v1 precertificate SCT, ECDSA P-256 over SHA-256, as Fulcio's CT log writes it.
     public func signedCertificateTimestamp(
         tbsCertificate: [UInt8], issuerKeyHash: [UInt8], at time: Date
     ) throws -> SignedCertificateTimestamp {

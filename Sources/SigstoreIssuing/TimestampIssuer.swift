@@ -3,11 +3,11 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import Crypto
+internal import Crypto
 internal import SigstoreCrypto
 internal import SigstoreCore
 internal import SwiftASN1
-public import X509
+internal import X509
 
 /// An RFC 3161 timestamp authority's signer: answers a ``TimestampRequest`` with a granted `TimeStampResp` whose
 /// token is a CMS `SignedData` over a `TSTInfo`, shaped as sigstore's timestamp-authority writes it.
@@ -17,16 +17,12 @@ public import X509
 /// and signs the DER-sorted attributes content type, signing time, message digest and ESS signing-certificate v2
 /// (which openssl and rfc3161-client require) with ECDSA P-256 over SHA-256.
 public struct TimestampIssuer: Sendable {
-    /// The timestamping certificate (see ``IssuingAuthority/timestampingCertificate(subject:publicKey:notValidBefore:notValidAfter:serialNumber:criticalExtendedKeyUsage:)``).
-    public let certificate: Certificate
-    /// The key it certifies.
-    public let privateKey: P256.Signing.PrivateKey
+    /// The timestamping certificate (see ``IssuingAuthority/timestampingCertificate(subject:publicKey:notValidBefore:notValidAfter:serialNumber:criticalExtendedKeyUsage:)``)
+    /// and the key that signs tokens.
+    public let authority: IssuingAuthority
 
-    /// An issuer signing with `privateKey` as `certificate`.
-    public init(certificate: Certificate, privateKey: P256.Signing.PrivateKey) {
-        self.certificate = certificate
-        self.privateKey = privateKey
-    }
+    /// An issuer signing tokens as `authority`.
+    public init(authority: IssuingAuthority) { self.authority = authority }
 
     /// The DER `TimeStampResp` granting `request` at `time`.
     ///
@@ -46,6 +42,7 @@ public struct TimestampIssuer: Sendable {
     }
 
     private func token(for request: TimestampRequest, at time: Date, serialNumber: [UInt8]?) throws -> ContentInfo {
+        let (certificate, privateKey) = (authority.certificate, authority.privateKey)
         var serial = serialNumber ?? (0..<16).map { _ in UInt8.random(in: 0...255) }
         if serialNumber == nil {
             serial[0] &= 0x7F

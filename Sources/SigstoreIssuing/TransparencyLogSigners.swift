@@ -8,22 +8,24 @@ public import SigstoreCrypto
 internal import SigstoreJSON
 internal import SigstoreVerify
 
-/// A Rekor v1 log's inclusion promise: an ECDSA signature over the RFC 8785 JSON of body, integrated time, log ID
-/// and index (``SignedEntryTimestampPayload``), the signed entry timestamp of a bundle's `inclusionPromise`.
-public struct SignedEntryTimestampSigner: Sendable {
-    /// The log's key (verifiers check SETs with ECDSA keys only).
+/// A log's ECDSA P-256 key and the log ID bundles and trusted roots name it by: SHA-256 of the key's
+/// `SubjectPublicKeyInfo`, as for Rekor v1 and CT logs. As a CT log it signs SCTs (``SCTSigner``); as a Rekor v1 log
+/// it signs inclusion promises.
+public struct LogSigner: Sendable {
+    /// The log's key (verifiers check SETs and Fulcio's SCTs with ECDSA keys).
     public let key: P256.Signing.PrivateKey
-    /// The log ID the payload names: SHA-256 of the log key's `SubjectPublicKeyInfo`, unless given.
+    /// The log ID written into what it signs.
     public let logID: [UInt8]
 
-    /// A signer for the log whose key is `key`. `logID` overrides the ID, only to test verifiers with a promise that
+    /// A signer for the log whose key is `key`. `logID` overrides the ID, only to test verifiers with evidence that
     /// names one log and is signed by another key.
     public init(key: P256.Signing.PrivateKey, logID: [UInt8]? = nil) {
         self.key = key
         self.logID = logID ?? Array(SHA256.hash(data: key.publicKey.derRepresentation))
     }
 
-    /// The DER ECDSA signature promising that `body` is integrated at `logIndex` at `integratedTime`.
+    /// A Rekor v1 inclusion promise (the signed entry timestamp of a bundle's `inclusionPromise`): the DER ECDSA
+    /// signature over the RFC 8785 JSON of body, integrated time, log ID and index (``SignedEntryTimestampPayload``).
     public func signedEntryTimestamp(body: [UInt8], integratedTime: Int64, logIndex: Int64) throws -> [UInt8] {
         let payload = SignedEntryTimestampPayload.bytes(
             body: body, integratedTime: integratedTime, logID: logID, logIndex: logIndex)

@@ -74,8 +74,8 @@ extension VirtualSigstore {
         let logIndex: Int64 = 1_000_000 + Int64(index)
         var integrated = Int64(options.time.timeIntervalSince1970) + 1
         if f.contains(.integratedAfterCertificateExpiry) { integrated += 3600 }
-        let logID = SignedEntryTimestampSigner(key: rekorKey).logID
-        let setSigner = SignedEntryTimestampSigner(key: f.contains(.setFromUntrustedKey) ? rogueKey : rekorKey, logID: logID)
+        let logID = LogSigner(key: rekorKey).logID
+        let setSigner = LogSigner(key: f.contains(.setFromUntrustedKey) ? rogueKey : rekorKey, logID: logID)
         let set = try setSigner.signedEntryTimestamp(
             body: bodyBytes, integratedTime: f.contains(.setOverOtherTime) ? integrated + 1 : integrated, logIndex: logIndex)
         var (proof, root) = Self.tree(leaf: bodyBytes, index: index, size: size)

@@ -39,7 +39,7 @@ extension VirtualSigstore {
             certificateAuthorities: [authority("virtual-fulcio", Self.fulcioURL, [intermediateCertificate, rootCertificate], "fulcio")],
             ctlogs: [log(Self.ctLogURL, ctLog, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: ctLog.derRepresentation)), "ctlog")],
             timestampAuthorities: [
-                authority("virtual-tsa", Self.tsaURL, listTSALeaf ? [tsa.certificate, tsaRoot.certificate] : [tsaRoot.certificate], "tsa")
+                authority("virtual-tsa", Self.tsaURL, listTSALeaf ? [tsa.authority.certificate, tsaRoot.certificate] : [tsaRoot.certificate], "tsa")
             ])
         return root.jsonData()
     }

@@ -67,20 +67,20 @@ public struct VirtualSigstore: Sendable {
         let tsaKey = P256.Signing.PrivateKey()
         // A serial with its high bit set: its DER INTEGER needs a leading 0x00, which the verifier must match.
         let tsaSerial = Certificate.SerialNumber(bytes: [0x00, 0x81, 0x77, UInt8.random(in: 0...255)])
-        tsa = TimestampIssuer(
+        tsa = TimestampIssuer(authority: IssuingAuthority(
             certificate: try tsaRoot.timestampingCertificate(
                 subject: try name("virtual-tsa"), publicKey: tsaKey.publicKey, notValidBefore: epoch, notValidAfter: end,
                 serialNumber: tsaSerial),
-            privateKey: tsaKey)
+            privateKey: tsaKey))
         rogueKey = P256.Signing.PrivateKey()
         let rogueRoot = try IssuingAuthority.root(subject: try name("virtual-root"), key: rogueKey, notValidBefore: epoch, notValidAfter: end)
         rogueIntermediate = try rogueRoot.intermediate(
             subject: try name("virtual-intermediate"), key: rogueKey, notValidBefore: epoch, notValidAfter: end)
         let rogueTSARoot = try IssuingAuthority.root(subject: try name("virtual-tsa-root"), key: rogueKey, notValidBefore: epoch, notValidAfter: end)
-        rogueTSA = TimestampIssuer(
+        rogueTSA = TimestampIssuer(authority: IssuingAuthority(
             certificate: try rogueTSARoot.timestampingCertificate(
                 subject: try name("virtual-tsa"), publicKey: rogueKey.publicKey, notValidBefore: epoch, notValidAfter: end),
-            privateKey: rogueKey)
+            privateKey: rogueKey))
     }
 
     // MARK: - Signing
@@ -257,8 +257,8 @@ public struct VirtualSigstore: Sendable {
     /// A Fulcio leaf for `key`, with the faults of `options` that concern the certificate or its SCT.
     func leafCertificate(for key: P256.Signing.PrivateKey, options: Options) throws -> Certificate {
         let f = options.faults
-        let logID = CTLogSigner(key: ctLogKey).logID
-        var ctLog: any SCTSigner = CTLogSigner(key: f.contains(.sctFromUntrustedLog) ? rogueKey : ctLogKey, logID: logID)
+        let logID = LogSigner(key: ctLogKey).logID
+        var ctLog: any SCTSigner = LogSigner(key: f.contains(.sctFromUntrustedLog) ? rogueKey : ctLogKey, logID: logID)
         if f.contains(.sctOverOtherCertificate) { ctLog = TamperingCTLog(log: ctLog) }
         var issuer = CodeSigningCertificateIssuer(
             authority: f.contains(.untrustedCertificateAuthority) ? rogueIntermediate : intermediate,
@@ -277,9 +277,9 @@ public struct VirtualSigstore: Sendable {
         if f.contains(.timestampEKUNotCritical) {
             // The same key, issued by the trusted TSA root, with a non-critical EKU.
             let certificate = try tsaRoot.timestampingCertificate(
-                subject: tsa.certificate.subject, publicKey: tsa.privateKey.publicKey, notValidBefore: epoch,
+                subject: tsa.authority.certificate.subject, publicKey: tsa.authority.privateKey.publicKey, notValidBefore: epoch,
                 notValidAfter: epoch.addingTimeInterval(86400 * 3650), criticalExtendedKeyUsage: false)
-            issuer = TimestampIssuer(certificate: certificate, privateKey: tsa.privateKey)
+            issuer = TimestampIssuer(authority: IssuingAuthority(certificate: certificate, privateKey: tsa.authority.privateKey))
         }
         let request = try TimestampRequest(hashAlgorithm: .sha256, hashedMessage: imprint, certificateRequested: true)
         return try issuer.response(to: request, at: genTime, serialNumber: [0x01, 0x23, 0x45])

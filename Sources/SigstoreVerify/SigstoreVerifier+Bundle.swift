@@ -4,7 +4,7 @@ internal import FoundationEssentials
 internal import Foundation
 #endif
 internal import SigstoreCrypto
-public import SigstoreModels
+internal import SigstoreModels
 internal import SigstoreJSON
 internal import SigstoreCore
 

@@ -4,8 +4,8 @@ public import FoundationEssentials
 public import Foundation
 #endif
 public import SigstoreModels
-public import SigstoreCore
-public import SigstoreJSON
+internal import SigstoreCore
+internal import SigstoreJSON
 
 /// The offline Sigstore verifier: a trusted root, thresholds, and an injected clock. No network access.
 ///

@@ -16,13 +16,13 @@ import X509
 struct TimestampIssuerTests {
     static let tsaRoot = try! IssuingAuthority.root(subject: try! name("tsa-root"), notValidBefore: epoch, notValidAfter: tenYears)
     static let tsaKey = P256.Signing.PrivateKey()
-    static let issuer = TimestampIssuer(
+    static let issuer = TimestampIssuer(authority: IssuingAuthority(
         certificate: try! tsaRoot.timestampingCertificate(
             subject: try! name("tsa"), publicKey: tsaKey.publicKey, notValidBefore: epoch, notValidAfter: tenYears),
-        privateKey: tsaKey)
+        privateKey: tsaKey))
 
     static func authority(listLeaf: Bool) throws -> TrustMaterial.Authority {
-        let chain = (listLeaf ? [issuer.certificate] : []) + [tsaRoot.certificate]
+        let chain = (listLeaf ? [issuer.authority.certificate] : []) + [tsaRoot.certificate]
         let root = TrustedRoot(timestampAuthorities: [
             CertificateAuthority(
                 organization: "issuing-tests", commonName: "tsa", uri: "https://tsa.test", certificateChain: try chain.map { try $0.derBytes() },
@@ -120,7 +120,7 @@ struct TimestampIssuerTests {
         let reply = try write("reply.tsr", try Self.issuer.response(to: request, at: Date()))
         let artifact = try write("data", data)
         let ca = try write("ca.pem", Array(try Self.tsaRoot.certificate.serializeAsPEM().pemString.utf8))
-        let untrusted = try write("tsa.pem", Array(try Self.issuer.certificate.serializeAsPEM().pemString.utf8))
+        let untrusted = try write("tsa.pem", Array(try Self.issuer.authority.certificate.serializeAsPEM().pemString.utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl", "ts", "-verify", "-in", reply, "-data", artifact, "-CAfile", ca, "-untrusted", untrusted]

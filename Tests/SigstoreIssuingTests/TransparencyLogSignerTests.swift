@@ -6,13 +6,13 @@ import SigstoreJSON
 import SigstoreVerify
 import Testing
 
-/// SignedEntryTimestampSigner and CheckpointSigner: promises and signed notes the verifier's parsers accept.
+/// LogSigner and CheckpointSigner: promises and signed notes the verifier's parsers accept.
 @Suite("Transparency-log signers")
 struct TransparencyLogSignerTests {
     @Test("a signed entry timestamp verifies with the log key over the canonical payload, and only over it")
     func signedEntryTimestamp() throws {
         let key = P256.Signing.PrivateKey()
-        let signer = SignedEntryTimestampSigner(key: key)
+        let signer = LogSigner(key: key)
         #expect(signer.logID == Array(SHA256.hash(data: key.publicKey.derRepresentation)))
         let body = Array(#"{"kind":"hashedrekord"}"#.utf8)
         let set = try signer.signedEntryTimestamp(body: body, integratedTime: 1_750_000_000, logIndex: 12)

@@ -79,7 +79,7 @@ public struct FulcioService: Sendable {
 
     private func respond(publicKey: Certificate.PublicKey, identity: VerifiedIdentity) throws -> Response {
         // Fulcio's profile: ten-minute leaves with one SCT from the instance's CT log, returned with their chain.
-        let issuer = CodeSigningCertificateIssuer(authority: keys.fulcioAuthority, ctLog: CTLogSigner(key: keys.ctLogKey))
+        let issuer = CodeSigningCertificateIssuer(authority: keys.fulcioAuthority, ctLog: LogSigner(key: keys.ctLogKey))
         let leaf = try issuer.issue(
             publicKey: publicKey, identity: identity.identity, oidcIssuer: identity.issuer, tokenSubject: identity.subject,
             at: now())

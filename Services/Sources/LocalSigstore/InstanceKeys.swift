@@ -130,7 +130,7 @@ public struct InstanceKeys: Sendable {
     var fulcioAuthority: IssuingAuthority { IssuingAuthority(certificate: fulcioIntermediate, privateKey: fulcioIntermediateKey) }
 
     /// The timestamp authority's token signer.
-    var timestampIssuer: TimestampIssuer { TimestampIssuer(certificate: tsaCertificate, privateKey: tsaKey) }
+    var timestampIssuer: TimestampIssuer { TimestampIssuer(authority: IssuingAuthority(certificate: tsaCertificate, privateKey: tsaKey)) }
 
     // MARK: - Files
 

@@ -130,7 +130,7 @@ public struct RekorV1Service: Sendable {
         if let given { checkpoint = given } else { checkpoint = await log.checkpoint }
         let leafHash = Merkle.leafHash(record.body)
         let proof = await log.inclusionProof(index: record.index, size: checkpoint.size) ?? []
-        let signature = try SignedEntryTimestampSigner(key: key).signedEntryTimestamp(
+        let signature = try LogSigner(key: key).signedEntryTimestamp(
             body: record.body, integratedTime: record.integratedTime, logIndex: Int64(record.index))
         let entry = OrderedJSON.object([
             ("body", .base64(record.body)), ("integratedTime", .number(record.integratedTime)),

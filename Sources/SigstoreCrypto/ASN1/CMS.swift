@@ -244,10 +244,10 @@ package struct SignerInfo: DERImplicitlyTaggable, Hashable, Sendable {
     package init(derEncoded node: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         let signedTag = ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
         self = try DER.sequence(node, identifier: identifier) { nodes in
-            var info = try SignerInfo(
+            var info = SignerInfo(
                 version: try Int(derEncoded: &nodes), signerIdentifier: try Self.signerIdentifier(&nodes),
                 digestAlgorithm: try AlgorithmIdentifier(derEncoded: &nodes))
-            if let attributes = try DER.optionalImplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific, { $0 }) {
+            if let attributes = DER.optionalImplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific, { $0 }) {
                 info.signedAttributes = try DER.unorderedSet(of: CMSAttribute.self, identifier: signedTag, rootNode: attributes)
                 info.signedAttributesDER = [0x31] + Array(attributes.encodedBytes.dropFirst())
             }
