@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "SigstoreCrypto", targets: ["SigstoreCrypto"]),
         .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
         .library(name: "SigstoreVerify", targets: ["SigstoreVerify"]),
+        .library(name: "SigstoreIssuing", targets: ["SigstoreIssuing"]),
         .library(name: "SigstoreSign", targets: ["SigstoreSign"]),
         .library(name: "SigstoreTUF", targets: ["SigstoreTUF"]),
         .library(name: "SigstoreTesting", targets: ["SigstoreTesting"]),
@@ -82,6 +83,21 @@ let package = Package(
                 "SigstoreCore", "SigstoreJSON",
                 "SigstoreCrypto",
                 "SigstoreModels",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The issuing side of Sigstore, for sigstore-local's services and VirtualSigstore alike: CA and Fulcio-profile
+        // certificates with embedded SCTs, Rekor v1 signed entry timestamps, signed-note checkpoints, RFC 3161 tokens.
+        .target(
+            name: "SigstoreIssuing",
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON",
+                "SigstoreCrypto",
+                "SigstoreModels",
+                "SigstoreVerify",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -159,7 +175,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // An in-memory Sigstore (CA, CT log, transparency log, TSA) that issues valid bundles at a chosen time.
+        // An in-memory Sigstore (CA, CT log, transparency log, TSA) that issues valid bundles at a chosen time, and the
+        // `Requirement` tests state their tools and vectors with.
         .target(
             name: "SigstoreTesting",
             dependencies: [
@@ -167,6 +184,7 @@ let package = Package(
                 "SigstoreCrypto",
                 "SigstoreModels",
                 "SigstoreVerify",
+                "SigstoreIssuing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -258,7 +276,23 @@ let package = Package(
         .testTarget(
             name: "SigstoreCryptoTests",
             dependencies: [
-                "SigstoreCore", "SigstoreJSON", "SigstoreCrypto"],
+                "SigstoreCore", "SigstoreJSON", "SigstoreCrypto", .product(name: "SwiftASN1", package: "swift-asn1")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigstoreModelsTests",
+            dependencies: ["SigstoreCore", "SigstoreJSON", "SigstoreModels", "SigstoreTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SigstoreIssuingTests",
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify", "SigstoreIssuing",
+                "SigstoreTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

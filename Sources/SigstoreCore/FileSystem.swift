@@ -9,13 +9,15 @@ import Darwin
 /// An error reading or writing a file.
 public typealias FileError = CodedError<FileErrorCode>
 
-/// The kinds of ``FileError``.
-public struct FileErrorCode: NamedErrorCode {
-    public let name: String
-    /// Creates a code.
-    public init(name: String) { self.name = name }
+/// The domain of ``FileErrorCode``: reading and writing files.
+public enum FileErrorDomain {}
+
+/// The kinds of errors of the domain.
+public typealias FileErrorCode = ErrorName<FileErrorDomain>
+
+extension ErrorName where Domain == FileErrorDomain {
     /// A system call failed, or a file is not what was expected (a directory, too large).
-    public static let io = Self(name: "io")
+    public static var io: Self { Self(name: "io") }
 }
 
 /// Small POSIX file helpers with cosign-style error messages.

@@ -76,15 +76,7 @@ public struct CodedError<Code: ErrorCode>: ReportableError, Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
-/// A code named by a string: the usual shape of a module's extensible error codes.
-///
-/// ```swift
-/// public struct OCIErrorCode: NamedErrorCode {
-///     public let name: String
-///     public init(name: String) { self.name = name }
-///     public static let notFound = Self(name: "notFound")
-/// }
-/// ```
+/// A code named by a string: the usual shape of a module's extensible error codes (see ``ErrorName``).
 public protocol NamedErrorCode: ErrorCode {
     /// The code's name, as tests and logs show it.
     var name: String { get }
@@ -92,4 +84,26 @@ public protocol NamedErrorCode: ErrorCode {
 
 extension NamedErrorCode {
     public var description: String { name }
+}
+
+/// The named codes of one module's errors, told apart from other modules' by `Domain`, a caseless enum the module
+/// declares. A module's whole error declaration is then its domain, two typealiases and its codes:
+///
+/// ```swift
+/// public enum OCIErrorDomain {}
+/// public typealias OCIErrorCode = ErrorName<OCIErrorDomain>
+/// public typealias OCIError = CodedError<OCIErrorCode>
+///
+/// extension ErrorName where Domain == OCIErrorDomain {
+///     /// The manifest or blob does not exist.
+///     public static var notFound: Self { Self(name: "notFound") }
+/// }
+/// ```
+///
+/// Codes can be added without breaking callers, and two codes are equal when their names are.
+public struct ErrorName<Domain>: NamedErrorCode {
+    public let name: String
+
+    /// A code of this domain.
+    public init(name: String) { self.name = name }
 }

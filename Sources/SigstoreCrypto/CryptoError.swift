@@ -3,25 +3,27 @@ public import SigstoreCore
 /// An error raised while parsing keys, signatures or digests, or while signing. Messages never contain key material.
 public typealias SigstoreCryptoError = CodedError<SigstoreCryptoErrorCode>
 
-/// The kinds of ``SigstoreCryptoError``.
-public struct SigstoreCryptoErrorCode: NamedErrorCode {
-    public let name: String
-    /// Creates a code.
-    public init(name: String) { self.name = name }
+/// The domain of ``SigstoreCryptoErrorCode``: keys, signatures and digests.
+public enum SigstoreCryptoErrorDomain {}
+
+/// The kinds of errors of the domain.
+public typealias SigstoreCryptoErrorCode = ErrorName<SigstoreCryptoErrorDomain>
+
+extension ErrorName where Domain == SigstoreCryptoErrorDomain {
     /// The input is not PEM, or not the PEM block that was expected.
-    public static let malformedPEM = Self(name: "malformedPEM")
+    public static var malformedPEM: Self { Self(name: "malformedPEM") }
     /// The key's encoding is not valid.
-    public static let malformedKey = Self(name: "malformedKey")
+    public static var malformedKey: Self { Self(name: "malformedKey") }
     /// The key is well formed but of a type or size that is not supported.
-    public static let unsupportedKey = Self(name: "unsupportedKey")
+    public static var unsupportedKey: Self { Self(name: "unsupportedKey") }
     /// The signature bytes cannot be a signature for this key.
-    public static let malformedSignature = Self(name: "malformedSignature")
+    public static var malformedSignature: Self { Self(name: "malformedSignature") }
     /// The signature does not verify.
-    public static let invalidSignature = Self(name: "invalidSignature")
+    public static var invalidSignature: Self { Self(name: "invalidSignature") }
     /// The signing operation itself failed.
-    public static let signingFailed = Self(name: "signingFailed")
+    public static var signingFailed: Self { Self(name: "signingFailed") }
     /// Reading an artifact failed.
-    public static let io = Self(name: "io")
+    public static var io: Self { Self(name: "io") }
     /// A digest string such as `sha256:<hex>` is malformed.
-    public static let malformedDigest = Self(name: "malformedDigest")
+    public static var malformedDigest: Self { Self(name: "malformedDigest") }
 }

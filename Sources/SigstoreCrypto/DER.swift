@@ -1,16 +1,6 @@
 import SwiftASN1
 import SigstoreCore
 
-/// Object identifiers of the key algorithms this module understands.
-enum OID {
-    static let ecPublicKey: ASN1ObjectIdentifier = [1, 2, 840, 10045, 2, 1]
-    static let rsaEncryption: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 1]
-    static let ed25519: ASN1ObjectIdentifier = [1, 3, 101, 112]
-    static let p256: ASN1ObjectIdentifier = [1, 2, 840, 10045, 3, 1, 7]
-    static let p384: ASN1ObjectIdentifier = [1, 3, 132, 0, 34]
-    static let p521: ASN1ObjectIdentifier = [1, 3, 132, 0, 35]
-}
-
 /// The key algorithms a PKIX or PKCS#8 `AlgorithmIdentifier` can name that this module supports.
 enum KeyAlgorithm {
     case p256, p384, p521, rsa, ed25519
@@ -33,31 +23,6 @@ enum KeyAlgorithm {
         default:
             throw SigstoreCryptoError(.unsupportedKey, "unsupported \(what) algorithm \(identifier.algorithm)")
         }
-    }
-}
-
-/// An X.509 `AlgorithmIdentifier`: an OID and optional parameters.
-struct AlgorithmIdentifier {
-    var algorithm: ASN1ObjectIdentifier
-    var parameters: ASN1Any?
-
-    init(algorithm: ASN1ObjectIdentifier, parameters: ASN1Any?) {
-        self.algorithm = algorithm
-        self.parameters = parameters
-    }
-
-    init(derEncoded node: ASN1Node) throws {
-        self = try DER.sequence(node, identifier: .sequence) { nodes in
-            let oid = try ASN1ObjectIdentifier(derEncoded: &nodes)
-            let parameters = nodes.next().map { ASN1Any(derEncoded: $0) }
-            return AlgorithmIdentifier(algorithm: oid, parameters: parameters)
-        }
-    }
-
-    /// The named curve carried as EC parameters, if any.
-    var namedCurve: ASN1ObjectIdentifier? {
-        guard let parameters else { return nil }
-        return try? ASN1ObjectIdentifier(asn1Any: parameters)
     }
 }
 

@@ -21,6 +21,12 @@ public struct PublicKey: Sendable {
 
     init(backing: Backing) { self.backing = backing }
 
+    /// Wraps an ECDSA P-256 key.
+    public init(_ key: P256.Signing.PublicKey) { self.init(backing: .p256(key)) }
+
+    /// Wraps an Ed25519 key.
+    public init(_ key: Curve25519.Signing.PublicKey) { self.init(backing: .ed25519(key)) }
+
     /// Parses a PKIX `SubjectPublicKeyInfo`.
     public init(derEncoded bytes: [UInt8]) throws {
         let spki: SubjectPublicKeyInfo

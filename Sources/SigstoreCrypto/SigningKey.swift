@@ -3,7 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-import Crypto
+public import Crypto
 import _CryptoExtras
 import SwiftASN1
 import SigstoreCore
@@ -38,6 +38,12 @@ public struct SigningKey: Sendable, CustomStringConvertible {
     }
 
     init(backing: Backing) { self.backing = backing }
+
+    /// Wraps an ECDSA P-256 key.
+    public init(_ key: P256.Signing.PrivateKey) { self.init(backing: .p256(key)) }
+
+    /// Wraps an Ed25519 key.
+    public init(_ key: Curve25519.Signing.PrivateKey) { self.init(backing: .ed25519(key)) }
 
     /// Parses a PKCS#8 `PrivateKeyInfo` (the only encoding cosign stores inside its encrypted key files).
     public init(pkcs8DER bytes: [UInt8]) throws {

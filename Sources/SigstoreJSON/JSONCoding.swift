@@ -8,15 +8,17 @@ public import SigstoreCore
 /// An error reading a JSON document.
 public typealias JSONError = CodedError<JSONErrorCode>
 
-/// The kinds of ``JSONError``.
-public struct JSONErrorCode: NamedErrorCode {
-    public let name: String
-    /// Creates a code.
-    public init(name: String) { self.name = name }
+/// The domain of ``JSONErrorCode``: reading JSON documents.
+public enum JSONErrorDomain {}
+
+/// The kinds of errors of the domain.
+public typealias JSONErrorCode = ErrorName<JSONErrorDomain>
+
+extension ErrorName where Domain == JSONErrorDomain {
     /// The text is not JSON, or not of the expected shape.
-    public static let malformed = Self(name: "malformed")
+    public static var malformed: Self { Self(name: "malformed") }
     /// The document exceeds a size or nesting limit.
-    public static let tooLarge = Self(name: "tooLarge")
+    public static var tooLarge: Self { Self(name: "tooLarge") }
 }
 
 /// Decoding typed documents with `Codable`, with one-line errors that name the document and the JSON path.

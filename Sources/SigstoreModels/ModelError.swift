@@ -4,17 +4,19 @@ import SigstoreJSON
 /// An error raised while reading or writing a Sigstore document (bundle, envelope, trusted root, …).
 public typealias BundleError = CodedError<BundleErrorCode>
 
-/// The kinds of ``BundleError``.
-public struct BundleErrorCode: NamedErrorCode {
-    public let name: String
-    /// Creates a code.
-    public init(name: String) { self.name = name }
+/// The domain of ``BundleErrorCode``: Sigstore documents.
+public enum BundleErrorDomain {}
+
+/// The kinds of errors of the domain.
+public typealias BundleErrorCode = ErrorName<BundleErrorDomain>
+
+extension ErrorName where Domain == BundleErrorDomain {
     /// The document is not valid JSON or does not have the expected shape.
-    public static let malformed = Self(name: "malformed")
+    public static var malformed: Self { Self(name: "malformed") }
     /// The document declares a media type or version this library does not understand.
-    public static let unsupportedVersion = Self(name: "unsupportedVersion")
+    public static var unsupportedVersion: Self { Self(name: "unsupportedVersion") }
     /// The document exceeds a size or count limit.
-    public static let tooLarge = Self(name: "tooLarge")
+    public static var tooLarge: Self { Self(name: "tooLarge") }
 }
 
 /// Limits applied to everything read, in the spirit of sigstore-go's `internal/limits`.

@@ -74,3 +74,52 @@ extension DSSEEnvelope: OrderedJSONRepresentable {
         ])
     }
 }
+
+extension TrustedRoot: OrderedJSONRepresentable {
+    /// The document as protobuf-specs writes it (empty lists included).
+    public var orderedJSON: OrderedJSON {
+        .object([
+            ("mediaType", .string(mediaType)), ("tlogs", .array(tlogs.map(\.orderedJSON))),
+            ("certificateAuthorities", .array(certificateAuthorities.map(\.orderedJSON))),
+            ("ctlogs", .array(ctlogs.map(\.orderedJSON))), ("timestampAuthorities", .array(timestampAuthorities.map(\.orderedJSON))),
+        ])
+    }
+
+    /// `trusted_root.json`, compact.
+    public func jsonData() -> [UInt8] { orderedJSON.serialized() }
+}
+
+extension TransparencyLogInstance: OrderedJSONRepresentable {
+    public var orderedJSON: OrderedJSON {
+        .members([
+            ("baseUrl", .string(baseURL)), ("hashAlgorithm", .string(hashAlgorithm)), ("publicKey", publicKey.orderedJSON),
+            ("logId", .object([("keyId", .base64(logID))])),
+            ("checkpointKeyId", checkpointKeyID.map { .object([("keyId", .base64($0))]) }),
+            ("operator", self.operator.map(OrderedJSON.string)),
+        ])
+    }
+}
+
+extension PublicKeyMaterial: OrderedJSONRepresentable {
+    public var orderedJSON: OrderedJSON {
+        .members([("rawBytes", .base64(rawBytes)), ("keyDetails", .string(keyDetails)), ("validFor", validFor?.orderedJSON)])
+    }
+}
+
+extension CertificateAuthority: OrderedJSONRepresentable {
+    public var orderedJSON: OrderedJSON {
+        .members([
+            ("subject", .members([("organization", organization.map(OrderedJSON.string)), ("commonName", commonName.map(OrderedJSON.string))])),
+            ("uri", uri.map(OrderedJSON.string)),
+            ("certChain", .object([("certificates", .array(certificateChain.map { .object([("rawBytes", .base64($0))]) }))])),
+            ("validFor", validFor?.orderedJSON), ("operator", self.operator.map(OrderedJSON.string)),
+        ])
+    }
+}
+
+extension TimeRange: OrderedJSONRepresentable {
+    /// RFC 3339 in UTC, whole seconds, as protobuf JSON writes a `Timestamp` without a fraction.
+    public var orderedJSON: OrderedJSON {
+        .members([("start", start.map { .string(Self.formatRFC3339($0)) }), ("end", end.map { .string(Self.formatRFC3339($0)) })])
+    }
+}

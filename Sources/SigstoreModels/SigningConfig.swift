@@ -158,9 +158,7 @@ public struct SigningConfig: Sendable, Hashable {
         throw BundleError(.malformed, "malformed signing config: bad time \"\(text)\" in \(key)")
     }
 
-    static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle())
-    }
+    static func format(_ date: Date) -> String { TimeRange.formatRFC3339(date) }
 
     /// The JSON document as protobuf-specs writes it (every member optional, as protojson allows).
     private struct Document: Decodable {

@@ -25,6 +25,18 @@ public struct TrustedRoot: Decodable, Hashable, Sendable {
     /// RFC 3161 timestamp authorities.
     public var timestampAuthorities: [CertificateAuthority]
 
+    /// A trusted root (media type v0.1) listing these services.
+    public init(
+        tlogs: [TransparencyLogInstance] = [], certificateAuthorities: [CertificateAuthority] = [],
+        ctlogs: [TransparencyLogInstance] = [], timestampAuthorities: [CertificateAuthority] = []
+    ) {
+        mediaType = Self.mediaTypeV01
+        self.tlogs = tlogs
+        self.certificateAuthorities = certificateAuthorities
+        self.ctlogs = ctlogs
+        self.timestampAuthorities = timestampAuthorities
+    }
+
     /// Parses `trusted_root.json`.
     public init(jsonData: some Collection<UInt8>) throws {
         self = try decodeDocument(TrustedRoot.self, from: jsonData, what: "trusted root")
@@ -79,6 +91,11 @@ public struct TimeRange: Decodable, Hashable, Sendable {
         end = try c.decodeIfPresent(String.self, forKey: .end).map { try Self.parse($0, decoder: decoder) }
     }
 
+    /// Formats a date as RFC 3339 in UTC, whole seconds (`2026-11-30T21:52:00Z`).
+    public static func formatRFC3339(_ date: Date) -> String {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(Date.ISO8601FormatStyle())
+    }
+
     /// Parses an RFC 3339 timestamp as the protobuf JSON mapping writes it (fractional seconds optional).
     public static func parseRFC3339(_ text: String) -> Date? {
         if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
@@ -103,6 +120,13 @@ public struct PublicKeyMaterial: Decodable, Hashable, Sendable {
     /// When the key was valid.
     public var validFor: TimeRange?
 
+    /// A key with its protobuf-specs details name and validity.
+    public init(rawBytes: [UInt8], keyDetails: String, validFor: TimeRange?) {
+        self.rawBytes = rawBytes
+        self.keyDetails = keyDetails
+        self.validFor = validFor
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable { case rawBytes, keyDetails, validFor }
 
     public init(from decoder: any Decoder) throws {
@@ -118,7 +142,7 @@ public struct PublicKeyMaterial: Decodable, Hashable, Sendable {
 public struct TransparencyLogInstance: Decodable, Hashable, Sendable {
     /// The log's base URL.
     public var baseURL: String
-    /// The hash used by the log's Merkle tree.
+    /// The hash used by the log's Merkle tree (`SHA2_256`).
     public var hashAlgorithm: String
     /// The log's key.
     public var publicKey: PublicKeyMaterial
@@ -128,6 +152,19 @@ public struct TransparencyLogInstance: Decodable, Hashable, Sendable {
     public var checkpointKeyID: [UInt8]?
     /// The operator, for information.
     public var `operator`: String?
+
+    /// A log whose Merkle tree hashes with SHA-256.
+    public init(
+        baseURL: String, publicKey: PublicKeyMaterial, logID: [UInt8], checkpointKeyID: [UInt8]? = nil,
+        operator: String? = nil
+    ) {
+        self.baseURL = baseURL
+        hashAlgorithm = "SHA2_256"
+        self.publicKey = publicKey
+        self.logID = logID
+        self.checkpointKeyID = checkpointKeyID
+        self.operator = `operator`
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case baseUrl, hashAlgorithm, publicKey, logId, checkpointKeyId, `operator`
@@ -158,6 +195,19 @@ public struct CertificateAuthority: Decodable, Hashable, Sendable {
     public var validFor: TimeRange?
     /// The operator, for information.
     public var `operator`: String?
+
+    /// An authority with its chain (DER certificates, leaf or intermediate first, root last).
+    public init(
+        organization: String?, commonName: String?, uri: String?, certificateChain: [[UInt8]], validFor: TimeRange?,
+        operator: String? = nil
+    ) {
+        self.organization = organization
+        self.commonName = commonName
+        self.uri = uri
+        self.certificateChain = certificateChain
+        self.validFor = validFor
+        self.operator = `operator`
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable { case subject, uri, certChain, validFor, `operator` }
     struct Subject: Decodable {

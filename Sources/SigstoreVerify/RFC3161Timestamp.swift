@@ -12,8 +12,9 @@ import SigstoreCore
 
 /// An RFC 3161 timestamp response (`TimeStampResp` holding a CMS `SignedData` over a `TSTInfo`).
 ///
-/// swift-certificates' CMS verifier accepts only `id-data` content, so the structure is read here with swift-asn1
-/// while signatures and chains go through swift-certificates.
+/// swift-certificates' CMS verifier accepts only `id-data` content, so the structure is read with the typed DER of
+/// SigstoreCrypto (`TimeStampResp`, `SignedData`, `TSTInfo`, the types the issuer writes with) while signatures and
+/// chains go through swift-certificates.
 public struct RFC3161Timestamp: Sendable {
     /// The time the TSA asserts.
     public var genTime: Date
@@ -31,14 +32,7 @@ public struct RFC3161Timestamp: Sendable {
     private var signedAttributes: [UInt8]?
     private var attributeMessageDigest: [UInt8]?
     private var attributeContentType: ASN1ObjectIdentifier?
-    private var signerIssuerDER: [UInt8]?
-    private var signerSerial: [UInt8]?
-    private var signerKeyIdentifier: [UInt8]?
-
-    private static let idSignedData: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 7, 2]
-    private static let idTSTInfo: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 16, 1, 4]
-    private static let idContentType: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 3]
-    private static let idMessageDigest: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 4]
+    private var signerIdentifier: SignerIdentifier
 
     /// Parses a DER `TimeStampResp`. Only granted responses are accepted.
     public init(responseDER: [UInt8]) throws {
@@ -53,92 +47,55 @@ public struct RFC3161Timestamp: Sendable {
 
     private init(parsing der: [UInt8]) throws {
         guard der.count <= 1 << 20 else { throw VerificationError(.timestamp, "RFC 3161 timestamp is larger than 1 MiB") }
-        let resp = try Self.children(try DER.parse(der))
-        guard resp.count == 2 else { throw VerificationError(.timestamp, "RFC 3161 response carries no timestamp token") }
-        let statusInfo = try Self.children(resp[0])
-        guard let statusNode = statusInfo.first else { throw Bad.shape("status") }
-        let status = try Int(derEncoded: statusNode)
-        guard status == 0 || status == 1 else {
-            throw VerificationError(.timestamp, "RFC 3161 response status is \(status), not granted")
+        let response = try TimeStampResp(derEncoded: der)
+        guard let token = response.timeStampToken else {
+            throw VerificationError(.timestamp, "RFC 3161 response carries no timestamp token")
         }
-        let contentInfo = try Self.children(resp[1])
-        guard contentInfo.count == 2, try ASN1ObjectIdentifier(derEncoded: contentInfo[0]) == Self.idSignedData else {
-            throw Bad.shape("content info")
+        guard response.status.status == 0 || response.status.status == 1 else {
+            throw VerificationError(.timestamp, "RFC 3161 response status is \(response.status.status), not granted")
         }
-        let signedData = try Self.children(try Self.single(contentInfo[1], ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)))
+        guard token.contentType == OID.signedData else { throw Bad.shape("content info") }
+        let signedData = try SignedData(asn1Any: token.content)
         // RFC 5652 §5.1: content other than id-data makes the SignedData version 3.
-        guard signedData.count >= 4, try Int(derEncoded: signedData[0]) == 3 else { throw Bad.shape("signed data") }
-        let encap = try Self.children(signedData[2])
-        guard encap.count == 2, try ASN1ObjectIdentifier(derEncoded: encap[0]) == Self.idTSTInfo else {
+        guard signedData.version == 3 else { throw Bad.shape("signed data") }
+        guard signedData.encapContentInfo.contentType == OID.tstInfo, let content = signedData.encapContentInfo.content else {
             throw VerificationError(.timestamp, "timestamp token does not hold a TSTInfo")
         }
-        let eContent = try ASN1OctetString(derEncoded: try Self.single(encap[1], ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)))
-        tstInfoDER = Array(eContent.bytes)
-
-        var certs: [Certificate] = []
-        var index = 3
-        while index < signedData.count - 1 {
-            let node = signedData[index]
-            if node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
-                for c in try Self.children(node, node.identifier) { certs.append(try Certificate(derEncoded: Array(c.encodedBytes))) }
-            }
-            index += 1
+        tstInfoDER = content
+        certificates = try (signedData.certificates ?? []).map { try Certificate(derEncoded: $0.bytes) }
+        guard signedData.signerInfos.count == 1, let signer = signedData.signerInfos.first else {
+            throw VerificationError(.timestamp, "timestamp token must have exactly one signer, has \(signedData.signerInfos.count)")
         }
-        certificates = certs
-        let signerInfos = try Self.children(signedData[signedData.count - 1], .set)
-        guard signerInfos.count == 1 else {
-            throw VerificationError(.timestamp, "timestamp token must have exactly one signer, has \(signerInfos.count)")
+        switch signer.signerIdentifier {
+        case .issuerAndSerialNumber: guard signer.version == 1 else { throw Bad.shape("signer info version") }
+        case .subjectKeyIdentifier: guard signer.version == 3 else { throw Bad.shape("subject key identifier") }
         }
-        let si = try Self.children(signerInfos[0])
-        guard si.count >= 5 else { throw Bad.shape("signer info") }
-        let signerVersion = try Int(derEncoded: si[0])
-        switch si[1].identifier {
-        case .sequence:
-            guard signerVersion == 1 else { throw Bad.shape("signer info version") }
-            let ias = try Self.children(si[1])
-            guard ias.count == 2 else { throw Bad.shape("signer identifier") }
-            signerIssuerDER = Array(ias[0].encodedBytes)
-            guard case .primitive(let serial) = ias[1].content else { throw Bad.shape("serial") }
-            signerSerial = Array(serial)
-        case ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific):
-            guard signerVersion == 3, case .primitive(let ski) = si[1].content else { throw Bad.shape("subject key identifier") }
-            signerKeyIdentifier = Array(ski)
-        default: throw Bad.shape("signer identifier")
-        }
-        digestAlgorithm = try Self.hashAlgorithm(si[2])
-        let listed = try Self.children(signedData[1], .set).map { try? Self.hashAlgorithm($0) }
-        guard listed.contains(digestAlgorithm) else {
+        signerIdentifier = signer.signerIdentifier
+        let digest = try Self.hashAlgorithm(signer.digestAlgorithm)
+        digestAlgorithm = digest
+        guard signedData.digestAlgorithms.contains(where: { HashAlgorithm(oid: $0.algorithm) == digest }) else {
             throw VerificationError(.timestamp, "timestamp signer's digest algorithm is not listed in the signed data")
         }
-        var next = 3
-        if si[next].identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
-            signedAttributes = [0x31] + Array(si[next].encodedBytes.dropFirst())
-            for attr in try Self.children(si[next], si[next].identifier) {
-                let parts = try Self.children(attr)
-                guard parts.count == 2 else { throw Bad.shape("attribute") }
-                let oid = try ASN1ObjectIdentifier(derEncoded: parts[0])
-                let values = try Self.children(parts[1], .set)
-                if oid == Self.idMessageDigest {
-                    guard values.count == 1, attributeMessageDigest == nil else { throw Bad.shape("message digest attribute") }
-                    attributeMessageDigest = Array(try ASN1OctetString(derEncoded: values[0]).bytes)
-                } else if oid == Self.idContentType {
-                    guard values.count == 1, attributeContentType == nil else { throw Bad.shape("content type attribute") }
-                    attributeContentType = try ASN1ObjectIdentifier(derEncoded: values[0])
+        if let attributes = signer.signedAttributes {
+            signedAttributes = signer.signedAttributesDER
+            for attribute in attributes {
+                if attribute.type == OID.messageDigest {
+                    guard attribute.values.count == 1, attributeMessageDigest == nil else { throw Bad.shape("message digest attribute") }
+                    attributeMessageDigest = Array(try ASN1OctetString(asn1Any: attribute.values[0]).bytes)
+                } else if attribute.type == OID.contentType {
+                    guard attribute.values.count == 1, attributeContentType == nil else { throw Bad.shape("content type attribute") }
+                    attributeContentType = try ASN1ObjectIdentifier(asn1Any: attribute.values[0])
                 }
             }
-            next += 1
         }
-        guard next + 1 < si.count else { throw Bad.shape("signer info") }
-        signatureAlgorithm = try Self.signatureAlgorithm(si[next], digest: digestAlgorithm)
-        signature = Array(try ASN1OctetString(derEncoded: si[next + 1]).bytes)
+        signatureAlgorithm = try Self.signatureAlgorithm(signer.signatureAlgorithm, digest: digestAlgorithm)
+        signature = signer.signature
 
-        let tst = try Self.children(try DER.parse(tstInfoDER))
-        guard tst.count >= 5, try Int(derEncoded: tst[0]) == 1 else { throw Bad.shape("TSTInfo") }
-        let imprintParts = try Self.children(tst[2])
-        guard imprintParts.count == 2 else { throw Bad.shape("message imprint") }
-        imprintAlgorithm = try Self.hashAlgorithm(imprintParts[0])
-        imprint = Array(try ASN1OctetString(derEncoded: imprintParts[1]).bytes)
-        genTime = Self.date(try GeneralizedTime(derEncoded: tst[4]))
+        let info = try TSTInfo(derEncoded: tstInfoDER)
+        guard info.version == 1 else { throw Bad.shape("TSTInfo") }
+        imprintAlgorithm = try Self.hashAlgorithm(info.messageImprint.hashAlgorithm)
+        imprint = info.messageImprint.hashedMessage
+        genTime = Date(info.genTime)
     }
 
     /// Verifies the token for `signature` against one timestamp authority and returns the verified time.
@@ -157,7 +114,7 @@ public struct RFC3161Timestamp: Sendable {
         }
         let signedContent: [UInt8]
         if let signedAttributes {
-            guard attributeContentType == Self.idTSTInfo else {
+            guard attributeContentType == OID.tstInfo else {
                 throw VerificationError(.timestamp, "timestamp content-type attribute is not TSTInfo")
             }
             guard let attributeMessageDigest, digestAlgorithm.digest(of: tstInfoDER).bytes == attributeMessageDigest else {
@@ -191,19 +148,18 @@ public struct RFC3161Timestamp: Sendable {
         // the token embeds none.
         let candidates = certificates.isEmpty ? (authority.leaf.map { [$0] } ?? []) : certificates
         for cert in candidates {
-            if let signerKeyIdentifier {
-                if let ski = try? cert.extensions.subjectKeyIdentifier, Array(ski.keyIdentifier) == signerKeyIdentifier {
+            switch signerIdentifier {
+            case .subjectKeyIdentifier(let keyIdentifier):
+                if let ski = try? cert.extensions.subjectKeyIdentifier, Array(ski.keyIdentifier) == keyIdentifier {
                     return cert
                 }
-                continue
-            }
-            var s = DER.Serializer()
-            guard (try? s.serialize(cert.issuer)) != nil else { continue }
-            // Compare magnitudes: the DER INTEGER has a 0x00 before a high bit, SerialNumber.bytes may not.
-            if s.serializedBytes == signerIssuerDER
-                && Array(cert.serialNumber.bytes.drop(while: { $0 == 0 })) == Array((signerSerial ?? []).drop(while: { $0 == 0 }))
-            {
-                return cert
+            case .issuerAndSerialNumber(let ias):
+                // Compare magnitudes: the DER INTEGER has a 0x00 before a high bit, SerialNumber.bytes may not.
+                if (try? RawDER(encoding: cert.issuer)) == ias.issuer
+                    && Array(cert.serialNumber.bytes.drop(while: { $0 == 0 })) == ias.serialNumber.magnitude
+                {
+                    return cert
+                }
             }
         }
         throw VerificationError(.timestamp, "timestamp signer certificate not found")
@@ -214,65 +170,31 @@ public struct RFC3161Timestamp: Sendable {
         var description: String { if case .shape(let s) = self { "bad \(s)" } else { "" } }
     }
 
-    /// The elements of a constructed node with the expected identifier (a SEQUENCE unless said otherwise).
-    private static func children(_ node: ASN1Node, _ identifier: ASN1Identifier = .sequence) throws -> [ASN1Node] {
-        guard node.identifier == identifier, case .constructed(let nodes) = node.content else {
-            throw Bad.shape("\(node.identifier) where \(identifier) expected")
+    private static func hashAlgorithm(_ identifier: AlgorithmIdentifier) throws -> HashAlgorithm {
+        guard let algorithm = HashAlgorithm(oid: identifier.algorithm) else {
+            throw VerificationError(.timestamp, "unsupported timestamp hash algorithm \(identifier.algorithm)")
         }
-        return Array(nodes)
+        return algorithm
     }
 
-    private static func single(_ node: ASN1Node, _ identifier: ASN1Identifier) throws -> ASN1Node {
-        let c = try children(node, identifier)
-        guard c.count == 1 else { throw Bad.shape("explicit tag") }
-        return c[0]
-    }
-
-    private static func hashAlgorithm(_ node: ASN1Node) throws -> HashAlgorithm {
-        let parts = try children(node)
-        guard let first = parts.first else { throw Bad.shape("algorithm identifier") }
-        switch try ASN1ObjectIdentifier(derEncoded: first) {
-        case [2, 16, 840, 1, 101, 3, 4, 2, 1]: return .sha256
-        case [2, 16, 840, 1, 101, 3, 4, 2, 2]: return .sha384
-        case [2, 16, 840, 1, 101, 3, 4, 2, 3]: return .sha512
-        case let oid: throw VerificationError(.timestamp, "unsupported timestamp hash algorithm \(oid)")
-        }
-    }
-
-    private static func signatureAlgorithm(_ node: ASN1Node, digest: HashAlgorithm) throws -> Certificate.SignatureAlgorithm {
-        let parts = try children(node)
-        guard let first = parts.first else { throw Bad.shape("algorithm identifier") }
+    private static func signatureAlgorithm(_ identifier: AlgorithmIdentifier, digest: HashAlgorithm) throws -> Certificate.SignatureAlgorithm {
         let byDigest: (Certificate.SignatureAlgorithm, Certificate.SignatureAlgorithm) =
             switch digest {
             case .sha256: (.ecdsaWithSHA256, .sha256WithRSAEncryption)
             case .sha384: (.ecdsaWithSHA384, .sha384WithRSAEncryption)
             case .sha512: (.ecdsaWithSHA512, .sha512WithRSAEncryption)
             }
-        switch try ASN1ObjectIdentifier(derEncoded: first) {
-        case [1, 2, 840, 10045, 4, 3, 2]: return .ecdsaWithSHA256
-        case [1, 2, 840, 10045, 4, 3, 3]: return .ecdsaWithSHA384
-        case [1, 2, 840, 10045, 4, 3, 4]: return .ecdsaWithSHA512
-        case [1, 2, 840, 10045, 2, 1]: return byDigest.0
-        case [1, 2, 840, 113549, 1, 1, 1]: return byDigest.1
-        case [1, 2, 840, 113549, 1, 1, 11]: return .sha256WithRSAEncryption
-        case [1, 2, 840, 113549, 1, 1, 12]: return .sha384WithRSAEncryption
-        case [1, 2, 840, 113549, 1, 1, 13]: return .sha512WithRSAEncryption
-        case [1, 3, 101, 112]: return .ed25519
+        switch identifier.algorithm {
+        case OID.ecdsaWithSHA256: return .ecdsaWithSHA256
+        case OID.ecdsaWithSHA384: return .ecdsaWithSHA384
+        case OID.ecdsaWithSHA512: return .ecdsaWithSHA512
+        case OID.ecPublicKey: return byDigest.0
+        case OID.rsaEncryption: return byDigest.1
+        case OID.sha256WithRSAEncryption: return .sha256WithRSAEncryption
+        case OID.sha384WithRSAEncryption: return .sha384WithRSAEncryption
+        case OID.sha512WithRSAEncryption: return .sha512WithRSAEncryption
+        case OID.ed25519: return .ed25519
         case let oid: throw VerificationError(.timestamp, "unsupported timestamp signature algorithm \(oid)")
         }
-    }
-
-    /// Converts an ASN.1 GeneralizedTime (UTC) to a `Date`.
-    static func date(_ t: GeneralizedTime) -> Date {
-        // Days from 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-        let y = t.month <= 2 ? t.year - 1 : t.year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (t.month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + t.day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146097 + doe - 719468
-        let seconds = Double(days) * 86400 + Double(t.hours * 3600 + t.minutes * 60 + t.seconds)
-        return Date(timeIntervalSince1970: seconds + t.fractionalSeconds)
     }
 }

@@ -5,6 +5,7 @@ import OCIModels
 import OCIRegistry
 import RegistryTesting
 import SigstoreModels
+import SigstoreTesting
 import Testing
 
 /// Predicates of the types the issue names, as small but realistic documents.
@@ -626,12 +627,10 @@ func sha256Hex(of path: String) throws -> String {
 
 @Suite("cosign's own attestation (shared vectors)")
 struct CosignAttestationFixtureTests {
-    @Test("a Go cosign `attest` bundle verifies as an attestation, and our statement for the same inputs equals cosign's")
+    @Test(
+        "a Go cosign `attest` bundle verifies as an attestation, and our statement for the same inputs equals cosign's", .enabled(if: Requirement.vectors.shouldRun, "needs the shared vectors: \(Requirement.vectors)"))
     func cosignFixture() async throws {
-        guard let vectors = vectorsDirectory() else {
-            print("skipping: ../shared/vectors is absent (set SWIFT_COSIGN_VECTORS)")
-            return
-        }
+        let vectors = try Requirement.sharedVectors()
         let bundle = vectors.appendingPathComponent("cosign/bundles/oci-attestation.sigstore.json").path
         let root = vectors.appendingPathComponent("cosign/trusted_root_pgi.json").path
         let digest = "732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4"

@@ -1,4 +1,5 @@
 import Foundation
+import SigstoreTesting
 import Testing
 
 /// Independent readers check what we write: openssl verifies our signatures, PyNaCl + hashlib.scrypt decrypt our
@@ -21,12 +22,11 @@ struct InteropTests {
         KeySpec(name: "Ed25519 (PKCS#8)", generate: ["genpkey", "-algorithm", "ed25519"], digest: ""),
     ]
 
-    @Test("import-key-pair, sign-blob, and openssl verifies the signature", arguments: specs)
+    @Test(
+        "import-key-pair, sign-blob, and openssl verifies the signature", .enabled(if: Requirement.tool("openssl").shouldRun, "needs openssl"),
+        arguments: specs)
     func openssl(spec: KeySpec) async throws {
-        guard have("openssl") else {
-            print("skipping: openssl not installed (run scripts/setup.sh)")
-            return
-        }
+        try Requirement.tool("openssl").check()
         let dir = try makeTemporaryDirectory()
         let (status, pem) = try runProcess("openssl", spec.generate)
         #expect(status == 0)
@@ -64,12 +64,11 @@ struct InteropTests {
         expectOneLineError(refused, containing: "signature")
     }
 
-    @Test("a key we generate decrypts with PyNaCl and hashlib.scrypt")
+    @Test(
+        "a key we generate decrypts with PyNaCl and hashlib.scrypt",
+        .enabled(if: Requirement.pythonModules("nacl.secret", "cryptography").shouldRun, "needs PyNaCl and cryptography"))
     func pynacl() async throws {
-        guard (try? runProcess("python3", ["-c", "import nacl.secret, cryptography"]).0) == 0 else {
-            print("skipping: PyNaCl/cryptography not installed (run scripts/setup.sh)")
-            return
-        }
+        try Requirement.pythonModules("nacl.secret", "cryptography").check()
         let dir = try makeTemporaryDirectory()
         let gen = await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/cosign"], env: ["COSIGN_PASSWORD": "p@ss word"])
         #expect(gen.status == 0)
@@ -83,10 +82,7 @@ struct InteropTests {
 
     @Test("the built binary signs and verifies standard input")
     func standardInput() throws {
-        guard let binary = cosignBinary() else {
-            print("skipping: no built cosign binary (run swift build)")
-            return
-        }
+        let binary = try #require(cosignBinary(), "no built cosign binary: run swift build first (or set COSIGN_BIN)")
         let dir = try makeTemporaryDirectory()
         let env = ["COSIGN_PASSWORD": "pw"]
         #expect(try runProcess(binary, ["generate-key-pair", "--output-key-prefix", "\(dir)/k"], env: env).0 == 0)
@@ -100,16 +96,10 @@ struct InteropTests {
         #expect(s3 == 1, "\(o3)")
     }
 
-    @Test("shared vectors, keys tier: Go cosign's encrypted keys")
+    @Test("shared vectors, keys tier: Go cosign's encrypted keys", .enabled(if: Requirement.vectors.shouldRun, "needs the shared vectors: \(Requirement.vectors)"))
     func conformanceKeys() throws {
-        guard let vectors = vectorsDirectory() else {
-            print("skipping: ../shared/vectors is absent (set SWIFT_COSIGN_VECTORS)")
-            return
-        }
-        guard let binary = cosignBinary() else {
-            print("skipping: no built cosign binary (run swift build)")
-            return
-        }
+        let vectors = try Requirement.sharedVectors()
+        let binary = try #require(cosignBinary(), "no built cosign binary: run swift build first (or set COSIGN_BIN)")
         let (status, output) = try runProcess(
             "bash", [vectors.appendingPathComponent("run-conformance.sh").path],
             env: ["CLIENT": binary, "TIERS": "keys"])

@@ -84,12 +84,9 @@ struct KeylessVerifyTests {
 
 @Suite("Shared conformance vectors")
 struct ConformanceVectorTests {
-    @Test("every tier of ../shared/vectors passes (run-conformance.sh against the built cosign)")
+    @Test("every tier of ../shared/vectors passes (run-conformance.sh against the built cosign)", .enabled(if: Requirement.vectors.shouldRun, "needs the shared vectors: \(Requirement.vectors)"))
     func conformance() throws {
-        guard let vectors = vectorsDirectory() else {
-            print("skipping: ../shared/vectors is absent (set SWIFT_COSIGN_VECTORS)")
-            return
-        }
+        let vectors = try Requirement.sharedVectors()
         guard let binary = cosignBinary() else {
             Issue.record("no built cosign binary: run swift build first (or set COSIGN_BIN)")
             return
@@ -103,12 +100,12 @@ struct ConformanceVectorTests {
         #expect(lines.last?.hasSuffix(" passed, 0 failed") == true, "\(lines.last ?? "")")
     }
 
-    @Test("no network access when a trusted root is given: no sockets under strace, and it verifies with no network")
+    @Test(
+        "no network access when a trusted root is given: no sockets under strace, and it verifies with no network",
+        .enabled(if: Requirement.vectors.shouldRun && Requirement.tool("strace").shouldRun, "needs the shared vectors and strace"))
     func offline() throws {
-        guard let vectors = vectorsDirectory() else {
-            print("skipping: ../shared/vectors is absent (set SWIFT_COSIGN_VECTORS)")
-            return
-        }
+        let vectors = try Requirement.sharedVectors()
+        try Requirement.tool("strace").check()
         guard let binary = cosignBinary() else {
             Issue.record("no built cosign binary")
             return
@@ -123,7 +120,8 @@ struct ConformanceVectorTests {
         defer { try? FileManager.default.removeItem(atPath: trace) }
         let (status, output) = try runProcess("strace", ["-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg", "-o", trace, binary] + args)
         if status != 0 && output.contains("PTRACE") {
-            print("skipping the strace half: ptrace is not permitted here (\(output.prefix(120)))")
+            // A sandbox without ptrace: the strace half cannot run; under CI that is a failure, not a skip.
+            if Requirement.isCI { Issue.record("ptrace is not permitted, so the strace half cannot run: \(output.prefix(120))") }
         } else {
             #expect(status == 0, "\(output)")
             let calls = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""

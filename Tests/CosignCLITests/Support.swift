@@ -46,11 +46,6 @@ func runProcess(_ executable: String, _ args: [String], env: [String: String]? =
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// Whether a command is on PATH.
-func have(_ command: String) -> Bool {
-    (try? runProcess("sh", ["-c", "command -v \(command)"]).0) == 0
-}
-
 /// The repository root.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -62,13 +57,6 @@ func cosignBinary() -> String? {
         if FileManager.default.isExecutableFile(atPath: path) { return path }
     }
     return nil
-}
-
-/// The shared vectors folder, if present.
-func vectorsDirectory() -> URL? {
-    if let env = ProcessInfo.processInfo.environment["SWIFT_COSIGN_VECTORS"] { return URL(fileURLWithPath: env) }
-    let candidate = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/vectors")
-    return FileManager.default.fileExists(atPath: candidate.appendingPathComponent("run-conformance.sh").path) ? candidate : nil
 }
 
 /// A test precondition: expect exactly one `Error: …` line on stderr and exit 1.

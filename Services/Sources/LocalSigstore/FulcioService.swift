@@ -3,6 +3,7 @@ internal import HTTPTypes
 public import Crypto
 public import Hummingbird
 internal import SigstoreCrypto
+internal import SigstoreIssuing
 internal import SigstoreModels
 internal import SwiftASN1
 internal import X509
@@ -10,16 +11,16 @@ import SigstoreJSON
 
 /// Fulcio's HTTP API v2: `POST /api/v2/signingCert`, `GET /api/v2/trustBundle`, `GET /api/v2/configuration`.
 public struct FulcioService: Sendable {
-    let issuer: CertificateIssuer
+    let keys: InstanceKeys
     let tokens: IdentityTokenVerifier
     let trustedIssuers: @Sendable () -> [String]
     let now: @Sendable () -> Date
     /// The largest request body accepted.
     public var maxBodySize = 64 * 1024
 
-    /// Creates the service.
-    public init(issuer: CertificateIssuer, tokens: IdentityTokenVerifier, trustedIssuers: @escaping @Sendable () -> [String], now: @escaping @Sendable () -> Date) {
-        self.issuer = issuer
+    /// Creates the service over the instance's intermediate CA and CT log.
+    public init(keys: InstanceKeys, tokens: IdentityTokenVerifier, trustedIssuers: @escaping @Sendable () -> [String], now: @escaping @Sendable () -> Date) {
+        self.keys = keys
         self.tokens = tokens
         self.trustedIssuers = trustedIssuers
         self.now = now
@@ -33,7 +34,7 @@ public struct FulcioService: Sendable {
             return try await signingCertificate(&request)
         }
         group.get("/api/v2/trustBundle") { _, _ in
-            let chain = try [issuer.keys.fulcioIntermediate, issuer.keys.fulcioRoot].map { OrderedJSON.string(try $0.serializeAsPEM().pemString + "\n") }
+            let chain = try [keys.fulcioIntermediate, keys.fulcioRoot].map { OrderedJSON.string(try $0.serializeAsPEM().pemString + "\n") }
             return Response.json(.object([("chains", .array([.object([("certificates", .array(chain))])]))]))
         }
         group.get("/api/v2/configuration") { _, _ in
@@ -77,10 +78,12 @@ public struct FulcioService: Sendable {
     }
 
     private func respond(publicKey: Certificate.PublicKey, identity: VerifiedIdentity) throws -> Response {
-        let chain = try issuer.issue(
-            publicKey: publicKey, identity: identity.identity, issuer: identity.issuer, tokenSubject: identity.subject,
-            now: now())
-        let pems = try chain.map { OrderedJSON.string(try $0.serializeAsPEM().pemString + "\n") }
+        // Fulcio's profile: ten-minute leaves with one SCT from the instance's CT log, returned with their chain.
+        let issuer = CodeSigningCertificateIssuer(authority: keys.fulcioAuthority, ctLog: LogSigner(key: keys.ctLogKey))
+        let leaf = try issuer.issue(
+            publicKey: publicKey, identity: identity.identity, oidcIssuer: identity.issuer, tokenSubject: identity.subject,
+            at: now())
+        let pems = try [leaf, keys.fulcioIntermediate, keys.fulcioRoot].map { OrderedJSON.string(try $0.serializeAsPEM().pemString + "\n") }
         return Response.json(.object([("signedCertificateEmbeddedSct", .object([("chain", .object([("certificates", .array(pems))]))]))]))
     }
 

@@ -3,29 +3,54 @@ public import HTTPTypes
 public import Hummingbird
 internal import Logging
 internal import NIOCore
+public import SigstoreCore
 internal import SigstoreModels
+internal import SwiftASN1
 internal import TransparencyLog
 import SigstoreJSON
 
-/// A request the service refuses or cannot answer, with the HTTP status and a message for the client.
-public struct ServiceError: Error, CustomStringConvertible, Sendable {
+/// A request a service refuses or cannot answer: the package's error model, its code the HTTP status (with the
+/// response headers a refusal needs) and its message the text the client gets.
+public typealias ServiceError = CodedError<ServiceErrorCode>
+
+/// The HTTP status of a ``ServiceError``, and extra response headers (`Location`, `x-log-index`). Equality compares
+/// the status only, as ``CodedError`` compares codes.
+public struct ServiceErrorCode: ErrorCode {
     /// The HTTP status.
     public var status: HTTPResponse.Status
-    /// What was wrong, in words a client can act on.
-    public var message: String
-    /// Extra response headers (`Location`, `x-log-index`).
+    /// Extra response headers.
     public var headers: HTTPFields
 
-    /// Creates an error.
-    public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+    /// A status with extra headers.
+    public init(_ status: HTTPResponse.Status, headers: HTTPFields = [:]) {
         self.status = status
-        self.message = message
         self.headers = headers
     }
 
-    public var description: String { "\(status.code) \(message)" }
+    public var description: String { "\(status.code)" }
+    /// `<status> <message>`, as a log line shows a refusal.
+    public func summary(of message: String) -> String { "\(status.code) \(message)" }
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.status == rhs.status }
+    public func hash(into hasher: inout Hasher) { hasher.combine(status) }
+}
 
-    static func badRequest(_ message: String) -> ServiceError { ServiceError(.badRequest, message) }
+extension CodedError where Code == ServiceErrorCode {
+    /// A refusal with HTTP `status`.
+    public init(
+        _ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:], file: String = #fileID, line: UInt = #line
+    ) {
+        self.init(ServiceErrorCode(status, headers: headers), message, file: file, line: line)
+    }
+
+    /// The HTTP status.
+    public var status: HTTPResponse.Status { code.status }
+    /// Extra response headers.
+    public var headers: HTTPFields { code.headers }
+
+    /// A 400 Bad Request.
+    static func badRequest(_ message: String, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.badRequest, message, file: file, line: line)
+    }
 }
 
 /// How a service spells its JSON errors.
@@ -79,8 +104,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             let message = error.body ?? (error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
             return respond(error.status, message, headers: [:], context: context)
-        } catch is LogOverloaded {
-            return respond(.serviceUnavailable, "the log is overloaded; retry later", headers: [:], context: context)
+        } catch let error as TransparencyLogError where error.code == .overloaded {
+            return respond(.serviceUnavailable, error.message, headers: [:], context: context)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return respond(.internalServerError, "internal error", headers: [:], context: context)
@@ -199,11 +224,11 @@ extension OrderedJSON {
 }
 
 /// RFC 3339 in UTC with a `Z`, whole seconds.
-func rfc3339(_ date: Date) -> String {
-    let c = CivilTime(date)
-    func pad(_ n: Int, _ width: Int = 2) -> String {
-        let s = String(n)
-        return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
-    return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
+func rfc3339(_ date: Date) -> String { TimeRange.formatRFC3339(date) }
+
+/// The DER encoding of a value (a certificate, a public key, a name).
+func der(_ value: some DERSerializable) throws -> [UInt8] {
+    var serializer = DER.Serializer()
+    try serializer.serialize(value)
+    return serializer.serializedBytes
 }

@@ -5,6 +5,7 @@ internal import NIOHTTP1
 public import Crypto
 public import JWTKit
 internal import NIOCore
+public import SigstoreIssuing
 internal import SigstoreModels
 import SigstoreJSON
 

@@ -2,6 +2,7 @@ public import Foundation
 internal import HTTPTypes
 public import Crypto
 internal import SigstoreCrypto
+internal import SigstoreIssuing
 internal import SwiftASN1
 public import X509
 
@@ -39,22 +40,25 @@ public struct InstanceKeys: Sendable {
         try fm.createDirectory(atPath: keys, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let created = Date(timeIntervalSince1970: (now.timeIntervalSince1970 - 60).rounded(.down))
         let until = created.addingTimeInterval(10 * 365 * 86400)
-        let rootKey = P256.Signing.PrivateKey()
-        let root = try caCertificate(
-            name: "sigstore-local-root", key: rootKey, issuer: nil, issuerKey: rootKey, from: created, to: until,
-            pathLength: nil, codeSigning: false)
+        func name(_ commonName: String) throws -> DistinguishedName {
+            try DistinguishedName {
+                OrganizationName("sigstore-local")
+                CommonName(commonName)
+            }
+        }
+        let root = try IssuingAuthority.root(subject: try name("sigstore-local-root"), notValidBefore: created, notValidAfter: until)
         let intermediateKey = P256.Signing.PrivateKey()
-        let intermediate = try caCertificate(
-            name: "sigstore-local-intermediate", key: intermediateKey, issuer: root, issuerKey: rootKey, from: created,
-            to: until, pathLength: 0, codeSigning: true)
-        let tsaRootKey = P256.Signing.PrivateKey()
-        let tsaRoot = try caCertificate(
-            name: "sigstore-local-tsa-root", key: tsaRootKey, issuer: nil, issuerKey: tsaRootKey, from: created, to: until,
-            pathLength: nil, codeSigning: false)
+        let intermediate = try root.intermediate(
+            subject: try name("sigstore-local-intermediate"), key: intermediateKey, notValidBefore: created, notValidAfter: until)
+            .certificate
+        let tsaRootAuthority = try IssuingAuthority.root(
+            subject: try name("sigstore-local-tsa-root"), notValidBefore: created, notValidAfter: until)
+        let tsaRoot = tsaRootAuthority.certificate
         let tsaKey = P256.Signing.PrivateKey()
-        let tsaCert = try timestampingCertificate(key: tsaKey, issuer: tsaRoot, issuerKey: tsaRootKey, from: created, to: until)
+        let tsaCert = try tsaRootAuthority.timestampingCertificate(
+            subject: try name("sigstore-local-tsa"), publicKey: tsaKey.publicKey, notValidBefore: created, notValidAfter: until)
         let instance = InstanceKeys(
-            created: created, fulcioRoot: root, fulcioIntermediate: intermediate, fulcioIntermediateKey: intermediateKey,
+            created: created, fulcioRoot: root.certificate, fulcioIntermediate: intermediate, fulcioIntermediateKey: intermediateKey,
             ctLogKey: P256.Signing.PrivateKey(), rekorKey: P256.Signing.PrivateKey(),
             rekorTreeID: Int64.random(in: 1_000_000_000_000_000...Int64.max), rekorV2Key: Curve25519.Signing.PrivateKey(),
             tsaRoot: tsaRoot, tsaCertificate: tsaCert, tsaKey: tsaKey, oidcKey: P256.Signing.PrivateKey())
@@ -64,10 +68,10 @@ public struct InstanceKeys: Sendable {
         try writeSecret(keys + "/rekor.key.pem", instance.rekorKey.pemRepresentation)
         try writeSecret(
             keys + "/rekor-v2.key.pem",
-            PEMBlock(label: "PRIVATE KEY", bytes: ed25519PKCS8Prefix + Array(instance.rekorV2Key.rawRepresentation)).pemString)
+            PEMBlock(label: "PRIVATE KEY", bytes: SigningKey(instance.rekorV2Key).pkcs8DERRepresentation).pemString)
         try writeSecret(keys + "/tsa.key.pem", tsaKey.pemRepresentation)
         try writeSecret(keys + "/oidc.key.pem", instance.oidcKey.pemRepresentation)
-        try writePublic(keys + "/fulcio-root.crt.pem", try root.serializeAsPEM().pemString)
+        try writePublic(keys + "/fulcio-root.crt.pem", try root.certificate.serializeAsPEM().pemString)
         try writePublic(keys + "/fulcio-intermediate.crt.pem", try intermediate.serializeAsPEM().pemString)
         try writePublic(keys + "/tsa-root.crt.pem", try tsaRoot.serializeAsPEM().pemString)
         try writePublic(keys + "/tsa.crt.pem", try tsaCert.serializeAsPEM().pemString)
@@ -105,69 +109,28 @@ public struct InstanceKeys: Sendable {
         }
         let (created, treeID) = (instance.created, instance.rekorTreeID)
         let v2 = try? PEMBlock.parseFirst(try text("rekor-v2.key.pem"))
-        guard let v2, v2.bytes.count == 48, Array(v2.bytes.prefix(16)) == ed25519PKCS8Prefix else {
+        // An Ed25519 PKCS#8 key is a fixed prefix and the seed: it must be exactly what the seed's key writes.
+        guard let v2, v2.bytes.count == 48, let rekorV2Key = try? Curve25519.Signing.PrivateKey(rawRepresentation: v2.bytes.suffix(32)),
+            SigningKey(rekorV2Key).pkcs8DERRepresentation == v2.bytes
+        else {
             throw ServiceError(.internalServerError, "\(keys)/rekor-v2.key.pem is not an Ed25519 PKCS#8 key")
         }
-        let seed = v2.bytes.suffix(32)
         return InstanceKeys(
             created: Date(timeIntervalSince1970: Double(created)), fulcioRoot: try cert("fulcio-root.crt.pem"),
             fulcioIntermediate: try cert("fulcio-intermediate.crt.pem"),
             fulcioIntermediateKey: try p256("fulcio-intermediate.key.pem"), ctLogKey: try p256("ctlog.key.pem"),
             rekorKey: try p256("rekor.key.pem"), rekorTreeID: treeID,
-            rekorV2Key: try Curve25519.Signing.PrivateKey(rawRepresentation: seed), tsaRoot: try cert("tsa-root.crt.pem"),
+            rekorV2Key: rekorV2Key, tsaRoot: try cert("tsa-root.crt.pem"),
             tsaCertificate: try cert("tsa.crt.pem"), tsaKey: try p256("tsa.key.pem"), oidcKey: try p256("oidc.key.pem"))
     }
 
-    // MARK: - Certificates
+    // MARK: - Issuers
 
-    static func caCertificate(
-        name: String, key: P256.Signing.PrivateKey, issuer: Certificate?, issuerKey: P256.Signing.PrivateKey, from: Date,
-        to: Date, pathLength: Int?, codeSigning: Bool
-    ) throws -> Certificate {
-        let publicKey = Certificate.PublicKey(key.publicKey)
-        var extensions: [Certificate.Extension] = [
-            try Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: pathLength), critical: true),
-            try Certificate.Extension(KeyUsage(keyCertSign: true, cRLSign: true), critical: true),
-            try Certificate.Extension(SubjectKeyIdentifier(hash: publicKey), critical: false),
-        ]
-        if let issuer {
-            extensions.append(try Certificate.Extension(
-                AuthorityKeyIdentifier(keyIdentifier: try issuer.extensions.subjectKeyIdentifier?.keyIdentifier), critical: false))
-        }
-        if codeSigning { extensions.append(try Certificate.Extension(try ExtendedKeyUsage([.codeSigning]), critical: false)) }
-        let subject = try DistinguishedName {
-            OrganizationName("sigstore-local")
-            CommonName(name)
-        }
-        return try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey, notValidBefore: from,
-            notValidAfter: to, issuer: issuer?.subject ?? subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions(extensions), issuerPrivateKey: Certificate.PrivateKey(issuerKey))
-    }
+    /// Fulcio's issuing CA: the intermediate and its key.
+    var fulcioAuthority: IssuingAuthority { IssuingAuthority(certificate: fulcioIntermediate, privateKey: fulcioIntermediateKey) }
 
-    static func timestampingCertificate(
-        key: P256.Signing.PrivateKey, issuer: Certificate, issuerKey: P256.Signing.PrivateKey, from: Date, to: Date
-    ) throws -> Certificate {
-        let publicKey = Certificate.PublicKey(key.publicKey)
-        return try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey, notValidBefore: from,
-            notValidAfter: to, issuer: issuer.subject,
-            subject: try DistinguishedName {
-                OrganizationName("sigstore-local")
-                CommonName("sigstore-local-tsa")
-            },
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions([
-                try Certificate.Extension(KeyUsage(digitalSignature: true), critical: true),
-                // Exactly id-kp-timeStamping, critical (RFC 3161 §2.3; rfc3161-client and sigstore-go check both).
-                try Certificate.Extension(try ExtendedKeyUsage([.timeStamping]), critical: true),
-                try Certificate.Extension(SubjectKeyIdentifier(hash: publicKey), critical: false),
-                try Certificate.Extension(
-                    AuthorityKeyIdentifier(keyIdentifier: try issuer.extensions.subjectKeyIdentifier?.keyIdentifier),
-                    critical: false),
-            ]),
-            issuerPrivateKey: Certificate.PrivateKey(issuerKey))
-    }
+    /// The timestamp authority's token signer.
+    var timestampIssuer: TimestampIssuer { TimestampIssuer(authority: IssuingAuthority(certificate: tsaCertificate, privateKey: tsaKey)) }
 
     // MARK: - Files
 
@@ -180,9 +143,6 @@ public struct InstanceKeys: Sendable {
         try writeAtomically(path, Array(text.utf8), mode: 0o644)
     }
 }
-
-/// The DER of an Ed25519 PKCS#8 `PrivateKeyInfo` up to the 32-byte seed (RFC 8410 §7).
-let ed25519PKCS8Prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
 
 /// Writes `bytes` to a temporary file beside `path` with `mode`, syncs it and renames it into place.
 func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {

@@ -121,7 +121,7 @@ public enum LocalStack {
             let tokens = IdentityTokenVerifier(
                 issuers: { configuration.trustedIssuers + (wanted.contains(.oidc) ? [url(.oidc)] : []) }, http: http, now: now)
             let fulcio = FulcioService(
-                issuer: CertificateIssuer(keys: keys), tokens: tokens,
+                keys: keys, tokens: tokens,
                 trustedIssuers: { configuration.trustedIssuers + (wanted.contains(.oidc) ? [url(.oidc)] : []) }, now: now)
             application(.fulcio) { fulcio.register(on: $0) }
         }
@@ -208,46 +208,36 @@ public enum TrustFiles {
     static func validFor(_ keys: InstanceKeys) -> OrderedJSON { .object([("start", .string(rfc3339(keys.created)))]) }
 
     static func trustedRoot(keys: InstanceKeys, urls: [LocalStack.Service: String], host: String) throws -> OrderedJSON {
-        func log(_ url: String, _ spki: [UInt8], _ details: String, _ id: [UInt8]) -> OrderedJSON {
-            .object([
-                ("baseUrl", .string(url)), ("hashAlgorithm", .string("SHA2_256")),
-                ("publicKey", .object([("rawBytes", .base64(spki)), ("keyDetails", .string(details)), ("validFor", validFor(keys))])),
-                ("logId", .object([("keyId", .base64(id))])),
-            ])
+        let window = TimeRange(start: keys.created, end: nil)
+        func log(_ url: String, _ key: SigstoreCrypto.PublicKey, _ details: String, _ id: [UInt8]) -> TransparencyLogInstance {
+            TransparencyLogInstance(
+                baseURL: url, publicKey: PublicKeyMaterial(rawBytes: key.derRepresentation, keyDetails: details, validFor: window),
+                logID: id)
         }
-        func authority(_ name: String, _ uri: String, _ chain: [Certificate]) throws -> OrderedJSON {
-            .object([
-                ("subject", .object([("organization", .string("sigstore-local")), ("commonName", .string(name))])),
-                ("uri", .string(uri)),
-                ("certChain", .object([("certificates", .array(try chain.map { .object([("rawBytes", .base64(try der($0)))]) }))])),
-                ("validFor", validFor(keys)),
-            ])
+        func authority(_ name: String, _ uri: String, _ chain: [Certificate]) throws -> CertificateAuthority {
+            CertificateAuthority(
+                organization: "sigstore-local", commonName: name, uri: uri, certificateChain: try chain.map { try der($0) },
+                validFor: window)
         }
-        var tlogs: [OrderedJSON] = []
+        var root = TrustedRoot()
         if let url = urls[.rekor] {
-            let spki = Array(keys.rekorKey.publicKey.derRepresentation)
-            tlogs.append(log(url, spki, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: spki))))
+            let key = SigstoreCrypto.PublicKey(keys.rekorKey.publicKey)
+            root.tlogs.append(log(url, key, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: key.derRepresentation))))
         }
         if let url = urls[.rekorV2] {
-            tlogs.append(log(
-                url, ed25519SPKIPrefix + Array(keys.rekorV2Key.publicKey.rawRepresentation), "PKIX_ED25519",
+            root.tlogs.append(log(
+                url, SigstoreCrypto.PublicKey(keys.rekorV2Key.publicKey), "PKIX_ED25519",
                 RekorV2Service.keyID(key: keys.rekorV2Key.publicKey, host: host)))
         }
-        var cas: [OrderedJSON] = []
-        var ctlogs: [OrderedJSON] = []
         if let url = urls[.fulcio] {
-            cas.append(try authority("sigstore-local", url, [keys.fulcioIntermediate, keys.fulcioRoot]))
-            let spki = Array(keys.ctLogKey.publicKey.derRepresentation)
-            ctlogs.append(log(url + "/ct", spki, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: spki))))
+            root.certificateAuthorities.append(try authority("sigstore-local", url, [keys.fulcioIntermediate, keys.fulcioRoot]))
+            let key = SigstoreCrypto.PublicKey(keys.ctLogKey.publicKey)
+            root.ctlogs.append(log(url + "/ct", key, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: key.derRepresentation))))
         }
-        var tsas: [OrderedJSON] = []
         if let url = urls[.tsa] {
-            tsas.append(try authority("sigstore-local-tsa", url + "/api/v1/timestamp", [keys.tsaCertificate, keys.tsaRoot]))
+            root.timestampAuthorities.append(try authority("sigstore-local-tsa", url + "/api/v1/timestamp", [keys.tsaCertificate, keys.tsaRoot]))
         }
-        return .object([
-            ("mediaType", .string(TrustedRoot.mediaTypeV01)), ("tlogs", .array(tlogs)), ("certificateAuthorities", .array(cas)),
-            ("ctlogs", .array(ctlogs)), ("timestampAuthorities", .array(tsas)),
-        ])
+        return root.orderedJSON
     }
 
     static func signingConfig(keys: InstanceKeys, urls: [LocalStack.Service: String]) -> OrderedJSON {

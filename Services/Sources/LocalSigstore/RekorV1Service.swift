@@ -3,6 +3,7 @@ internal import HTTPTypes
 public import Crypto
 public import Hummingbird
 internal import SigstoreCrypto
+internal import SigstoreIssuing
 internal import SigstoreModels
 internal import SigstoreVerify
 public import TransparencyLog
@@ -33,13 +34,8 @@ public struct RekorV1Service: Sendable {
     public static func checkpointSigner(
         key: P256.Signing.PrivateKey, host: String, treeID: Int64, now: @escaping @Sendable () -> Date
     ) -> TransparencyLog.CheckpointSigner {
-        let hint = Array(SHA256.hash(data: key.publicKey.derRepresentation).prefix(4))
-        return { size, root in
-            let nanos = Int64(now().timeIntervalSince1970 * 1_000_000_000)
-            let text = "\(host) - \(treeID)\n\(size)\n\(Base64.encode(root))\nTimestamp: \(nanos)\n"
-            let signature = Array(try key.signature(for: SHA256.hash(data: Array(text.utf8))).derRepresentation)
-            return text + "\n\u{2014} \(host) \(Base64.encode(hint + signature))\n"
-        }
+        let signer = CheckpointSigner.rekorV1(key: key, host: host, treeID: treeID)
+        return { size, root in try signer.sign(size: size, rootHash: root, at: now()) }
     }
 
     /// Adds the routes to `router`.
@@ -134,9 +130,8 @@ public struct RekorV1Service: Sendable {
         if let given { checkpoint = given } else { checkpoint = await log.checkpoint }
         let leafHash = Merkle.leafHash(record.body)
         let proof = await log.inclusionProof(index: record.index, size: checkpoint.size) ?? []
-        let set = SignedEntryTimestampPayload.bytes(
-            body: record.body, integratedTime: record.integratedTime, logID: logID, logIndex: Int64(record.index))
-        let signature = Array(try key.signature(for: SHA256.hash(data: set)).derRepresentation)
+        let signature = try LogSigner(key: key).signedEntryTimestamp(
+            body: record.body, integratedTime: record.integratedTime, logIndex: Int64(record.index))
         let entry = OrderedJSON.object([
             ("body", .base64(record.body)), ("integratedTime", .number(record.integratedTime)),
             ("logID", .string(Hex.encode(logID))), ("logIndex", .number(Int64(record.index))),

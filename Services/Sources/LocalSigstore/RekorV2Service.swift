@@ -3,6 +3,7 @@ internal import HTTPTypes
 public import Crypto
 public import Hummingbird
 internal import SigstoreCrypto
+internal import SigstoreIssuing
 internal import SigstoreModels
 internal import SigstoreVerify
 public import TransparencyLog
@@ -28,21 +29,13 @@ public struct RekorV2Service: Sendable {
 
     /// The C2SP key ID of an Ed25519 note key named `host` (the log ID in bundles and the trusted root).
     public static func keyID(key: Curve25519.Signing.PublicKey, host: String) -> [UInt8] {
-        SignedNote.keyID(name: host, key: publicKey(key))
-    }
-
-    static func publicKey(_ key: Curve25519.Signing.PublicKey) -> SigstoreCrypto.PublicKey {
-        try! SigstoreCrypto.PublicKey(derEncoded: ed25519SPKIPrefix + Array(key.rawRepresentation))
+        SignedNote.keyID(name: host, key: SigstoreCrypto.PublicKey(key))
     }
 
     /// The checkpoint signer: `host\nsize\nroot\n`, Ed25519 over the text.
     public static func checkpointSigner(key: Curve25519.Signing.PrivateKey, host: String) -> TransparencyLog.CheckpointSigner {
-        let hint = Array(keyID(key: key.publicKey, host: host).prefix(4))
-        return { size, root in
-            let text = "\(host)\n\(size)\n\(Base64.encode(root))\n"
-            let signature = Array(try key.signature(for: Array(text.utf8)))
-            return text + "\n\u{2014} \(host) \(Base64.encode(hint + signature))\n"
-        }
+        let signer = CheckpointSigner.rekorV2(key: key, host: host)
+        return { size, root in try signer.sign(size: size, rootHash: root, at: Date()) }
     }
 
     /// Adds the routes to `router`.
@@ -161,7 +154,7 @@ public struct RekorV2Service: Sendable {
             let records = try await log.records(in: start..<(start + width))
             guard records.count == width else { throw ServiceError(.notFound, "no such tile") }
             var out: [UInt8] = []
-            for r in records { out += u16(r.body.count) + r.body }
+            for r in records { out += [UInt8(r.body.count >> 8 & 0xFF), UInt8(r.body.count & 0xFF)] + r.body }
             return Response.bytes(out, contentType: "application/octet-stream")
         }
         guard let level = Int(kind), level >= 0, level < 8,
@@ -186,6 +179,3 @@ public struct RekorV2Service: Sendable {
         return value
     }
 }
-
-/// The DER of an Ed25519 SubjectPublicKeyInfo up to the 32-byte key (RFC 8410 §4).
-let ed25519SPKIPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]

@@ -1,3 +1,5 @@
+public import SigstoreCore
+
 /// One entry of a transparency log as it is stored.
 public struct LogRecord: Sendable, Hashable {
     /// The entry's index in its log, from 0.
@@ -35,11 +37,21 @@ public protocol LogStorage: Sendable {
     func close() async throws
 }
 
-/// A storage failure, with the operation that failed.
-public struct StorageError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong, for an operator.
-    public var description: String
+/// A storage failure, with the operation that failed: the package's error model.
+public typealias StorageError = CodedError<StorageErrorCode>
 
-    /// Creates an error.
-    public init(_ description: String) { self.description = description }
+/// The kind of a ``StorageError``.
+/// The domain of ``StorageErrorCode``: log storage.
+public enum StorageErrorDomain {}
+
+/// The kinds of errors of the domain.
+public typealias StorageErrorCode = ErrorName<StorageErrorDomain>
+
+extension ErrorName where Domain == StorageErrorDomain {
+    /// The storage is configured wrongly (a database URL that is not one).
+    public static var configuration: Self { Self(name: "configuration") }
+    /// The database refused or failed an operation.
+    public static var database: Self { Self(name: "database") }
+    /// What is stored does not add up (an entry missing from the middle of a log).
+    public static var inconsistent: Self { Self(name: "inconsistent") }
 }

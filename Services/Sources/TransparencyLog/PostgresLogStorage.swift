@@ -5,6 +5,7 @@ internal import Foundation
 #endif
 internal import Logging
 internal import NIOCore
+internal import SigstoreCore
 internal import PostgresNIO
 
 /// Log storage in PostgreSQL (postgres-nio). Each append is one transaction with one multi-row insert; PostgreSQL
@@ -20,7 +21,7 @@ public final class PostgresLogStorage: LogStorage {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty
         else {
-            throw StorageError("--database must be a postgres://user@host:port/database URL")
+            throw StorageError(.configuration, "--database must be a postgres://user@host:port/database URL")
         }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         let configuration = PostgresClient.Configuration(
@@ -52,7 +53,7 @@ public final class PostgresLogStorage: LogStorage {
             var hashes: [[UInt8]] = []
             for try await (index, hash) in rows.decode((Int64, ByteBuffer).self) {
                 guard index == hashes.count else {
-                    throw StorageError("log \(log) is missing entry \(hashes.count) (next stored index is \(index))")
+                    throw StorageError(.inconsistent, "log \(log) is missing entry \(hashes.count) (next stored index is \(index))")
                 }
                 hashes.append(Array(hash.readableBytesView))
             }
@@ -130,9 +131,9 @@ public final class PostgresLogStorage: LogStorage {
         } catch let error as StorageError {
             throw error
         } catch let error as PSQLError {
-            throw StorageError("PostgreSQL: \(operation) failed: \(error.serverInfo?[.message] ?? "\(error.code)")")
+            throw StorageError(.database, "PostgreSQL: \(operation) failed: \(error.serverInfo?[.message] ?? "\(error.code)")")
         } catch {
-            throw StorageError("PostgreSQL: \(operation) failed: \(error)")
+            throw StorageError(.database, "PostgreSQL: \(operation) failed: \(error)")
         }
     }
 }

@@ -4,6 +4,7 @@ internal import FoundationEssentials
 internal import Foundation
 #endif
 internal import GRDB
+internal import SigstoreCore
 
 /// Log storage in one SQLite database file in WAL mode with `synchronous = FULL`: a commit is on disk before an
 /// append returns.
@@ -20,7 +21,7 @@ public final class SQLiteLogStorage: LogStorage {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw StorageError("cannot open SQLite database \(path): \(error)")
+            throw StorageError(.database, "cannot open SQLite database \(path): \(error)")
         }
     }
 
@@ -43,7 +44,7 @@ public final class SQLiteLogStorage: LogStorage {
             while let row = try rows.next() {
                 let index: Int = row[0]
                 guard index == hashes.count else {
-                    throw StorageError("log \(log) is missing entry \(hashes.count) (next stored index is \(index))")
+                    throw StorageError(.inconsistent, "log \(log) is missing entry \(hashes.count) (next stored index is \(index))")
                 }
                 let hash: Data = row[1]
                 hashes.append(Array(hash))

@@ -1,3 +1,4 @@
+public import SigstoreCore
 public import SigstoreVerify
 
 /// One append-only transparency log: a Merkle tree in memory, every entry in durable storage, and a signed checkpoint
@@ -83,7 +84,7 @@ public actor TransparencyLog {
     public func append(body: [UInt8], searchKeys: [String] = []) async throws -> Outcome {
         let leafHash = Merkle.leafHash(body)
         if let index = indexByLeaf[LeafKey(leafHash)] { return .duplicate(index: index) }
-        guard pending.count < maxPending else { throw LogOverloaded() }
+        guard pending.count < maxPending else { throw TransparencyLogError(.overloaded, "the log is overloaded; retry later") }
         return try await withCheckedThrowingContinuation { continuation in
             pending.append(Pending(body: body, leafHash: leafHash, searchKeys: searchKeys, continuation: continuation))
             if !flushing {
@@ -204,9 +205,19 @@ public actor TransparencyLog {
     }
 }
 
-/// The log has more pending entries than it accepts; the client should retry later.
-public struct LogOverloaded: Error, CustomStringConvertible {
-    public var description: String { "the log is overloaded; retry later" }
+/// A transparency log refuses an operation: the package's error model.
+public typealias TransparencyLogError = CodedError<TransparencyLogErrorCode>
+
+/// The kind of a ``TransparencyLogError``.
+/// The domain of ``TransparencyLogErrorCode``: transparency logs.
+public enum TransparencyLogErrorDomain {}
+
+/// The kinds of errors of the domain.
+public typealias TransparencyLogErrorCode = ErrorName<TransparencyLogErrorDomain>
+
+extension ErrorName where Domain == TransparencyLogErrorDomain {
+    /// The log has more pending entries than it accepts; the client should retry later.
+    public static var overloaded: Self { Self(name: "overloaded") }
 }
 
 /// A 32-byte leaf hash as a cheap dictionary key.

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import RegistryTesting
 import SigstoreModels
+import SigstoreTesting
 import Testing
 import SigstoreJSON
 
@@ -100,7 +101,8 @@ final class PostgresServer: @unchecked Sendable {
     private let directory: TemporaryDirectory
     static let bin = "/usr/lib/postgresql/15/bin"
 
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: bin + "/initdb") }
+    /// PostgreSQL 15's `initdb` (Debian: postgresql).
+    static let requirement = Requirement.executable(bin + "/initdb")
 
     init() throws {
         directory = try TemporaryDirectory("sigstore-local-pg")

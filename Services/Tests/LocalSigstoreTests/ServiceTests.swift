@@ -7,7 +7,8 @@ import SigstoreModels
 import Testing
 import SigstoreJSON
 
-/// The development issuer's browser and device flows, the TSA against openssl, health, restart and shutdown.
+/// The development issuer's browser and device flows, health, restart and shutdown (the TSA against openssl is in
+/// RouterTests, in process).
 @Suite("sigstore-local services", .serialized)
 struct ServiceTests {
     /// A client that shows redirects instead of following them.
@@ -124,37 +125,6 @@ struct ServiceTests {
                 + "&redirect_uri=http://127.0.0.1:4000/cb")
         #expect(reply.status == 302)
         #expect(reply.headers.first(name: "Location")?.hasPrefix("http://127.0.0.1:4000/cb?code=") == true)
-    }
-
-    @Test("openssl verifies the TSA's RFC 3161 responses")
-    func timestampAuthority() async throws {
-        let tmp = try TemporaryDirectory()
-        let stack = try StackProcess(dataDirectory: tmp.path + "/data")
-        defer { stack.stop() }
-        let chain = try await HTTP.get(stack["tsa"] + "/api/v1/timestamp/certchain").text
-        let blocks = chain.components(separatedBy: "-----END CERTIFICATE-----\n").filter { !$0.isEmpty }.map { $0 + "-----END CERTIFICATE-----\n" }
-        #expect(blocks.count == 2)
-        try Data(blocks[0].utf8).write(to: URL(fileURLWithPath: tmp.path + "/tsa.pem"))
-        try Data(blocks[1].utf8).write(to: URL(fileURLWithPath: tmp.path + "/root.pem"))
-        try Data("timestamp me\n".utf8).write(to: URL(fileURLWithPath: tmp.path + "/data.txt"))
-        for (name, flags) in [("cert", ["-cert"]), ("nocert", ["-no_nonce"])] {
-            try run("/usr/bin/openssl", ["ts", "-query", "-data", tmp.path + "/data.txt", "-sha256", "-out", tmp.path + "/\(name).tsq"] + flags)
-            let query = Array(try Data(contentsOf: URL(fileURLWithPath: tmp.path + "/\(name).tsq")))
-            let reply = try await HTTP.request(.POST, stack["tsa"] + "/api/v1/timestamp", body: query, contentType: "application/timestamp-query")
-            #expect(reply.status == 200 && reply.headers.first(name: "Content-Type") == "application/timestamp-reply")
-            try Data(reply.body).write(to: URL(fileURLWithPath: tmp.path + "/\(name).tsr"))
-            let untrusted = name == "cert" ? [] : ["-untrusted", tmp.path + "/tsa.pem"]
-            let verify = try shell(
-                ["openssl", "ts", "-verify", "-in", tmp.path + "/\(name).tsr", "-queryfile", tmp.path + "/\(name).tsq", "-CAfile", tmp.path + "/root.pem"]
-                    + untrusted)
-            #expect(verify.status == 0 && verify.output.contains("Verification: OK"), "\(name): \(verify.output)")
-        }
-        // Another file's query does not verify against the response.
-        try Data("other\n".utf8).write(to: URL(fileURLWithPath: tmp.path + "/other.txt"))
-        let mismatch = try shell([
-            "openssl", "ts", "-verify", "-in", tmp.path + "/cert.tsr", "-data", tmp.path + "/other.txt", "-CAfile", tmp.path + "/root.pem",
-        ])
-        #expect(mismatch.status != 0)
     }
 
     @Test("health endpoints, keys kept across restarts, graceful SIGTERM shutdown")

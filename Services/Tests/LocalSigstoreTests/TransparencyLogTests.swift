@@ -1,4 +1,5 @@
 import Foundation
+import SigstoreCore
 import SigstoreVerify
 import Testing
 import TransparencyLog
@@ -16,7 +17,7 @@ final class LostAcknowledgement: LogStorage, @unchecked Sendable {
         try await inner.append(log: log, records: records, leafHashes: leafHashes)
         if failNext {
             failNext = false
-            throw StorageError("connection closed during COMMIT")
+            throw StorageError(.database, "connection closed during COMMIT")
         }
     }
     func records(log: String, range: Range<Int>) async throws -> [LogRecord] { try await inner.records(log: log, range: range) }

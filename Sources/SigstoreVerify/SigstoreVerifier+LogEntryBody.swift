@@ -1,0 +1,97 @@
+#if canImport(FoundationEssentials)
+internal import FoundationEssentials
+#else
+internal import Foundation
+#endif
+internal import SigstoreCrypto
+internal import SigstoreModels
+internal import SigstoreJSON
+internal import SigstoreCore
+
+/// What a log entry records must be what the bundle carries: Rekor v1 bodies are parsed and compared, Rekor v2
+/// bodies are rebuilt from the bundle (as sigstore-go does) and must equal the logged leaf.
+extension SigstoreVerifier {
+    static func checkV2BodyHead(_ body: [UInt8]) throws {
+        struct Head: Decodable {
+            var kind: String
+            var apiVersion: String
+        }
+        guard let head = try? JSONDecoder().decode(Head.self, from: Data(body)) else {
+            throw VerificationError(.transparencyLog, "transparency log entry body is not a Rekor entry")
+        }
+        guard head.kind == "hashedrekord", head.apiVersion == "0.0.2" else {
+            throw VerificationError(
+                .transparencyLog, "transparency log entry kind hashedrekord 0.0.2 does not match its body (\(head.kind) \(head.apiVersion))")
+        }
+    }
+
+    func rebuildV2Leaf(_ bundle: SigstoreBundle, material: Material, signature: [UInt8]) throws -> [UInt8] {
+        let key = try material.publicKey
+        let hash = RekorV2Body.keyDetails(for: key.kind).hash
+        let digest: ArtifactDigest
+        switch bundle.content {
+        case .messageSignature(let m):
+            guard let md = m.messageDigest, let alg = HashAlgorithm(protoName: md.algorithm) else {
+                throw VerificationError(.bundle, "message signature has no usable message digest")
+            }
+            guard let d = try? ArtifactDigest(algorithm: alg, bytes: md.digest.bytes) else {
+                throw VerificationError(.bundle, "message digest has the wrong length for \(alg.rawValue)")
+            }
+            digest = d
+        case .dsseEnvelope(let e):
+            digest = e.preAuthenticationDigest(hash)
+        }
+        let verifier: RekorV2Body.Verifier
+        switch material {
+        case .certificate(let c): verifier = .certificate(c.der)
+        case .publicKey(let k): verifier = .publicKey(k)
+        }
+        return RekorV2Body.canonicalBody(digest: digest, signature: signature, verifier: verifier, keyKind: key.kind)
+    }
+
+    static func compare(_ body: RekorV1Body, bundle: SigstoreBundle, material: Material, signature: [UInt8]) throws {
+        guard body.signature == signature else {
+            throw VerificationError(.transparencyLog, "transparency log signature does not match the bundle's signature")
+        }
+        let sameKey: Bool
+        switch material {
+        case .certificate(let leaf):
+            let block = try? PEMBlock.parseFirst(body.verifierPEM)
+            sameKey = block?.label == "CERTIFICATE" && block?.bytes == leaf.der
+        case .publicKey(let key):
+            let block = try? PEMBlock.parseFirst(body.verifierPEM)
+            sameKey = block?.label == "PUBLIC KEY" && block?.bytes == key.derRepresentation
+        }
+        guard sameKey else {
+            throw VerificationError(.transparencyLog, "transparency log certificate does not match the bundle's signer")
+        }
+        switch bundle.content {
+        case .messageSignature(let m):
+            guard let logged = body.digest else {
+                throw VerificationError(.transparencyLog, "transparency log entry is not a hashedrekord or missing digest")
+            }
+            guard let md = m.messageDigest, let alg = HashAlgorithm(protoName: md.algorithm) else {
+                throw VerificationError(.bundle, "message signature has no usable message digest")
+            }
+            guard alg == logged.algorithm else {
+                throw VerificationError(
+                    .transparencyLog, "transparency log hashedrekord entry digest algorithm mismatch: \(alg.rawValue) != \(logged.algorithm.rawValue)")
+            }
+            guard md.digest.bytes == logged.bytes else {
+                throw VerificationError(
+                    .transparencyLog,
+                    "transparency log hashedrekord entry digest \(logged.hex) does not match artifact \(Hex.encode(md.digest.bytes))")
+            }
+        case .dsseEnvelope(let e):
+            guard let logged = body.payloadSHA256 else {
+                throw VerificationError(.transparencyLog, "transparency log rekor v1 entry is not a dsse or intoto entry")
+            }
+            let actual = HashAlgorithm.sha256.digest(of: e.payload.bytes).bytes
+            guard actual == logged else {
+                throw VerificationError(
+                    .transparencyLog,
+                    "transparency log dsse/intoto entry payload hash \(Hex.encode(logged)) does not match envelope payload hash \(Hex.encode(actual))")
+            }
+        }
+    }
+}

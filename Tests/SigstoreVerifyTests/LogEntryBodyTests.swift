@@ -1,0 +1,51 @@
+import Foundation
+import SigstoreCore
+import SigstoreJSON
+import SigstoreCrypto
+import SigstoreModels
+import SigstoreTesting
+import SigstoreVerify
+import Testing
+
+/// SigstoreVerifier+LogEntryBody: what the log recorded must be what the bundle carries.
+@Suite("Log entry bodies")
+struct LogEntryBodyTests {
+    @Test(
+        "a logged signature or digest that differs from the bundle is refused",
+        arguments: [
+            FaultCase(fault: .logEntrySignatureMismatch, check: .transparencyLog),
+            FaultCase(fault: .logEntrySignatureMismatch, check: .transparencyLog, dsse: true),
+            FaultCase(fault: .logEntryDigestMismatch, check: .transparencyLog),
+            FaultCase(fault: .logEntryDigestMismatch, check: .transparencyLog, dsse: true),
+        ])
+    func refused(_ fault: FaultCase) async throws {
+        try await fault.expectRefused()
+    }
+
+    @Test("an entry whose kind does not match its body is refused")
+    func kindMismatch() async throws {
+        let bundle = try editedBundle { object in
+            var material = try #require(object["verificationMaterial"] as? [String: Any])
+            var entries = try #require(material["tlogEntries"] as? [[String: Any]])
+            entries[0]["kindVersion"] = ["kind": "dsse", "version": "0.0.1"]
+            material["tlogEntries"] = entries
+            object["verificationMaterial"] = material
+        }
+        #expect(try await refusingCheck(bundle) == .transparencyLog)
+    }
+
+    @Test("a Rekor v2 body that is not the entry rebuilt from the bundle is refused")
+    func rekorV2BodyRebuilt() async throws {
+        let options = VirtualSigstore.Options(time: signingTime, log: .rekorV2, timestamp: true)
+        let bundle = try editedBundle(options) { object in
+            var material = try #require(object["verificationMaterial"] as? [String: Any])
+            var entries = try #require(material["tlogEntries"] as? [[String: Any]])
+            let encoded = try #require(entries[0]["canonicalizedBody"] as? String)
+            let body = try #require(Base64.decode(encoded))
+            entries[0]["canonicalizedBody"] = Base64.encode(Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "SHA2_256", with: "SHA2_384").utf8))
+            material["tlogEntries"] = entries
+            object["verificationMaterial"] = material
+        }
+        #expect(try await refusingCheck(bundle, configuration: cosignConfiguration(signedTimestamps: true)) == .transparencyLog)
+    }
+}
