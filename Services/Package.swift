@@ -4,11 +4,14 @@ import PackageDescription
 /// The local Sigstore stack: Fulcio, Rekor v1 and v2, a timestamp authority and a development OIDC issuer, served by
 /// `sigstore-local`. A package of its own so that Hummingbird, the database drivers and the JWT library stay out of
 /// the dependency graph of swift-cosign's libraries.
+/// `make test` (so CI) sets this: the package's own targets build without a single warning.
+let warningsAsErrors = Context.environment["SWIFT_COSIGN_WARNINGS_AS_ERRORS"] == "1"
+
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
-]
+] + (warningsAsErrors ? [.treatAllWarnings(as: .error)] : [])
 
 let package = Package(
     name: "sigstore-local",

@@ -3,7 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import SigstoreCore
+import SigstoreCore
 
 /// Downloads metadata and targets for the ``Updater``.
 ///

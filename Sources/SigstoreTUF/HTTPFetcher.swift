@@ -7,7 +7,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import SigstoreCore
+import SigstoreCore
 
 /// A ``Fetcher`` over AsyncHTTPClient.
 ///

@@ -1,6 +1,6 @@
 public import Crypto
 import SigstoreJSON
-public import SigstoreCore
+import SigstoreCore
 
 /// A private key that signs repository metadata for ``RepositoryWriter``.
 ///

@@ -1,7 +1,7 @@
 import Crypto
 import SigstoreJSON
 public import Foundation
-public import SigstoreCore
+import SigstoreCore
 
 /// Writes a signed TUF repository into a directory laid out as Sigstore's CDN serves one: `N.root.json`,
 /// `timestamp.json`, `V.snapshot.json`, `V.<role>.json` and `targets/<dir>/<sha256>.<name>` (with consistent

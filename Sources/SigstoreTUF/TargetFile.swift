@@ -1,5 +1,5 @@
 public import SigstoreJSON
-public import SigstoreCore
+import SigstoreCore
 
 /// A target (artifact) as trusted targets metadata describes it: its path, length and hashes.
 public struct TargetFile: Sendable, Hashable {

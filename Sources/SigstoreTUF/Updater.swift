@@ -3,7 +3,7 @@ public import FoundationEssentials
 #else
 public import Foundation
 #endif
-public import SigstoreCore
+import SigstoreCore
 
 /// A TUF client (specification 1.0.x, as python-tuf's ngclient and go-tuf v2 implement it) over one repository and
 /// one local metadata cache.
