@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "SigstoreTUF",
             dependencies: [
-                "SigstoreCore", "SigstoreJSON",
+                "SigstoreCore", "SigstoreJSON", "_SigstoreHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -205,6 +205,8 @@ let package = Package(
                 "SigstoreCore", "SigstoreJSON",
                 "CSodium",
                 "SigstoreSign",
+                "SigstoreTUF",
+                .product(name: "X509", package: "swift-certificates"),
                 "SigstoreVerify",
                 "SigstoreCrypto",
                 "SigstoreModels",
@@ -265,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SigstoreTUFTests",
-            dependencies: ["SigstoreTUF", "SigstoreCore", "SigstoreJSON", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SigstoreTUF", "SigstoreCore", "SigstoreJSON", "SigstoreTesting", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -61,7 +61,7 @@ public struct ImageAttester: Sendable {
     public func attest(_ images: [String], predicate: [UInt8], in store: SignatureStore, console: Console) async throws {
         let predicateType = try PredicateType.validatedURI(for: input.type)
         let predicatePath = input.predicate ?? "-"
-        let plan = SigningPlan.needsServices(key: key, options: signing) ? try SigningPlan(key: key, options: signing) : nil
+        let plan = SigningPlan.needsServices(key: key, options: signing) ? try await SigningPlan(key: key, options: signing, console: console) : nil
         // Resolve every image before any signing, so an unreachable registry or unknown tag costs no certificate.
         var targets: [(String, ImageReference, Descriptor)] = []
         for image in images {

@@ -69,7 +69,7 @@ public struct ImageSigner: Sendable {
     /// Signs every image named in `images`, storing the signatures in `store`.
     public func sign(_ images: [String], in store: SignatureStore, console: Console) async throws {
         try validate()
-        let plan = SigningPlan.needsServices(key: key, options: signing) ? try SigningPlan(key: key, options: signing) : nil
+        let plan = SigningPlan.needsServices(key: key, options: signing) ? try await SigningPlan(key: key, options: signing, console: console) : nil
         // Every image and, with -r, every manifest of an index is resolved before signing starts: an unknown tag or
         // an unreachable registry costs no certificate and leaves nothing half-signed.
         var targets: [(Descriptor, ImageReference)] = []

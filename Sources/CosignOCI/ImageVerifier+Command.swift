@@ -11,9 +11,10 @@ extension ImageVerifier {
     /// The verifier `cosign verify` and `verify-attestation` build from their flags: a key or identities, the trusted
     /// root, `-a` annotations and `--check-claims`.
     public init(
-        verification: VerificationOptions, publicKey: PublicKey?, annotations: [String: String] = [:], checkClaims: Bool, store: SignatureStore
-    ) throws {
-        let bundle = try verification.bundleVerification(publicKey: publicKey)
+        verification: VerificationOptions, publicKey: PublicKey?, annotations: [String: String] = [:], checkClaims: Bool, store: SignatureStore,
+        console: Console
+    ) async throws {
+        let bundle = try await verification.bundleVerification(publicKey: publicKey, console: console)
         self.init(
             store: store,
             options: .init(bundle: bundle.options, trustMaterial: bundle.trustMaterial, annotations: annotations, checkClaims: checkClaims))

@@ -65,6 +65,17 @@ public enum FileSystem {
         String(decoding: try readFile(path, limit: limit), as: UTF8.self)
     }
 
+    /// Creates `path` and any missing parents with `mode` (an existing directory is fine).
+    public static func makeDirectory(_ path: String, mode: UInt32 = 0o755) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode_t(mode)) != 0 && errno != EEXIST { throw error(errno, path: current, verb: "mkdir") }
+        }
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw FileError(.io, "mkdir \(path): not a directory") }
+    }
+
     /// Writes a file atomically: a temporary file in the same directory, fsync, rename. The final file gets `mode`.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: UInt32) throws {
         let directory: String

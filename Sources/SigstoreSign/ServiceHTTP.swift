@@ -107,14 +107,7 @@ public final class ServiceHTTP: Sendable {
     /// The URL without query or user information (which may carry credentials).
     static func redact(_ url: String) -> String { RetryingExchange.redact(url) }
 
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("connectTimeout") || text.contains("connectionRefused") || text.contains("Connection refused") {
-            return "connection refused"
-        }
-        if text.contains("deadlineExceeded") || text.contains("readTimeout") { return "timed out" }
-        return text
-    }
+    static func describe(_ error: any Error) -> String { RetryingExchange.describe(error) }
 }
 
 extension ServiceHTTP.Response {

@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import _SigstoreHTTP
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -77,7 +78,7 @@ public struct HTTPFetcher: Fetcher {
         } catch let error as TUFError {
             throw error
         } catch {
-            let reason = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+            let reason = RetryingExchange.describe(error)
             throw TUFError(.downloadFailed, "\(address): \(reason)", underlying: error)
         }
     }

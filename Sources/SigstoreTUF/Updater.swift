@@ -126,6 +126,35 @@ public actor Updater {
         trusted = set
     }
 
+    /// Trusts the cached metadata without any request, as go-tuf's local mode does: the cached (or bootstrap) root,
+    /// timestamp, snapshot and targets must all verify and none may have expired at the clock's reading. After this,
+    /// ``targetInfo(for:)`` answers from the cache for targets the top-level targets role lists.
+    /// - Throws: ``TUFError`` when something is missing, does not verify or has expired; the cache is not changed
+    ///   (except that a newer bootstrap root is stored, as ``refresh()`` would).
+    public func loadCached() throws {
+        trusted = nil
+        let limits = configuration.limits
+        var set = try loadTrustedRoot(now: configuration.now())
+        try set.checkFinalRoot()
+        guard let timestamp = store.read(TopLevelRole.timestamp, maxLength: limits.timestampMaxLength) else {
+            throw TUFError(.notFound, "no cached timestamp.json")
+        }
+        _ = try set.updateTimestamp(timestamp)
+        try set.checkFinalTimestamp()
+        guard let snapshot = store.read(TopLevelRole.snapshot, maxLength: limits.snapshotMaxLength) else {
+            throw TUFError(.notFound, "no cached snapshot.json")
+        }
+        try set.updateSnapshot(snapshot, trusted: true)
+        try set.checkFinalSnapshot()
+        guard let targets = store.read(TopLevelRole.targets, maxLength: limits.targetsMaxLength) else {
+            throw TUFError(.notFound, "no cached targets.json")
+        }
+        _ = try set.updateTargets(
+            targets, role: TopLevelRole.targets, signers: set.root.signers(for: TopLevelRole.targets), delegator: TopLevelRole.root)
+        trusted = set
+        log("the cached metadata is valid: no request needed")
+    }
+
     private func loadTrustedRoot(now: Date) throws -> TrustedMetadataSet {
         let cached = store.read(TopLevelRole.root, maxLength: configuration.limits.rootMaxLength)
         var cachedSet: TrustedMetadataSet?

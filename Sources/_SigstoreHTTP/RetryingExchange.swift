@@ -86,6 +86,16 @@ public enum RetryingExchange {
         }
     }
 
+    /// A transport failure in a few words (`connection refused`, `timed out`), else the error's own text on one line.
+    public static func describe(_ error: any Error) -> String {
+        let text = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+        if text.contains("connectTimeout") || text.contains("connectionRefused") || text.contains("Connection refused") {
+            return "connection refused"
+        }
+        if text.contains("deadlineExceeded") || text.contains("readTimeout") { return "timed out" }
+        return text
+    }
+
     /// A URL for messages: without query or user information (either may carry credentials).
     public static func redact(_ url: String) -> String {
         var text = url

@@ -12,6 +12,10 @@ struct RunResult {
 
 /// Runs cosign in-process with captured output.
 func cosign(_ args: [String], env: [String: String] = ["COSIGN_PASSWORD": "test-password"], stdin: String = "") async -> RunResult {
+    // Never the user's TUF cache or the public-good mirror: a command that falls back to TUF fails at once, offline.
+    var env = env
+    if env["TUF_ROOT"] == nil { env["TUF_ROOT"] = NSTemporaryDirectory() + "swift-cosign-tests-no-tuf" }
+    if env["TUF_MIRROR"] == nil { env["TUF_MIRROR"] = "file:///nonexistent-swift-cosign-test-mirror" }
     let out = BufferSink()
     let err = BufferSink()
     let context = CommandContext(environment: env, stdout: out, stderr: err, stdin: BufferInput(stdin))

@@ -1,4 +1,5 @@
 import Foundation
+import SigstoreTesting
 import Testing
 import SigstoreCore
 @testable import SigstoreTUF

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SigstoreTesting
 import Testing
 @testable import SigstoreTUF
 

@@ -86,7 +86,7 @@ public struct BlobSigner: Sendable {
                 throw error.adding(context: "signing \(blob)")
             }
         }
-        let plan = try SigningPlan(key: key, options: options)
+        let plan = try await SigningPlan(key: key, options: options, console: console)
         try await SigningSession.with(plan, promptsForLog: true, console: console) { session in
             let hash = session.signer.key.kind.defaultHashAlgorithm
             for (blob, artifact) in zip(blobs, artifacts) {

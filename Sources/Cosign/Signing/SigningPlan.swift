@@ -25,15 +25,16 @@ public struct SigningPlan: Sendable {
         key == nil || o.issueCertificate || o.signingConfigPath != nil || o.tlogUpload || !(o.timestampServerURL ?? "").isEmpty
     }
 
-    /// Works out the plan as cosign v3 does: `--signing-config`, or with `--use-signing-config=false` the URL flags.
+    /// Works out the plan as cosign v3 does: `--signing-config`, the signing config from TUF (`--use-signing-config`,
+    /// the default), or with `--use-signing-config=false` the URL flags; the trusted root from `--trusted-root` or TUF.
     /// - Throws: ``CosignError`` for flag combinations cosign refuses, and when no signing config is available.
-    public init(key: String?, options o: SigningOptions) throws {
+    public init(key: String?, options o: SigningOptions, console: Console) async throws {
         self.key = key
         options = o
         keyless = key == nil || o.issueCertificate
         fromFlags = false
         let configInUse = o.signingConfigPath != nil || o.useSigningConfig
-        if o.signingConfigPath != nil && !o.tlogUpload {
+        if o.signingConfigPath != nil && !o.tlogUpload || keyless && o.useSigningConfig && !o.tlogUpload {
             throw CosignError(
                 .invalidInput,
                 "--tlog-upload=false is not supported with --signing-config or --use-signing-config. Provide a signing config with --signing-config without a transparency log service")
@@ -43,35 +44,32 @@ public struct SigningPlan: Sendable {
                 .invalidInput,
                 "cannot specify service URLs and use signing config: pass --use-signing-config=false with --fulcio-url, --rekor-url, --oidc-issuer or --timestamp-server-url")
         }
-        config = try o.signingConfigPath.map { path in
-            do {
-                return try SigningConfig(jsonData: try FileSystem.readFile(path, limit: 1 << 20))
-            } catch let error as any ReportableError {
-                throw error.adding(context: "signing config \(path)")
-            }
-        }
-        if config == nil && (keyless || o.tlogUpload) {
+        var fromTUF = false
+        if let path = o.signingConfigPath {
+            config = try await TrustSources.signingConfig(path: path, console: console)
+        } else if keyless || o.tlogUpload {
             if o.useSigningConfig {
-                let what = keyless ? "keyless signing" : "uploading to a transparency log"
-                let alternative = keyless ? ", or sign with --key" : ", or pass --tlog-upload=false"
-                throw CosignError(
-                    .unsupported,
-                    "\(what) needs a signing config, and fetching it over TUF is not supported yet: pass --signing-config FILE, or --use-signing-config=false with --fulcio-url/--rekor-url/--oidc-issuer\(alternative)")
+                config = try await TrustSources.signingConfig(path: nil, console: console)
+                fromTUF = true
+            } else {
+                var flags = SigningConfig(rekorTlogSelector: .any, tsaSelector: .any)
+                flags.caURLs = [.init(url: o.fulcioURL, majorAPIVersion: 1)]
+                flags.oidcURLs = [.init(url: o.oidcIssuer, majorAPIVersion: 1)]
+                if o.tlogUpload { flags.rekorTlogURLs = [.init(url: o.rekorURL, majorAPIVersion: 1)] }
+                if let url = o.timestampServerURL, !url.isEmpty { flags.tsaURLs = [.init(url: url, majorAPIVersion: 1)] }
+                config = flags
+                fromFlags = true
             }
-            var flags = SigningConfig(rekorTlogSelector: .any, tsaSelector: .any)
-            flags.caURLs = [.init(url: o.fulcioURL, majorAPIVersion: 1)]
-            flags.oidcURLs = [.init(url: o.oidcIssuer, majorAPIVersion: 1)]
-            if o.tlogUpload { flags.rekorTlogURLs = [.init(url: o.rekorURL, majorAPIVersion: 1)] }
-            if let url = o.timestampServerURL, !url.isEmpty { flags.tsaURLs = [.init(url: url, majorAPIVersion: 1)] }
-            config = flags
-            fromFlags = true
         }
-        if let path = o.trustedRootPath {
-            trust = try TrustMaterial.load(path)
-        } else if keyless {
-            throw CosignError(
-                .unsupported,
-                "keyless signing needs a trusted root to check Fulcio's certificate: pass --trusted-root (fetching the public-good root over TUF is not supported yet)")
+        // As Go cosign: a trusted root is needed to check Fulcio's certificate, and with a signing config.
+        if o.trustedRootPath != nil || keyless {
+            trust = try await TrustSources.trustMaterial(path: o.trustedRootPath, keyOnly: false, console: console)
+        } else if fromTUF || o.signingConfigPath != nil {
+            do {
+                trust = try await TrustSources.trustMaterial(path: nil, keyOnly: false, console: console)
+            } catch let error as any ReportableError {
+                console.warn("Could not fetch trusted_root.json from the TUF repository. Continuing with individual targets. Error from TUF: \(error.message)")
+            }
         }
     }
 }

@@ -129,7 +129,9 @@ extension SigningPlan {
             let signer = ArtifactSigner(key: try KeyReference.signingKey(key, console: console), services: SigningServices())
             return try await body { try await signer.sign($0) }
         }
-        let plan = try plan ?? SigningPlan(key: key, options: options)
+        let resolved: SigningPlan
+        if let plan { resolved = plan } else { resolved = try await SigningPlan(key: key, options: options, console: console) }
+        let plan = resolved
         return try await SigningSession.with(plan, promptsForLog: promptsForLog, console: console) { session in
             try await body { try await session.sign($0) }
         }

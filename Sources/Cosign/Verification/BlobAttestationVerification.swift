@@ -44,7 +44,7 @@ public struct BlobAttestationVerification: Sendable {
         if let bundle {
             let bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
             if newBundleFormat && BundleFormat.isSigstoreBundle(bytes) {
-                try await verify(sigstoreBundle: try SigstoreBundle(jsonData: bytes), artifact: artifact, publicKey: publicKey)
+                try await verify(sigstoreBundle: try SigstoreBundle(jsonData: bytes), artifact: artifact, publicKey: publicKey, console: console)
                 console.info("Verified OK")
                 return
             }
@@ -78,11 +78,11 @@ public struct BlobAttestationVerification: Sendable {
         console.info("Verified OK")
     }
 
-    private func verify(sigstoreBundle parsed: SigstoreBundle, artifact: Artifact?, publicKey: PublicKey?) async throws {
+    private func verify(sigstoreBundle parsed: SigstoreBundle, artifact: Artifact?, publicKey: PublicKey?, console: Console) async throws {
         guard case .dsseEnvelope(let envelope) = parsed.content else {
             throw CosignError(.invalidInput, "bundle does not contain a DSSE envelope")
         }
-        let verification = try options.bundleVerification(publicKey: publicKey)
+        let verification = try await options.bundleVerification(publicKey: publicKey, console: console)
         if let artifact {
             try await verification.verify(bundle: parsed, artifact: artifact)
         } else {

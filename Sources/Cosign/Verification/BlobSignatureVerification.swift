@@ -35,7 +35,7 @@ public struct BlobSignatureVerification: Sendable {
         options.warnIfIgnoringLog(console)
         let publicKey = try options.publicKey(console: console)
         if let bundle {
-            try await verify(bundle: bundle, blob: blob, publicKey: publicKey)
+            try await verify(bundle: bundle, blob: blob, publicKey: publicKey, console: console)
         } else {
             guard let signature else { throw CosignError(.invalidInput, "missing flag '--signature'") }
             if options.trustedRootPath != nil { throw CosignError(.invalidInput, "--trusted-root only supported with --new-bundle-format") }
@@ -50,14 +50,14 @@ public struct BlobSignatureVerification: Sendable {
         console.info("Verified OK")
     }
 
-    private func verify(bundle: String, blob: String, publicKey: PublicKey?) async throws {
+    private func verify(bundle: String, blob: String, publicKey: PublicKey?, console: Console) async throws {
         let bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
         guard !bytes.allSatisfy({ [0x20, 0x0a, 0x0d, 0x09].contains($0) }) else {
             throw CosignError(.invalidInput, "bundle \(bundle) is empty")
         }
         if newBundleFormat, BundleFormat.isSigstoreBundle(bytes) {
             let parsed = try SigstoreBundle(jsonData: bytes)
-            try await options.bundleVerification(publicKey: publicKey).verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
+            try await options.bundleVerification(publicKey: publicKey, console: console).verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
             return
         }
         guard let publicKey else {

@@ -59,6 +59,8 @@ public struct VerificationOptions: Sendable {
     public var ignoreSCT = false
     /// `--use-signed-timestamps`.
     public var useSignedTimestamps = false
+    /// `--offline`: trust from the TUF cache only, never the network.
+    public var offline = false
 
     /// Options with cosign's defaults.
     public init() {}
@@ -86,12 +88,18 @@ public struct VerificationOptions: Sendable {
         try key.map { try KeyReference.publicKey($0, console: console) }
     }
 
-    /// The bundle verification these options describe: the key, or the identity flags.
-    public func bundleVerification(publicKey: PublicKey?, now: @escaping @Sendable () -> Date = { Date() }) throws -> BundleVerification {
-        BundleVerification(
-            trustMaterial: try TrustMaterial.load(trustedRootPath, keyOnly: publicKey != nil && skipsTransparencyLog),
+    /// The bundle verification these options describe: the key, or the identity flags; the trust from
+    /// `--trusted-root`, or TUF.
+    public func bundleVerification(
+        publicKey: PublicKey?, console: Console, now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> BundleVerification {
+        let identities = publicKey == nil ? try identity.identities() : []
+        let trust = try await TrustSources.trustMaterial(
+            path: trustedRootPath, keyOnly: publicKey != nil && skipsTransparencyLog, offline: offline, console: console)
+        return BundleVerification(
+            trustMaterial: trust,
             options: .init(
-                publicKey: publicKey, identities: publicKey == nil ? try identity.identities() : [],
+                publicKey: publicKey, identities: identities,
                 ignoreTransparencyLog: skipsTransparencyLog, ignoreSCT: ignoreSCT, useSignedTimestamps: useSignedTimestamps),
             now: now)
     }

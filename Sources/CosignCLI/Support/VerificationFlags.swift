@@ -72,13 +72,16 @@ struct VerificationFlags: ParsableArguments {
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "expect the signature in a Sigstore bundle (referrers first for images)")
     var newBundleFormat = true
 
+    @Flag(name: .customLong("offline"), help: "only allow offline verification: trust from the TUF cache, no network")
+    var offline = false
+
     /// The library's verification options (`--sk` is refused).
     func makeConfiguration() throws -> VerificationOptions {
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
         var o = VerificationOptions()
         (o.key, o.identity, o.trustedRootPath) = (key, identity.makeConfiguration(), trustedRoot)
         (o.ignoreTransparencyLog, o.privateInfrastructure) = (insecureIgnoreTlog, privateInfrastructure)
-        (o.ignoreSCT, o.useSignedTimestamps) = (insecureIgnoreSCT, useSignedTimestamps)
+        (o.ignoreSCT, o.useSignedTimestamps, o.offline) = (insecureIgnoreSCT, useSignedTimestamps, offline)
         return o
     }
 }
@@ -99,9 +102,6 @@ struct ImageVerificationFlags: ParsableArguments {
     @Option(name: .customLong("max-workers"), help: "the amount of maximum workers for parallel executions")
     var maxWorkers: Int = 10
 
-    @Flag(name: .customLong("offline"), help: "only allow offline verification (deprecated)")
-    var offline = false
-
     @OptionGroup var registry: RegistryOptions
 
     /// Runs `body` with the verifier the flags describe; cosign's warning for an ignored log names `what`.
@@ -114,8 +114,8 @@ struct ImageVerificationFlags: ParsableArguments {
         options.warnIfIgnoringLog(console, for: what)
         let publicKey = try options.publicKey(console: console)
         return try await registry.withStore(console, maxConcurrency: maxWorkers) { store in
-            let verifier = try ImageVerifier(
-                verification: options, publicKey: publicKey, annotations: annotations, checkClaims: checkClaims, store: store)
+            let verifier = try await ImageVerifier(
+                verification: options, publicKey: publicKey, annotations: annotations, checkClaims: checkClaims, store: store, console: console)
             return try await body(verifier, publicKey != nil)
         }
     }

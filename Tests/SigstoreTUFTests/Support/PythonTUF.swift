@@ -1,15 +1,31 @@
 import Foundation
+import SigstoreTesting
 
-/// python-tuf's ngclient (PyPI `tuf==7.0.0`) from a virtual environment, to check that written repositories are
-/// accepted by the reference client. Found at `$TUF_PYTHON`, else `/tmp/tufc-venv/bin/python` (the venv
-/// `scripts/tuf-conformance.sh` creates).
+/// python-tuf's ngclient (PyPI `tuf`, 7.x), to check that written repositories are accepted by the reference client.
+/// Found at `$TUF_PYTHON`, else `/tmp/tufc-venv/bin/python` (the venv `scripts/tuf-conformance.sh` creates), else the
+/// system `python3` when it imports `tuf.ngclient` (sigstore-python, which `scripts/setup.sh` installs, depends on it).
 enum PythonTUF {
     static let python: String? = {
         let candidates = [ProcessInfo.processInfo.environment["TUF_PYTHON"], "/tmp/tufc-venv/bin/python"].compactMap {
             $0
         }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
+        for system in ["/usr/local/bin/python3", "/usr/bin/python3"] + pathPythons() where FileManager.default.isExecutableFile(atPath: system) {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: system)
+            probe.arguments = ["-c", "import tuf.ngclient"]
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            guard (try? probe.run()) != nil else { continue }
+            probe.waitUntilExit()
+            if probe.terminationStatus == 0 { return system }
+        }
+        return nil
     }()
+
+    private static func pathPythons() -> [String] {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+    }
 
     static var available: Bool { python != nil }
 

@@ -1,10 +1,11 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// `python3 -m http.server` bound to 127.0.0.1 on a free port, serving one directory; stopped by ``stop()`` (and, as
 /// a backstop, when released).
-final class LoopbackServer: @unchecked Sendable {
-    let baseURL: URL
+public final class LoopbackServer: @unchecked Sendable {
+    /// `http://127.0.0.1:<port>/`.
+    public let baseURL: URL
     private let process: Process
 
     private init(baseURL: URL, process: Process) {
@@ -16,7 +17,7 @@ final class LoopbackServer: @unchecked Sendable {
 
     /// Stops the server (idempotent). SIGKILL, because children spawned by Foundation's `Process` on Linux can inherit
     /// a signal mask that blocks SIGTERM.
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -24,7 +25,7 @@ final class LoopbackServer: @unchecked Sendable {
     }
 
     /// Runs `body` with a server for `directory`, stopping it afterwards even when `body` throws.
-    static func with<T: Sendable>(serving directory: URL, _ body: (URL) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(serving directory: URL, _ body: (URL) async throws -> T) async throws -> T {
         let server = try await start(serving: directory)
         do {
             let result = try await body(server.baseURL)
@@ -36,7 +37,8 @@ final class LoopbackServer: @unchecked Sendable {
         }
     }
 
-    static func start(serving directory: URL) async throws -> LoopbackServer {
+    /// Starts a server for `directory`; call ``stop()`` when done.
+    public static func start(serving directory: URL) async throws -> LoopbackServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -105,7 +107,9 @@ private final class Startup: Sendable {
     let state = Mutex<(text: String, continuation: CheckedContinuation<Int, any Error>?, port: Int?)>(("", nil, nil))
 }
 
-struct ServerError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// The server did not start.
+public struct ServerError: Error, CustomStringConvertible {
+    public let description: String
+    /// An error saying `description`.
+    public init(_ description: String) { self.description = description }
 }
