@@ -7,13 +7,15 @@ import SigstoreCore
 /// `timestamp.json`, `V.snapshot.json`, `V.<role>.json` and `targets/<dir>/<sha256>.<name>` (with consistent
 /// snapshots; without them `snapshot.json`, `<role>.json` and `targets/<path>`).
 ///
-/// The writer keeps the repository state in memory. Each ``publish()`` signs a new version of every role whose content
-/// changed or whose expiry is less than half its validity period away, a new snapshot when any targets role changed,
-/// and always a new timestamp. A new root is signed by the previous root's keys as well as its own, so clients can
-/// follow a key rotation.
+/// The writer keeps the repository state in memory; ``init(resuming:keys:previousRootKeys:now:)`` reads it back from a
+/// directory written before, so a long-lived publisher can stop and start without new versions. Each ``publish()``
+/// signs a new version of every role whose content changed or whose expiry is less than half its validity period away,
+/// a new snapshot when any targets role changed, and always a new timestamp; ``publishChanges()`` does the same but
+/// re-signs the timestamp only when the snapshot changed or the timestamp is due. A new root is signed by the previous
+/// root's keys as well as its own, so clients can follow a key rotation.
 ///
 /// ```swift
-/// var writer = try RepositoryWriter(directory: dir, roles: .init(root: .init([rootKey]), timestamp: .init([online]),
+/// var writer = try RepositoryWriter(directory: dir, keys: .init(root: .init([rootKey]), timestamp: .init([online]),
 ///                                   snapshot: .init([online]), targets: .init([online])))
 /// writer.setTarget("trusted_root.json", content: bytes)
 /// try writer.publish()
@@ -173,6 +175,149 @@ public struct RepositoryWriter: Sendable {
         try Self.createDirectory(directory)
     }
 
+    /// Resumes the repository a writer left in `directory`: the newest root, the timestamp, the snapshot it lists and
+    /// the targets the snapshot lists are read back with the target files they describe, and every signature is
+    /// checked, so the next ``publishChanges()`` publishes only what changed since.
+    ///
+    /// Only repositories without delegated roles can be resumed (``addDelegation(_:)`` state is not read back).
+    /// - Parameters:
+    ///   - directory: A directory a ``RepositoryWriter`` published into.
+    ///   - keys: The top-level keys from now on; when they differ from the published root's, the next publish signs
+    ///     a new root.
+    ///   - previousRootKeys: Keys of the published root's root role that are no longer in `keys.root`, so the new
+    ///     root is signed by a threshold of the old root's keys too.
+    ///   - now: The clock.
+    /// - Throws: ``TUFError/Code/notFound`` when `directory` holds no root; ``TUFError`` when the files are not a
+    ///   repository the writer can continue (unreadable, unsigned, delegations, a target file missing or altered, or
+    ///   not enough of the published root's keys given to sign its successor).
+    public init(
+        resuming directory: URL,
+        keys: TopLevelKeys,
+        previousRootKeys: [RepositoryKey] = [],
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        self.directory = directory
+        self.keys = keys
+        self.now = now
+        let rootVersion = try Self.newestRootVersion(in: directory)
+        let root = try RootMetadata(
+            envelope: Self.readEnvelope(directory, "\(rootVersion).root.json", maxLength: 512_000),
+            name: "\(rootVersion).root.json"
+        )
+        guard root.header.version == rootVersion else {
+            throw TUFError(.badVersion, "\(rootVersion).root.json: holds version \(root.header.version)")
+        }
+        try root.signers(for: TopLevelRole.root).verify(root.envelope, what: "\(rootVersion).root.json")
+        consistentSnapshot = root.consistentSnapshot
+        published[TopLevelRole.root] = try Self.published(root.envelope, header: root.header)
+
+        let timestamp = try TimestampMetadata(envelope: Self.readEnvelope(directory, "timestamp.json", maxLength: 16_384))
+        try root.signers(for: TopLevelRole.timestamp).verify(timestamp.envelope, what: "timestamp.json")
+        published[TopLevelRole.timestamp] = try Self.published(timestamp.envelope, header: timestamp.header)
+        listsMetaHashes = timestamp.snapshotMeta.hashes != nil
+
+        let snapshotVersion = timestamp.snapshotMeta.version
+        let snapshotName = consistentSnapshot ? "\(snapshotVersion).snapshot.json" : "snapshot.json"
+        let snapshot = try SnapshotMetadata(envelope: Self.readEnvelope(directory, snapshotName, maxLength: 2_000_000))
+        try root.signers(for: TopLevelRole.snapshot).verify(snapshot.envelope, what: snapshotName)
+        guard snapshot.header.version == snapshotVersion else {
+            throw TUFError(.badVersion, "\(snapshotName): holds version \(snapshot.header.version)")
+        }
+        try timestamp.snapshotMeta.verify(snapshot.envelope.raw, what: snapshotName)
+        published[TopLevelRole.snapshot] = try Self.published(snapshot.envelope, header: snapshot.header)
+
+        guard Set(snapshot.meta.keys) == ["targets.json"], let targetsMeta = snapshot.meta["targets.json"] else {
+            throw TUFError(
+                .invalidConfiguration,
+                "\(snapshotName): lists \(snapshot.meta.keys.sorted().joined(separator: ", ")); only a repository "
+                    + "without delegated roles can be resumed"
+            )
+        }
+        let targetsName = consistentSnapshot ? "\(targetsMeta.version).targets.json" : "targets.json"
+        let targets = try TargetsMetadata(
+            envelope: Self.readEnvelope(directory, targetsName, maxLength: 5_000_000),
+            role: TopLevelRole.targets
+        )
+        try root.signers(for: TopLevelRole.targets).verify(targets.envelope, what: targetsName)
+        guard targets.header.version == targetsMeta.version, targets.delegations == nil else {
+            throw TUFError(
+                .invalidConfiguration,
+                "\(targetsName): version \(targets.header.version) with\(targets.delegations == nil ? "out" : "") "
+                    + "delegations; expected version \(targetsMeta.version) without"
+            )
+        }
+        try targetsMeta.verify(targets.envelope.raw, what: targetsName)
+        published[TopLevelRole.targets] = try Self.published(targets.envelope, header: targets.header)
+        var files: [String: [UInt8]] = [:]
+        for (path, target) in targets.targets {
+            let digest = target.hashes["sha256"]
+            if consistentSnapshot, digest == nil {
+                throw TUFError(.invalidConfiguration, "target \(path) of \(targetsName) lists no sha256")
+            }
+            let file = try Self.targetFileURL(directory, path: path, digest: consistentSnapshot ? digest : nil)
+            guard let bytes = try FileStore.read(file, maxLength: target.length) else {
+                throw TUFError(.notFound, "target \(path) of \(targetsName) is missing at \(file.path)")
+            }
+            try target.verify(bytes)
+            files[path] = bytes
+        }
+        targetFiles = [TopLevelRole.targets: files]
+
+        // The successor of the published root must be signed by a threshold of its root keys.
+        let rootRole = root.signers(for: TopLevelRole.root).role
+        var seen = Set<String>()
+        publishedRootKeys = (keys.root.keys + previousRootKeys).filter {
+            rootRole.keyIDs.contains($0.keyID) && seen.insert($0.keyID).inserted
+        }
+        guard publishedRootKeys.count >= rootRole.threshold else {
+            throw TUFError(
+                .invalidConfiguration,
+                "\(rootVersion).root.json needs \(rootRole.threshold) of its root keys to sign its successor; "
+                    + "\(publishedRootKeys.count) given"
+            )
+        }
+    }
+
+    /// The version of the newest `N.root.json` in `directory`.
+    private static func newestRootVersion(in directory: URL) throws -> Int {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw TUFError(.notFound, "no repository at \(directory.path): \(error.localizedDescription)", underlying: error)
+        }
+        let versions = names.compactMap { name -> Int? in
+            guard name.hasSuffix(".root.json") else { return nil }
+            return Int(name.dropLast(".root.json".count)).flatMap { $0 >= 1 ? $0 : nil }
+        }
+        guard let newest = versions.max() else {
+            throw TUFError(.notFound, "no N.root.json in \(directory.path)")
+        }
+        return newest
+    }
+
+    private static func readEnvelope(_ directory: URL, _ name: String, maxLength: Int) throws -> Envelope {
+        guard let bytes = try FileStore.read(directory.appendingPathComponent(name, isDirectory: false), maxLength: maxLength)
+        else {
+            throw TUFError(.notFound, "\(name) is missing in \(directory.path)")
+        }
+        return try Envelope(raw: bytes, name: name)
+    }
+
+    /// What a published file contributes to the writer's state: its role-specific fields, version, expiry and bytes.
+    private static func published(_ envelope: Envelope, header: SignedHeader) throws -> Published {
+        guard case .object(let members) = envelope.signed else {
+            throw TUFError(.invalidMetadata, "\"signed\" must be an object")
+        }
+        let body = members.filter { !["_type", "expires", "spec_version", "version"].contains($0.0) }
+        return Published(
+            version: header.version,
+            content: try CanonicalJSON.encode(.object(body)),
+            expires: header.expires,
+            bytes: envelope.raw
+        )
+    }
+
     /// Adds or replaces target `path` with `content` in targets role `role`.
     /// - Parameters:
     ///   - path: The target path (`trusted_root.json`, `dir/file`).
@@ -231,9 +376,43 @@ public struct RepositoryWriter: Sendable {
     // MARK: Publishing
 
     /// Signs and writes the next repository state: changed (or soon expiring) roles get a new version, then snapshot
-    /// and timestamp; target files are written under their hash-prefixed names.
+    /// and always a new timestamp; target files are written under their hash-prefixed names.
+    /// - Returns: The roles given a new version (`timestamp` always among them).
     /// - Throws: ``TUFError`` when a key set is unusable, signing fails or a file cannot be written.
-    public mutating func publish() throws {
+    @discardableResult
+    public mutating func publish() throws -> [String] {
+        try publish(forcingTimestamp: true)
+    }
+
+    /// Publishes only what is due: roles whose content changed or whose expiry is less than half their validity
+    /// period away, the snapshot when a targets role changed, and the timestamp when the snapshot changed or the
+    /// timestamp itself is due. With nothing due nothing is written, so calling it often (or on every start) never
+    /// adds versions needlessly.
+    /// - Returns: The roles given a new version; empty when nothing was due.
+    /// - Throws: ``TUFError`` when a key set is unusable, signing fails or a file cannot be written.
+    @discardableResult
+    public mutating func publishChanges() throws -> [String] {
+        try publish(forcingTimestamp: false)
+    }
+
+    /// When the next version becomes due even without changes: the earliest time a published role passes half its
+    /// validity period (nil before the first publish). A publisher calls ``publishChanges()`` by then.
+    public var nextRefresh: Date? {
+        let periods: [(String, Duration)] = [
+            (TopLevelRole.root, validity.root), (TopLevelRole.timestamp, validity.timestamp),
+            (TopLevelRole.snapshot, validity.snapshot),
+        ] + targetsRoleNames().map { ($0, validity.targets) }
+        return periods.compactMap { role, period in
+            published[role].map { $0.expires.addingTimeInterval(-TimeInterval(period.components.seconds) / 2) }
+        }.min()
+    }
+
+    /// The bytes of the newest root as written (`N.root.json`), for clients to bootstrap from; nil before the first
+    /// publish.
+    public var rootDocument: [UInt8]? { published[TopLevelRole.root]?.bytes }
+
+    private mutating func publish(forcingTimestamp: Bool) throws -> [String] {
+        let before = published.mapValues(\.version)
         let now = now()
         for (role, set) in [
             ("root", keys.root), ("timestamp", keys.timestamp), ("snapshot", keys.snapshot), ("targets", keys.targets),
@@ -279,8 +458,9 @@ public struct RepositoryWriter: Sendable {
             period: validity.timestamp,
             signers: keys.timestamp.keys,
             now: now,
-            force: true
+            force: forcingTimestamp
         )
+        return published.filter { before[$0.key] != $0.value.version }.keys.sorted()
     }
 
     private func targetsRoleNames() -> [String] {
@@ -456,9 +636,24 @@ public struct RepositoryWriter: Sendable {
                 let folder = parts.reduce(targetsDirectory) { $0.appendingPathComponent($1, isDirectory: true) }
                 try Self.createDirectory(folder)
                 let fileName = consistentSnapshot ? "\(TextEncoding.hex(SHA256.hash(data: content))).\(name)" : name
-                try FileStore.writeAtomically(content, to: folder.appendingPathComponent(fileName, isDirectory: false))
+                let file = folder.appendingPathComponent(fileName, isDirectory: false)
+                // Unchanged files are not rewritten, so a publish with nothing due writes nothing.
+                if (try? FileStore.read(file, maxLength: content.count)) == content { continue }
+                try FileStore.writeAtomically(content, to: file)
             }
         }
+    }
+
+    /// Where a resumed repository keeps target `path`: `targets/<dir>/<sha256>.<name>` with consistent snapshots.
+    private static func targetFileURL(_ directory: URL, path: String, digest: String?) throws -> URL {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let name = parts.popLast(), !name.isEmpty, name != ".", name != "..",
+            !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else {
+            throw TUFError(.invalidMetadata, "target path \"\(path)\" cannot be read as a file")
+        }
+        let folder = (["targets"] + parts).reduce(directory) { $0.appendingPathComponent($1, isDirectory: true) }
+        return folder.appendingPathComponent(digest.map { "\($0).\(name)" } ?? name, isDirectory: false)
     }
 
     private static func createDirectory(_ url: URL) throws {

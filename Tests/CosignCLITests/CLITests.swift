@@ -134,7 +134,7 @@ struct CLITests {
         #expect(verify.stderr.hasSuffix("Verified OK\n"))
 
         let noTlogFlag = await cosign(["verify-blob", "--key", "\(dir)/k.pub", "--bundle", "\(dir)/a.bundle", "\(dir)/a.txt"])
-        expectOneLineError(noTlogFlag, containing: "transparency log")
+        expectOneLineError(noTlogFlag, containing: "--trusted-root")
 
         let tampered = await cosign(["verify-blob", "--key", "\(dir)/k.pub", "--bundle", "\(dir)/a.bundle", "--insecure-ignore-tlog", "\(dir)/tampered.txt"])
         expectOneLineError(tampered, containing: "invalid signature")

@@ -364,7 +364,7 @@ struct ImageSignTests {
         let port = try TestRegistry.freePort()
         let unreachable = await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "127.0.0.1:\(port)/x:y"], env: env)
         expectOneLineError(unreachable, containing: "127.0.0.1:\(port)")
-        expectOneLineError(await cosign(["sign", "--tlog-upload=false", "127.0.0.1:\(port)/x:y"], env: env), containing: "--key")
+        expectOneLineError(await cosign(["sign", "--tlog-upload=false", "127.0.0.1:\(port)/x:y"], env: env), containing: "--tlog-upload=false is not supported")
         let noUpload = await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "--upload=false", "127.0.0.1:\(port)/x:y"], env: env)
         expectOneLineError(noUpload, containing: "must enable upload to the OCI registry or specify a local --bundle path")
         expectOneLineError(await cosign(["verify", "--key", "\(dir)/k.pub", "--insecure-ignore-tlog", "-o", "yaml", "a/b:c"], env: env), containing: "--output")

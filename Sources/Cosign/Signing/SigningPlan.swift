@@ -49,7 +49,11 @@ public struct SigningPlan: Sendable {
             config = try await TrustSources.signingConfig(path: path, console: console)
         } else if keyless || o.tlogUpload {
             if o.useSigningConfig {
-                config = try await TrustSources.signingConfig(path: nil, console: console)
+                do {
+                    config = try await TrustSources.signingConfig(path: nil, console: console)
+                } catch let error as CosignError where !keyless {
+                    throw error.adding(context: "uploading to a transparency log needs a signing config (pass --tlog-upload=false to sign with the key alone)")
+                }
                 fromTUF = true
             } else {
                 var flags = SigningConfig(rekorTlogSelector: .any, tsaSelector: .any)
