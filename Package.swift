@@ -261,6 +261,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SigstoreCoreTests",
+            dependencies: ["SigstoreCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SigstoreJSONTests",
             dependencies: ["SigstoreCore", "SigstoreJSON", "SigstoreModels", "SigstoreTesting"],
             swiftSettings: strictSettings
