@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SigstoreCore
 import SigstoreTesting
 import Testing
 @testable import SigstoreTUF
@@ -330,6 +331,114 @@ struct RepositoryWriterTests {
             // And the Swift client over the same HTTP mirror.
             let updater = try setup.updater(base: base, fetcher: HTTPFetcher(), now: Date())
             for name in names { #expect(try await Self.fetch(name, updater, setup) == Array(name.utf8)) }
+        }
+    }
+
+    // MARK: Resuming and publishing only what is due
+
+    @Test func publishChangesWritesNothingWhenNothingIsDue() async throws {
+        var setup = try Setup()
+        setup.writer.setTarget("trusted_root.json", content: Array("{}".utf8))
+        #expect(try setup.writer.publishChanges() == ["root", "snapshot", "targets", "timestamp"])
+        let before = Files.snapshot(setup.repository)
+        #expect(try setup.writer.publishChanges() == [])
+        #expect(Files.snapshot(setup.repository) == before)
+        // Half a day later the one-day timestamp is due, and only it.
+        let later = Self.start.addingTimeInterval(12 * 3_600 + 1)
+        setup.writer.now = { later }
+        #expect(setup.writer.nextRefresh == Self.start.addingTimeInterval(12 * 3_600))
+        #expect(try setup.writer.publishChanges() == ["timestamp"])
+        #expect(setup.writer.version(of: "timestamp") == 2)
+        #expect(setup.writer.version(of: "snapshot") == 1)
+    }
+
+    @Test func resumedWriterContinuesTheRepository() async throws {
+        let keys = Self.topLevelKeys()
+        let temp = try TemporaryDirectory()
+        let repository = temp.url.appendingPathComponent("repository", isDirectory: true)
+        var first = try RepositoryWriter(directory: repository, keys: keys, now: { Self.start })
+        first.setTarget("trusted_root.json", content: Array("one".utf8))
+        first.setTarget("signing_config.v0.2.json", content: Array("config".utf8))
+        try first.publish()
+        let written = Files.snapshot(repository)
+
+        // Same keys, same content: nothing new, nothing rewritten.
+        var resumed = try RepositoryWriter(resuming: repository, keys: keys, now: { Self.start.addingTimeInterval(60) })
+        #expect(resumed.version(of: "root") == 1 && resumed.version(of: "timestamp") == 1)
+        #expect(resumed.rootDocument == Array(try Data(contentsOf: repository.appendingPathComponent("1.root.json"))))
+        resumed.setTarget("trusted_root.json", content: Array("one".utf8))
+        resumed.setTarget("signing_config.v0.2.json", content: Array("config".utf8))
+        #expect(try resumed.publishChanges() == [])
+        #expect(Files.snapshot(repository) == written)
+
+        // A changed target: targets, snapshot and timestamp go up by one; the other target is kept as it was.
+        resumed.setTarget("trusted_root.json", content: Array("two".utf8))
+        #expect(try resumed.publishChanges() == ["snapshot", "targets", "timestamp"])
+        #expect(resumed.version(of: "targets") == 2)
+        let metadata = try temp.subdirectory("metadata")
+        var configuration = Updater.Configuration(
+            metadataDirectory: metadata,
+            metadataBaseURL: repository.asDirectory,
+            targetsBaseURL: repository.appendingPathComponent("targets", isDirectory: true).asDirectory,
+            bootstrapRoot: Array(try Data(contentsOf: repository.appendingPathComponent("1.root.json")))
+        )
+        configuration.now = { Self.start.addingTimeInterval(120) }
+        let updater = Updater(configuration: configuration, fetcher: FileFetcher())
+        let downloads = try temp.subdirectory("downloads")
+        for (name, content) in [("trusted_root.json", "two"), ("signing_config.v0.2.json", "config")] {
+            let target = try #require(try await updater.targetInfo(for: name))
+            #expect(
+                try await updater.download(target: target, to: downloads.appendingPathComponent(name))
+                    == Array(content.utf8)
+            )
+        }
+
+        // A new root key: resuming needs the old one to sign root 2 as well.
+        var rotated = keys
+        rotated.root = .init([RepositoryKey(P256.Signing.PrivateKey())])
+        #expect(throws: TUFError(.invalidConfiguration, "")) {
+            try RepositoryWriter(resuming: repository, keys: rotated)
+        }
+        var next = try RepositoryWriter(
+            resuming: repository,
+            keys: rotated,
+            previousRootKeys: keys.root.keys,
+            now: { Self.start.addingTimeInterval(180) }
+        )
+        #expect(try next.publishChanges() == ["root"])
+        configuration.now = { Self.start.addingTimeInterval(240) }
+        try await Updater(configuration: configuration, fetcher: FileFetcher()).refresh()
+        #expect(Files.version(metadata.appendingPathComponent("root.json")) == 2)
+    }
+
+    @Test func resumingRefusesWhatItCannotContinue() throws {
+        let temp = try TemporaryDirectory()
+        let repository = temp.url.appendingPathComponent("repository", isDirectory: true)
+        #expect(throws: TUFError(.notFound, "")) {
+            try RepositoryWriter(resuming: repository, keys: Self.topLevelKeys())
+        }
+        let keys = Self.topLevelKeys()
+        var writer = try RepositoryWriter(directory: repository, keys: keys, now: { Self.start })
+        writer.setTarget("trusted_root.json", content: Array("one".utf8))
+        try writer.publish()
+        // An altered target file.
+        let file = repository.appendingPathComponent("targets/\(Files.sha256(Array("one".utf8))).trusted_root.json")
+        try Data("two".utf8).write(to: file)
+        #expect(throws: TUFError(.lengthOrHashMismatch, "")) {
+            try RepositoryWriter(resuming: repository, keys: keys)
+        }
+        // Metadata signed by other keys than its root lists.
+        try Data("one".utf8).write(to: file)
+        var other = try RepositoryWriter(directory: temp.url.appendingPathComponent("other"), keys: Self.topLevelKeys())
+        other.setTarget("trusted_root.json", content: Array("one".utf8))
+        try other.publish()
+        try FileManager.default.removeItem(at: repository.appendingPathComponent("timestamp.json"))
+        try FileManager.default.copyItem(
+            at: temp.url.appendingPathComponent("other/timestamp.json"),
+            to: repository.appendingPathComponent("timestamp.json")
+        )
+        #expect(throws: TUFError(.unsignedMetadata, "")) {
+            try RepositoryWriter(resuming: repository, keys: keys)
         }
     }
 }
