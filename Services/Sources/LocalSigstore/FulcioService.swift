@@ -1,6 +1,6 @@
 public import Foundation
 internal import HTTPTypes
-public import Crypto
+internal import Crypto
 public import Hummingbird
 internal import SigstoreCrypto
 internal import SigstoreIssuing

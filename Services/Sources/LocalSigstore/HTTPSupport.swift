@@ -1,6 +1,6 @@
-public import Foundation
+internal import Foundation
 public import HTTPTypes
-public import Hummingbird
+internal import Hummingbird
 internal import Logging
 internal import NIOCore
 public import SigstoreCore

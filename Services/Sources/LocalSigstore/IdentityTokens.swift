@@ -2,7 +2,7 @@ public import Foundation
 public import AsyncHTTPClient
 internal import HTTPTypes
 internal import NIOHTTP1
-public import Crypto
+internal import Crypto
 public import JWTKit
 internal import NIOCore
 public import SigstoreIssuing

@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 internal import HTTPTypes
 public import Crypto
 public import Hummingbird

@@ -1,4 +1,4 @@
-public import SigstoreVerify
+internal import SigstoreVerify
 
 /// An append-only RFC 6962 Merkle tree over leaf hashes that answers for every size it has had: root hashes,
 /// inclusion proofs and consistency proofs.

@@ -1,5 +1,5 @@
 public import SigstoreCore
-public import SigstoreVerify
+internal import SigstoreVerify
 
 /// One append-only transparency log: a Merkle tree in memory, every entry in durable storage, and a signed checkpoint
 /// for each size it publishes.

@@ -53,7 +53,7 @@ final class StackProcess: @unchecked Sendable {
         p.arguments = ["serve", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
         let out = Pipe()
         stderrPath = dataDirectory + "/../stderr-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         p.standardOutput = out
         p.standardError = FileHandle(forWritingAtPath: stderrPath)
         try p.run()
@@ -122,7 +122,7 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     deinit {
-        try? run("/usr/sbin/runuser", ["-u", "postgres", "--", Self.bin + "/pg_ctl", "-D", directory.path + "/data", "stop", "-m", "fast"])
+        _ = try? run("/usr/sbin/runuser", ["-u", "postgres", "--", Self.bin + "/pg_ctl", "-D", directory.path + "/data", "stop", "-m", "fast"])
     }
 }
 
