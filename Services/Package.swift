@@ -52,7 +52,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The services: Fulcio v2, Rekor v1, Rekor v2, RFC 3161 TSA, development OIDC issuer, trust material.
+        // The services: Fulcio v2, Rekor v1, Rekor v2, RFC 3161 TSA, development OIDC issuer, trust material and the TUF
+        // repository that publishes it.
         .target(
             name: "LocalSigstore",
             dependencies: [
@@ -63,6 +64,7 @@ let package = Package(
                 .product(name: "SigstoreModels", package: "swift-cosign"),
                 .product(name: "SigstoreVerify", package: "swift-cosign"),
                 .product(name: "SigstoreIssuing", package: "swift-cosign"),
+                .product(name: "SigstoreTUF", package: "swift-cosign"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -111,6 +113,7 @@ let package = Package(
                 .product(name: "SigstoreIssuing", package: "swift-cosign"),
                 .product(name: "SigstoreTesting", package: "swift-cosign"),
                 .product(name: "SigstoreVerify", package: "swift-cosign"),
+                .product(name: "SigstoreTUF", package: "swift-cosign"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

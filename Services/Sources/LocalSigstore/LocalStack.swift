@@ -1,5 +1,5 @@
 public import Foundation
-public import Crypto
+internal import Crypto
 internal import AsyncHTTPClient
 internal import Hummingbird
 internal import HTTPTypes
@@ -7,31 +7,38 @@ public import Logging
 internal import UnixSignals
 internal import NIOCore
 internal import ServiceLifecycle
+internal import SigstoreCore
 internal import SigstoreCrypto
 internal import SigstoreModels
 internal import SigstoreVerify
 internal import Synchronization
-public import TransparencyLog
+internal import TransparencyLog
 internal import X509
 import SigstoreJSON
 
 /// The whole local Sigstore: each service on its own port of one address, one database, trust material written to
-/// the data directory once every service listens.
+/// the data directory once every service listens and published through the instance's TUF repository.
+///
+/// Ports and the address chosen at the first start are remembered in the data directory (``RememberedAddresses``), so
+/// a restarted stack comes back at the same URLs; a remembered port that is taken is an error, never a silent move.
 public enum LocalStack {
     /// A service of the stack.
     public enum Service: String, CaseIterable, Sendable, Hashable {
         case oidc, fulcio, rekor
         case rekorV2 = "rekor-v2"
         case tsa
+        /// The TUF repository of the trust material (``TrustRepository``).
+        case tuf
     }
 
     /// How to run the stack.
     public struct Configuration: Sendable {
         /// Where keys, the SQLite database and trust files live.
         public var dataDirectory: String
-        /// The address every service binds (and names in its URLs).
-        public var address = "127.0.0.1"
-        /// Fixed ports; a service without one gets a free port.
+        /// The address every service binds (and names in its URLs); nil for the one remembered in the data
+        /// directory, else `127.0.0.1`.
+        public var address: String?
+        /// Fixed ports, overriding the remembered ones; a service with neither gets a free port.
         public var ports: [Service: Int] = [:]
         /// The services to run.
         public var services = Set(Service.allCases)
@@ -56,14 +63,18 @@ public enum LocalStack {
         public var urls: [Service: String]
         /// Paths of the trust files written.
         public var trustedRoot: String, signingConfig: String, trustConfig: String
+        /// The newest root of the TUF repository, for clients to bootstrap from (nil when `tuf` does not run).
+        public var tufRoot: String?
 
-        /// The one-line JSON the `serve` command prints.
+        /// The one-line JSON the `serve` command prints: every service's URL by name (`oidc`, `fulcio`, `rekor`,
+        /// `rekor-v2`, `tsa`, `tuf`), then `trustedRoot`, `signingConfig`, `trustConfig` and `tufRoot`.
         public var json: String {
             var members: [(String, OrderedJSON)] = Service.allCases.compactMap { s in urls[s].map { (s.rawValue, .string($0)) } }
             members += [
                 ("trustedRoot", .string(trustedRoot)), ("signingConfig", .string(signingConfig)),
                 ("trustConfig", .string(trustConfig)),
             ]
+            if let tufRoot { members.append(("tufRoot", .string(tufRoot))) }
             return String(decoding: OrderedJSON.object(members).serialized(), as: UTF8.self)
         }
     }
@@ -77,8 +88,29 @@ public enum LocalStack {
         var logger = Logger(label: "sigstore-local")
         logger.logLevel = configuration.logLevel
         let dir = configuration.dataDirectory
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw InstanceError(.storage, "cannot create \(dir): \(error.localizedDescription)")
+        }
+        let lock = try DataDirectoryLock(directory: dir, purpose: "starting another server on it")
+        defer { withExtendedLifetime(lock) {} }
         let keys = try InstanceKeys.loadOrCreate(directory: dir, now: now())
+        let remembered = try RememberedAddresses(directory: dir)
+        let host = configuration.address ?? remembered.address ?? "127.0.0.1"
+        var ports: [Service: Int] = [:]
+        for service in configuration.services {
+            if let port = configuration.ports[service] {
+                ports[service] = port
+            } else if let port = remembered.ports[service], host == (remembered.address ?? host) {
+                try RememberedAddresses.checkFree(address: host, port: port) {
+                    "the \(service.rawValue) port \(port) remembered in \(RememberedAddresses.path(dir)) is in use; "
+                        + "free it (its URL is in the tokens, certificates and trust files issued so far) or move the "
+                        + "service with --\(service.rawValue)-port"
+                }
+                ports[service] = port
+            }
+        }
         let storage: any LogStorage =
             if let url = configuration.database { try PostgresLogStorage(url: url) } else { try SQLiteLogStorage(path: dir + "/log.sqlite") }
         do {
@@ -88,7 +120,6 @@ public enum LocalStack {
             throw error
         }
         let urls = URLRegistry()
-        let host = configuration.address
         let wanted = configuration.services
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
@@ -102,7 +133,7 @@ public enum LocalStack {
             serviceLogger[metadataKey: "service"] = "\(service.rawValue)"
             let app = Application(
                 router: router,
-                configuration: .init(address: .hostname(host, port: configuration.ports[service] ?? 0), serverName: "sigstore-local"),
+                configuration: .init(address: .hostname(host, port: ports[service] ?? 0), serverName: "sigstore-local"),
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
                     urls.set(service, "http://\(host):\(port)")
@@ -127,7 +158,7 @@ public enum LocalStack {
         }
         if wanted.contains(.rekor) {
             let log = try await TransparencyLog(
-                name: "rekor-v1", storage: storage,
+                name: keys.rekorLogName, storage: storage,
                 signCheckpoint: RekorV1Service.checkpointSigner(key: keys.rekorKey, host: host, treeID: keys.rekorTreeID, now: now),
                 now: { Int64(now().timeIntervalSince1970) })
             let rekor = RekorV1Service(log: log, key: keys.rekorKey, treeID: keys.rekorTreeID)
@@ -144,6 +175,11 @@ public enum LocalStack {
             let tsa = TimestampAuthority(keys: keys, now: now)
             application(.tsa) { tsa.register(on: $0) }
         }
+        let repository = wanted.contains(.tuf) ? try TrustRepository(dataDirectory: dir, now: now) : nil
+        if let repository {
+            let served = repository.repositoryDirectory
+            application(.tuf) { TrustRepository.register(serving: served, on: $0) }
+        }
 
         let group = ServiceGroup(
             configuration: .init(
@@ -158,14 +194,32 @@ public enum LocalStack {
                     while Set(urls.all.keys) != expected {
                         try await Task.sleep(for: .milliseconds(5))
                     }
-                    let endpoints = try TrustFiles.write(keys: keys, urls: urls.all, host: host, directory: dir)
+                    let all = urls.all
+                    var endpoints = try TrustFiles.write(keys: keys, urls: all, host: host, directory: dir)
+                    var addresses = remembered
+                    addresses.address = host
+                    for (service, url) in all {
+                        if let port = url.split(separator: ":").last.flatMap({ Int($0) }) { addresses.ports[service] = port }
+                    }
+                    if addresses != remembered { try addresses.write(directory: dir) }
+                    if let repository {
+                        let roles = try await repository.publish()
+                        if !roles.isEmpty { readyLogger.info("tuf repository published", metadata: ["roles": "\(roles)"]) }
+                        endpoints.tufRoot = repository.rootFile
+                    }
                     readyLogger.info("ready", metadata: ["endpoints": "\(endpoints.json)"])
                     await onReady(endpoints)
+                    // The timestamp is re-signed while serving, well before it expires.
+                    await repository?.keepFresh(now: now) { readyLogger.info("tuf repository: \($0)") }
                 }
-                // The ready task ends; the group runs until shutdown.
+                // The group runs until shutdown (or a failure); the refresh task then ends with it.
                 try await tasks.next()
-                try await tasks.next()
+                tasks.cancelAll()
             }
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            try? await http.shutdown()
+            try? await storage.close()
+            throw InstanceError(.portInUse, "a port of \(host) is in use: \(error)")
         } catch {
             try? await http.shutdown()
             try? await storage.close()
@@ -207,35 +261,62 @@ public enum TrustFiles {
 
     static func validFor(_ keys: InstanceKeys) -> OrderedJSON { .object([("start", .string(rfc3339(keys.created)))]) }
 
+    /// The trusted root of the running services: for each authority its retired generations (oldest first, each
+    /// valid until it was rotated) and then the current one (valid from its rotation, or from the instance's creation).
     static func trustedRoot(keys: InstanceKeys, urls: [LocalStack.Service: String], host: String) throws -> OrderedJSON {
-        let window = TimeRange(start: keys.created, end: nil)
-        func log(_ url: String, _ key: SigstoreCrypto.PublicKey, _ details: String, _ id: [UInt8]) -> TransparencyLogInstance {
+        typealias Authority = InstanceKeys.Authority
+        func current(_ authority: Authority) -> TimeRange { TimeRange(start: keys.validFrom(authority), end: nil) }
+        func retired(_ authority: Authority) -> [InstanceKeys.RetiredMaterial] { keys.retired.filter { $0.authority == authority } }
+        func log(_ url: String, _ der: [UInt8], _ details: String, _ id: [UInt8], _ window: TimeRange) -> TransparencyLogInstance {
             TransparencyLogInstance(
-                baseURL: url, publicKey: PublicKeyMaterial(rawBytes: key.derRepresentation, keyDetails: details, validFor: window),
-                logID: id)
+                baseURL: url, publicKey: PublicKeyMaterial(rawBytes: der, keyDetails: details, validFor: window), logID: id)
         }
-        func authority(_ name: String, _ uri: String, _ chain: [Certificate]) throws -> CertificateAuthority {
-            CertificateAuthority(
-                organization: "sigstore-local", commonName: name, uri: uri, certificateChain: try chain.map { try der($0) },
-                validFor: window)
+        func ca(_ name: String, _ uri: String, _ chain: [[UInt8]], _ window: TimeRange) -> CertificateAuthority {
+            CertificateAuthority(organization: "sigstore-local", commonName: name, uri: uri, certificateChain: chain, validFor: window)
+        }
+        func sha256(_ der: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: der)) }
+        func ed25519KeyID(_ der: [UInt8]) throws -> [UInt8] {
+            let key = try SigstoreCrypto.PublicKey(derEncoded: der)
+            return SignedNote.keyID(name: host, key: key)
         }
         var root = TrustedRoot()
         if let url = urls[.rekor] {
-            let key = SigstoreCrypto.PublicKey(keys.rekorKey.publicKey)
-            root.tlogs.append(log(url, key, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: key.derRepresentation))))
+            for old in retired(.rekor) {
+                guard let der = old.publicKey else { continue }
+                root.tlogs.append(log(url, der, "PKIX_ECDSA_P256_SHA_256", sha256(der), TimeRange(start: old.start, end: old.end)))
+            }
+            let der = SigstoreCrypto.PublicKey(keys.rekorKey.publicKey).derRepresentation
+            root.tlogs.append(log(url, der, "PKIX_ECDSA_P256_SHA_256", sha256(der), current(.rekor)))
         }
         if let url = urls[.rekorV2] {
+            for old in retired(.rekorV2) {
+                guard let der = old.publicKey else { continue }
+                root.tlogs.append(log(url, der, "PKIX_ED25519", try ed25519KeyID(der), TimeRange(start: old.start, end: old.end)))
+            }
             root.tlogs.append(log(
-                url, SigstoreCrypto.PublicKey(keys.rekorV2Key.publicKey), "PKIX_ED25519",
-                RekorV2Service.keyID(key: keys.rekorV2Key.publicKey, host: host)))
+                url, SigstoreCrypto.PublicKey(keys.rekorV2Key.publicKey).derRepresentation, "PKIX_ED25519",
+                RekorV2Service.keyID(key: keys.rekorV2Key.publicKey, host: host), current(.rekorV2)))
         }
         if let url = urls[.fulcio] {
-            root.certificateAuthorities.append(try authority("sigstore-local", url, [keys.fulcioIntermediate, keys.fulcioRoot]))
-            let key = SigstoreCrypto.PublicKey(keys.ctLogKey.publicKey)
-            root.ctlogs.append(log(url + "/ct", key, "PKIX_ECDSA_P256_SHA_256", Array(SHA256.hash(data: key.derRepresentation))))
+            for old in retired(.fulcio) {
+                root.certificateAuthorities.append(ca("sigstore-local", url, old.chain, TimeRange(start: old.start, end: old.end)))
+            }
+            root.certificateAuthorities.append(
+                ca("sigstore-local", url, [try der(keys.fulcioIntermediate), try der(keys.fulcioRoot)], current(.fulcio)))
+            for old in retired(.ctlog) {
+                guard let der = old.publicKey else { continue }
+                root.ctlogs.append(log(url + "/ct", der, "PKIX_ECDSA_P256_SHA_256", sha256(der), TimeRange(start: old.start, end: old.end)))
+            }
+            let der = SigstoreCrypto.PublicKey(keys.ctLogKey.publicKey).derRepresentation
+            root.ctlogs.append(log(url + "/ct", der, "PKIX_ECDSA_P256_SHA_256", sha256(der), current(.ctlog)))
         }
         if let url = urls[.tsa] {
-            root.timestampAuthorities.append(try authority("sigstore-local-tsa", url + "/api/v1/timestamp", [keys.tsaCertificate, keys.tsaRoot]))
+            for old in retired(.tsa) {
+                root.timestampAuthorities.append(
+                    ca("sigstore-local-tsa", url + "/api/v1/timestamp", old.chain, TimeRange(start: old.start, end: old.end)))
+            }
+            root.timestampAuthorities.append(
+                ca("sigstore-local-tsa", url + "/api/v1/timestamp", [try der(keys.tsaCertificate), try der(keys.tsaRoot)], current(.tsa)))
         }
         return root.orderedJSON
     }

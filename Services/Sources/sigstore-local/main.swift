@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LocalSigstore
+import SigstoreCore
 import Logging
 
 /// `sigstore-local`: a self-hosted Sigstore (Fulcio, Rekor v1 and v2, TSA, development OIDC issuer) on loopback.
@@ -8,24 +9,37 @@ import Logging
 struct SigstoreLocal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sigstore-local",
-        abstract: "A self-hosted Sigstore: Fulcio, Rekor v1 and v2, an RFC 3161 TSA and a development OIDC issuer.",
-        subcommands: [Serve.self, Token.self])
+        abstract: "A self-hosted Sigstore: Fulcio, Rekor v1 and v2, an RFC 3161 TSA, a development OIDC issuer and a TUF repository of its trust material.",
+        subcommands: [Serve.self, Token.self, Rotate.self])
 }
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the services; print one JSON line with their URLs once they listen.")
+        abstract: "Start the services; print one JSON line with their URLs once they listen.",
+        discussion: """
+            The ready line names each service's URL (oidc, fulcio, rekor, rekor-v2, tsa, tuf) and the files clients \
+            use: trustedRoot, signingConfig, trustConfig, and tufRoot, the root.json to bootstrap TUF from. The tuf URL \
+            is a TUF repository in Sigstore's CDN layout holding trusted_root.json and signing_config.v0.2.json:
+              cosign initialize --mirror <tuf> --root <tufRoot>
+              sigstore --instance <tuf> trust-instance <tufRoot>   (then sigstore --instance <tuf> sign|verify …)
+            Its timestamp lives a day and is re-signed at start and while serving once half of it has passed; new \
+            targets (with snapshot and timestamp) are published only when the trust material changed, so a restart \
+            adds no versions. Its keys are DATA/keys/tuf-{root,targets,online}.key.pem.
+            The address and the ports chosen at the first start are remembered in DATA/ports.json and reused, so a \
+            restart comes back at the same URLs (they are in tokens, certificates and trust files); a remembered port \
+            that is taken is an error. Port flags override them (and are remembered in turn).
+            """)
 
     @Option(help: "Directory for keys, the SQLite database and the trust files (created if missing).")
     var dataDir: String
 
-    @Option(help: "The address every service binds and names in its URLs.")
-    var address = "127.0.0.1"
+    @Option(help: "The address every service binds and names in its URLs (default: the remembered one, else 127.0.0.1).")
+    var address: String?
 
     @Option(help: "Store the logs in PostgreSQL (postgres://user@host:port/db) instead of SQLite.")
     var database: String?
 
-    @Option(help: "Run only these services (comma-separated: oidc,fulcio,rekor,rekor-v2,tsa).")
+    @Option(help: "Run only these services (comma-separated: oidc,fulcio,rekor,rekor-v2,tsa,tuf).")
     var services: String?
 
     @Option(help: "Fixed port of the OIDC issuer.") var oidcPort: Int?
@@ -33,6 +47,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Fixed port of Rekor v1.") var rekorPort: Int?
     @Option(help: "Fixed port of Rekor v2.") var rekorV2Port: Int?
     @Option(help: "Fixed port of the timestamp authority.") var tsaPort: Int?
+    @Option(help: "Fixed port of the TUF repository.") var tufPort: Int?
 
     @Option(name: .customLong("trust-issuer"), help: "Another OIDC issuer URL Fulcio accepts tokens from (repeatable).")
     var trustIssuers: [String] = []
@@ -66,7 +81,7 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.services = set
         }
-        let ports: [(LocalStack.Service, Int?)] = [(.oidc, oidcPort), (.fulcio, fulcioPort), (.rekor, rekorPort), (.rekorV2, rekorV2Port), (.tsa, tsaPort)]
+        let ports: [(LocalStack.Service, Int?)] = [(.oidc, oidcPort), (.fulcio, fulcioPort), (.rekor, rekorPort), (.rekorV2, rekorV2Port), (.tsa, tsaPort), (.tuf, tufPort)]
         for case let (service, port?) in ports { configuration.ports[service] = port }
         // Logs go to stderr; stdout carries only the ready line.
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
@@ -104,6 +119,43 @@ struct Token: AsyncParsableCommand {
             let token = try await DevelopmentTokens.mint(
                 dataDirectory: dataDir, email: email, subject: subject, expiresIn: TimeInterval(expiresIn), audience: audience)
             print(token)
+        } catch {
+            FileHandle.standardError.write(Data("sigstore-local: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Rotate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace one authority's key in a stopped instance and publish the new trust material through TUF.",
+        discussion: """
+            Works on a stopped instance: stop `serve` first (rotate refuses, changing nothing, while a server holds \
+            the data directory), rotate, then start `serve` again; it comes back at the same URLs.
+
+            A new generation of the authority is made: rekor a new key and tree ID (a new shard, an empty log), \
+            rekor-v2 a new checkpoint key, fulcio a new root and intermediate CA, tsa a new root, certificate and key, \
+            ctlog a new SCT key. In trusted_root.json the old key or chain stays, its validFor.end set to now, and the \
+            new one is added with validFor.start now; bundles made before keep verifying, new ones use the new key. \
+            The TUF repository publishes a new targets version (with snapshot and timestamp); clients see it on \
+            their next refresh.
+
+            Prints one JSON line: {"authority","generation","validFrom","trustedRoot","tufTargetsVersion"}.
+            """)
+
+    @Option(help: "The data directory of the instance.") var dataDir: String
+    @Option(help: "The authority whose key to replace: rekor, rekor-v2, fulcio, tsa or ctlog.") var service: String
+
+    func run() async throws {
+        do {
+            guard let authority = InstanceKeys.Authority(rawValue: service) else {
+                throw InstanceError(
+                    .unknownAuthority,
+                    "unknown --service \(service): expected one of "
+                        + InstanceKeys.Authority.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            let outcome = try await Rotation.rotate(authority, dataDirectory: dataDir)
+            print(outcome.json)
         } catch {
             FileHandle.standardError.write(Data("sigstore-local: \(error)\n".utf8))
             throw ExitCode.failure
