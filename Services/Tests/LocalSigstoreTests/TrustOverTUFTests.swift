@@ -175,8 +175,12 @@ struct TrustOverTUFTests {
         for name in ["1.root.json", "timestamp.json", "1.snapshot.json", "1.targets.json"] {
             #expect(FileManager.default.fileExists(atPath: repository + "/" + name), "\(name)")
         }
-        let targets = try FileManager.default.contentsOfDirectory(atPath: repository + "/targets").sorted()
-        #expect(targets.map { String($0.dropFirst(65)) } == ["signing_config.v0.2.json", "trusted_root.json"])
+        let targets = try FileManager.default.contentsOfDirectory(atPath: repository + "/targets")
+        #expect(targets.map { String($0.dropFirst(65)) }.sorted() == ["signing_config.v0.2.json", "trusted_root.json"])
+        for (name, content) in expected {
+            let digest = SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
+            #expect(targets.contains("\(digest).\(name)"), "targets/<sha256>.\(name)")
+        }
         #expect(try Self.bytes(stack["tufRoot"]) == Self.bytes(repository + "/1.root.json"))
     }
 
@@ -214,6 +218,47 @@ struct TrustOverTUFTests {
         let cached = instance.tmp.path + "/xdg-cache/sigstore-python/tuf/" + quoted
         #expect(try Self.bytes(cached + "/trusted_root.json") == Self.bytes(instance.data + "/trusted_root.json"))
         #expect(try Self.bytes(cached + "/signing_config.v0.2.json") == Self.bytes(instance.data + "/signing_config.json"))
+    }
+
+    @Test("cosign initialize --mirror <tuf> --root <tufRoot>: then sign-blob and verify-blob need no trust flags, also after a rotation")
+    func cosignThroughTUF() async throws {
+        let instance = try Instance()
+        let before = try instance.running
+        let environment = ["TUF_ROOT": instance.tmp.path + "/tuf-cache"]
+        let initialize = try CosignBinary.run(["initialize", "--mirror", before["tuf"], "--root", before["tufRoot"]], environment: environment)
+        #expect(initialize.status == 0, "initialize: \(initialize.output)")
+        let artifact = try instance.write("artifact.txt", "signed with trust from TUF\n")
+        func sign(_ bundle: String) throws -> CosignBinary.Result {
+            try CosignBinary.run(["sign-blob", "-y", "--identity-token", try instance.token(), "--bundle", bundle, artifact], environment: environment)
+        }
+        func verify(_ bundle: String) throws -> CosignBinary.Result {
+            try CosignBinary.run(
+                ["verify-blob", "--bundle", bundle, "--certificate-identity", Self.email, "--certificate-oidc-issuer", before["oidc"], artifact],
+                environment: environment)
+        }
+        let old = instance.tmp.path + "/old.sigstore.json"
+        let signed = try sign(old)
+        #expect(signed.status == 0, "sign-blob: \(signed.output)")
+        let verified = try verify(old)
+        #expect(verified.status == 0 && verified.stderr.contains("Verified OK"), "verify-blob: \(verified.output)")
+
+        instance.stop()
+        _ = try Self.rotate(instance, "rekor-v2")
+        try instance.start()
+        // swift-cosign answers from a cache whose metadata has not expired (up to a day here, the timestamp's
+        // lifetime); initialize refreshes it now. The old bundle still verifies, a new one is logged under the new key.
+        let again = try CosignBinary.run(["initialize", "--mirror", before["tuf"], "--root", before["tufRoot"]], environment: environment)
+        #expect(again.status == 0, "initialize again: \(again.output)")
+        let verifiedOld = try verify(old)
+        #expect(verifiedOld.status == 0, "the old bundle after the rotation: \(verifiedOld.output)")
+        let new = instance.tmp.path + "/new.sigstore.json"
+        let signedNew = try sign(new)
+        #expect(signedNew.status == 0, "sign-blob after the rotation: \(signedNew.output)")
+        #expect(try verify(new).status == 0)
+        let logs = try TrustedRoot(jsonData: try Self.bytes(instance.data + "/trusted_root.json")).tlogs.filter { $0.baseURL == before["rekor-v2"] }
+        #expect(logs.count == 2)
+        #expect(try SigstoreBundle(jsonData: try Self.bytes(old)).verificationMaterial.tlogEntries.first?.logID.bytes == logs.first?.logID)
+        #expect(try SigstoreBundle(jsonData: try Self.bytes(new)).verificationMaterial.tlogEntries.first?.logID.bytes == logs.last?.logID)
     }
 
     // MARK: - Rotation
