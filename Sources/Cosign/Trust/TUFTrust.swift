@@ -8,9 +8,14 @@ public import SigstoreTUF
 /// given: the public-good repository (or the mirror `cosign initialize` chose, or `TUF_MIRROR`), cached in `TUF_ROOT`
 /// (default `~/.sigstore/root`) in sigstore-go's layout so that both share the cache.
 ///
-/// A cache whose metadata all verifies and has not expired is used with no request at all; otherwise the metadata is
-/// refreshed from the mirror first (the TUF workflow: root rotation, timestamp, snapshot, targets).
+/// Within the cache validity (`TUF_CACHE_VALIDITY`, a Go duration, 24h by default) after the last refresh, a cache
+/// whose metadata all verifies and has not expired is used with no request at all. Past it, the metadata is refreshed
+/// from the mirror first (the TUF workflow: root rotation, timestamp, snapshot, targets), so a new trusted root reaches
+/// clients within the validity without `cosign initialize`; `TUF_CACHE_VALIDITY=0` refreshes on every command, as Go
+/// cosign does. When the mirror cannot be reached, a still-valid cache is used with a warning.
 public struct TUFTrust: Sendable {
+    /// How long after a refresh the cache is used without asking the mirror, unless `TUF_CACHE_VALIDITY` says otherwise.
+    public static let defaultCacheValidity: Duration = .seconds(24 * 3600)
     /// Where the cache is, and for which mirror.
     public var layout: CacheLayout
     /// The root to start from: the embedded one for Sigstore's repositories, `TUF_ROOT_JSON`, or nil for the cached
@@ -18,6 +23,10 @@ public struct TUFTrust: Sendable {
     public var bootstrapRoot: [UInt8]?
     /// Use the cache only, never the network (`--offline`).
     public var offline = false
+    /// How long after a refresh the cache is used without asking the mirror.
+    public var cacheValidity = TUFTrust.defaultCacheValidity
+    /// Receives warnings (a refresh that failed while the cache is still valid).
+    public var warn: @Sendable (String) -> Void = { _ in }
     /// The clock expiry is checked against.
     public var now: @Sendable () -> Date
     /// How metadata and targets are downloaded; by default HTTP, or the file system for `file://` mirrors.
@@ -51,6 +60,12 @@ public struct TUFTrust: Sendable {
                     "no trusted root.json for the TUF mirror \(mirror): run cosign initialize --mirror \(mirror) --root ROOT.json, or pass --trusted-root")
             }
         }
+        if let text = environment["TUF_CACHE_VALIDITY"], !text.isEmpty {
+            guard let validity = GoDuration.parse(text) else {
+                throw CosignError(.invalidInput, "TUF_CACHE_VALIDITY \"\(text)\" is not a duration such as 24h, 30m or 0")
+            }
+            cacheValidity = validity
+        }
         self.offline = offline
         self.now = now
     }
@@ -80,22 +95,43 @@ public struct TUFTrust: Sendable {
         try FileSystem.makeDirectory(layout.targetsDirectory, mode: 0o700)
         let updater = try makeUpdater()
         let file = URL(fileURLWithPath: layout.targetFile(name))
-        // A valid cache answers with no request (go-tuf's local mode).
-        if (try? await updater.loadCached()) != nil, let info = try? await updater.targetInfo(for: name),
-            let bytes = updater.cachedTarget(info, at: file)
-        {
-            return bytes
-        }
+        // Within the validity (or with --offline), a cache that verifies answers with no request (go-tuf's local mode).
+        if offline || isFresh, let bytes = await cached(name, updater: updater, file: file) { return bytes }
         guard !offline else {
             throw TUFError(.notFound, "the cache in \(layout.metadataDirectory) holds no valid, unexpired \(name) and --offline forbids a refresh")
         }
-        try await updater.refresh()
+        do {
+            try await updater.refresh()
+        } catch let error as TUFError where error.code == .downloadFailed {
+            // The mirror cannot be reached: a cache that still verifies is good until its metadata expires.
+            guard let bytes = await cached(name, updater: updater, file: file) else { throw error }
+            warn("could not refresh the TUF metadata from \(layout.mirror) (\(error.message)); using the cached \(name)")
+            return bytes
+        }
         try recordRefresh()
         guard let info = try await updater.targetInfo(for: name) else {
             throw TUFError(.targetNotFound, "the repository has no target \(name)")
         }
         if let bytes = updater.cachedTarget(info, at: file) { return bytes }
         return try await updater.download(target: info, to: file)
+    }
+
+    /// The target from a cache that verifies with no request, or nil.
+    private func cached(_ name: String, updater: Updater, file: URL) async -> [UInt8]? {
+        guard (try? await updater.loadCached()) != nil, let info = try? await updater.targetInfo(for: name) else { return nil }
+        return updater.cachedTarget(info, at: file)
+    }
+
+    /// Whether the last online refresh (sigstore-go's record) is within the cache validity.
+    var isFresh: Bool {
+        guard cacheValidity > .zero, let bytes = try? FileSystem.readFile(layout.lastRefreshFile, limit: 4096) else { return false }
+        struct Record: Decodable { var lastTimestamp: String }
+        guard let record = try? JSONCoding.decode(Record.self, from: bytes, what: "last refresh"),
+            let last = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(record.lastTimestamp))
+                ?? (try? Date.ISO8601FormatStyle().parse(record.lastTimestamp))
+        else { return false }
+        let age = now().timeIntervalSince(last)
+        return age >= 0 && age < Double(cacheValidity.components.seconds)
     }
 
     func makeUpdater() throws -> Updater {

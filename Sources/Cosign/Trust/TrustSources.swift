@@ -26,7 +26,9 @@ public enum TrustSources {
         let overridden = overrideVariables.contains { !(environment[$0] ?? "").isEmpty }
         var root: TrustedRoot
         do {
-            root = try TrustedRoot(jsonData: try await TUFTrust(environment: environment, offline: offline, now: { Date() }).target("trusted_root.json"))
+            var trust = try TUFTrust(environment: environment, offline: offline)
+            trust.warn = { console.warn($0) }
+            root = try TrustedRoot(jsonData: try await trust.target("trusted_root.json"))
         } catch where overridden {
             // With every needed component from the environment, TUF is not required (Go cosign's legacy path).
             root = TrustedRoot()
@@ -47,7 +49,9 @@ public enum TrustSources {
             bytes = try FileSystem.readFile(path, limit: 1 << 20)
             what = "signing config \(path)"
         } else {
-            bytes = try await TUFTrust(environment: console.environment, offline: offline).target("signing_config.v0.2.json")
+            var trust = try TUFTrust(environment: console.environment, offline: offline)
+            trust.warn = { console.warn($0) }
+            bytes = try await trust.target("signing_config.v0.2.json")
             what = "signing_config.v0.2.json from TUF"
         }
         do {
