@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job end to end, keyless: start the local Sigstore stack (sigstore-local) and a registry on loopback, push a
-# small image, sign it and a blob with a short-lived Fulcio certificate logged in Rekor, verify both (also with
-# sigstore-python when installed), and show a wrong identity refused. Everything stops at the end, also on failure.
+# The main job end to end, keyless: start the local Sigstore stack (sigstore-local) and a registry on loopback, trust
+# the stack through its TUF repository (cosign initialize), push a small image, sign it and a blob with a short-lived
+# Fulcio certificate logged in Rekor, verify both with no trust flags (and the blob with sigstore-python when
+# installed), and show a wrong identity refused. Everything stops at the end, also on failure.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 COSIGN="${COSIGN_BIN:-$ROOT/.build/debug/cosign}"
@@ -25,7 +26,7 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 field() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
 
-step "sigstore-local serve --data-dir stack   (OIDC issuer, Fulcio, Rekor v1 and v2, TSA on 127.0.0.1)"
+step "sigstore-local serve --data-dir stack   (OIDC issuer, Fulcio, Rekor v1 and v2, TSA, TUF on 127.0.0.1)"
 "$SIGSTORE_LOCAL" serve --data-dir stack --log-level warning >stack.json 2>stack.log &
 pids+=($!)
 for _ in $(seq 1 300); do [ -s stack.json ] && break; sleep 0.1; done
@@ -73,12 +74,17 @@ issuer=$(field stack.json oidc)
 step "sigstore-local token --email demo@example.com   (an ID token from the development OIDC issuer)"
 token=$("$SIGSTORE_LOCAL" token --data-dir stack --email demo@example.com)
 echo "(a JWT for demo@example.com, issuer $issuer; not printed)"
-services=(--signing-config stack/signing_config.json --trusted-root stack/trusted_root.json)
-identity=(--certificate-identity demo@example.com --certificate-oidc-issuer "$issuer" --trusted-root stack/trusted_root.json)
+identity=(--certificate-identity demo@example.com --certificate-oidc-issuer "$issuer")
+# The demo's own TUF cache: the user's ~/.sigstore/root is left alone.
+export TUF_ROOT="$work/tuf-cache"
+tuf=$(field stack.json tuf)
+step "cosign initialize --mirror $tuf --root stack/tuf/root.json   (trust the stack through its TUF repository)"
+"$COSIGN" initialize --mirror "$tuf" --root "$(field stack.json tufRoot)"
+echo "cached: $(ls "$TUF_ROOT"/*/targets | tr '\n' ' ')"
 
 printf 'release artifact %s\n' "$(date -u +%FT%TZ)" > artifact.txt
-step "cosign sign-blob --signing-config … --trusted-root … --identity-token … --bundle artifact.sigstore.json artifact.txt"
-"$COSIGN" sign-blob -y "${services[@]}" --identity-token "$token" --bundle artifact.sigstore.json artifact.txt
+step "cosign sign-blob --identity-token … --bundle artifact.sigstore.json artifact.txt   (services and trust from TUF)"
+"$COSIGN" sign-blob -y --identity-token "$token" --bundle artifact.sigstore.json artifact.txt
 python3 - <<'EOF'
 import json, base64
 b = json.load(open("artifact.sigstore.json"))
@@ -94,21 +100,22 @@ step "cosign verify-blob --bundle artifact.sigstore.json --certificate-identity 
 "$COSIGN" verify-blob --bundle artifact.sigstore.json "${identity[@]}" artifact.txt
 
 if python3 -c 'import sigstore' 2>/dev/null; then
-    step "python3 -m sigstore verify identity --offline … (sigstore-python, an independent verifier)"
-    python3 -m sigstore --trust-config stack/trust_config.json verify identity --offline --bundle artifact.sigstore.json \
+    step "python3 -m sigstore --instance $tuf verify identity … (sigstore-python, an independent verifier, trusting the same TUF repository)"
+    export XDG_DATA_HOME="$work/xdg-data" XDG_CACHE_HOME="$work/xdg-cache"
+    python3 -m sigstore --instance "$tuf" trust-instance "$(field stack.json tufRoot)"
+    python3 -m sigstore --instance "$tuf" verify identity --bundle artifact.sigstore.json \
         --cert-identity demo@example.com --cert-oidc-issuer "$issuer" artifact.txt
 fi
 
-step "cosign sign --signing-config … --identity-token … $image"
-"$COSIGN" sign -y "${services[@]}" --identity-token "$token" --allow-http-registry "$image"
+step "cosign sign --identity-token … $image"
+"$COSIGN" sign -y --identity-token "$token" --allow-http-registry "$image"
 
 step "cosign verify --certificate-identity demo@example.com … $image"
 "$COSIGN" verify "${identity[@]}" --allow-http-registry "$image" | python3 -m json.tool | head -20
 
 step "cosign verify --certificate-identity mallory@example.com … $image   (must be refused)"
 set +e
-"$COSIGN" verify --certificate-identity mallory@example.com --certificate-oidc-issuer "$issuer" \
-    --trusted-root stack/trusted_root.json --allow-http-registry "$image"
+"$COSIGN" verify --certificate-identity mallory@example.com --certificate-oidc-issuer "$issuer" --allow-http-registry "$image"
 rc=$?
 set -e
 if [ "$rc" -eq 0 ]; then
