@@ -5,7 +5,7 @@ import SigstoreCrypto
 public import SigstoreModels
 public import SigstoreVerify
 import X509
-public import SwiftASN1
+import SwiftASN1
 
 /// Where a command's trust comes from when it is not given as files: Sigstore's TUF repository, with the component
 /// overrides Go cosign reads from the environment.

@@ -3,41 +3,48 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import ArgumentParser
-import Cosign
 
-/// Rewrites a cosign command line into what swift-argument-parser parses, reproducing Go cosign's conventions:
+/// Rewrites a cosign command line into the plain GNU form a parser reads, reproducing Go cosign's conventions:
 ///
 /// - single-dash long flags (`-key`) become `--key`, and `--o` becomes `-o`, each with cosign's deprecation warning;
 /// - flag aliases (`--cert` → `--certificate`, …);
 /// - boolean flags with values (`--tlog-upload=false`) become `--tlog-upload` / `--no-tlog-upload`;
 /// - every flag not on the command line can be set as `COSIGN_<FLAG>` (`COSIGN_KEY`, `COSIGN_TLOG_UPLOAD=false`).
-struct ArgumentNormalizer {
+public struct CommandLineConventions {
     /// Long option names of one command: which are flags (booleans) and which take values.
-    struct CommandShape {
-        var flags: Set<String> = []
-        var options: Set<String> = []
+    public struct CommandShape: Sendable {
+        /// Boolean flags (`--flag`, `--no-flag`).
+        public var flags: Set<String> = []
+        /// Options that take a value.
+        public var options: Set<String> = []
+        /// An empty shape.
+        public init() {}
     }
 
-    static let aliases: [String: String] = [
+    /// cosign's flag aliases.
+    public static let aliases: [String: String] = [
         "cert": "certificate", "cert-email": "certificate-email", "cert-chain": "certificate-chain",
         "cert-oidc-issuer": "certificate-oidc-issuer", "output-cert": "output-certificate",
         "cert-identity": "certificate-identity",
     ]
 
-    let root: any ParsableCommand.Type
+    /// The flag table of every command path, built only when a rewrite needs it.
+    let describe: () -> [[String]: CommandShape]
     var shapes: [[String]: CommandShape] = [:]
-    var warnings: [String] = []
+    /// cosign's deprecation warnings for what was rewritten.
+    public private(set) var warnings: [String] = []
 
-    init(root: any ParsableCommand.Type) {
-        self.root = root
+    /// Conventions over the command tree `describe` lists (called at most once, and only when needed: building the
+    /// table costs a few milliseconds of start-up).
+    public init(describe: @escaping () -> [[String]: CommandShape]) {
+        self.describe = describe
     }
 
     /// Environment variables cosign reads itself, which are not flags.
-    static let nonFlagVariables = Set(EnvironmentVariables.all.map(\.name))
+    public static let nonFlagVariables = Set(EnvironmentVariables.all.map(\.name))
 
     /// Whether rewriting needs the flag tables (built by introspection, which costs a few milliseconds of start-up).
-    static func needsIntrospection(_ arguments: [String], environment: [String: String]) -> Bool {
+    public static func needsIntrospection(_ arguments: [String], environment: [String: String]) -> Bool {
         if environment.keys.contains(where: { $0.hasPrefix("COSIGN_") && !nonFlagVariables.contains($0) }) { return true }
         return arguments.contains { arg in
             guard arg.hasPrefix("--") else { return false }
@@ -47,9 +54,9 @@ struct ArgumentNormalizer {
     }
 
     /// Normalises `arguments` (without the program name) using `environment` for `COSIGN_*` bindings.
-    mutating func normalize(_ arguments: [String], environment: [String: String]) -> [String] {
+    public mutating func normalize(_ arguments: [String], environment: [String: String]) -> [String] {
         if Self.needsIntrospection(arguments, environment: environment) {
-            shapes = Self.describe(root: root)
+            shapes = describe()
         } else if !arguments.contains(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 || $0.hasPrefix("--") && $0.count == 3 }) {
             return arguments
         }
@@ -146,50 +153,5 @@ struct ArgumentNormalizer {
             // Let the parser report the bad value.
             return ["--\(name)=\(value)"]
         }
-    }
-
-    // MARK: - Introspection through swift-argument-parser's help dump
-
-    private struct Dump: Decodable {
-        var command: Command
-        struct Command: Decodable {
-            var commandName: String
-            var subcommands: [Command]?
-            var arguments: [Argument]?
-        }
-        struct Argument: Decodable {
-            var kind: String
-            var names: [Name]?
-        }
-        struct Name: Decodable {
-            var kind: String
-            var name: String
-        }
-    }
-
-    private static func describe(root: any ParsableCommand.Type) -> [[String]: CommandShape] {
-        var result: [[String]: CommandShape] = [[]: CommandShape()]
-        let json: String
-        do {
-            _ = try root.parseAsRoot(["--experimental-dump-help"])
-            return result
-        } catch {
-            json = root.fullMessage(for: error)
-        }
-        guard let dump = try? JSONDecoder().decode(Dump.self, from: Data(json.utf8)) else { return result }
-        func walk(_ command: Dump.Command, path: [String]) {
-            var shape = CommandShape()
-            for argument in command.arguments ?? [] {
-                for name in argument.names ?? [] where name.kind == "long" {
-                    if argument.kind == "flag" { shape.flags.insert(name.name) }
-                    if argument.kind == "option" { shape.options.insert(name.name) }
-                }
-            }
-            shape.flags.remove("help")
-            result[path] = shape
-            for sub in command.subcommands ?? [] { walk(sub, path: path + [sub.commandName]) }
-        }
-        walk(dump.command, path: [])
-        return result
     }
 }
