@@ -126,10 +126,17 @@ public struct ArtifactSigner: Sendable {
     let timings: TimingBox
     let now: @Sendable () -> Date
 
-    /// A signer for a key (`--key`).
-    public init(key: SigningKey, services: SigningServices, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// Whether ``certificateChain`` was attached to a key (`--key` with `--certificate`) rather than issued by Fulcio.
+    public let attachedCertificate: Bool
+
+    /// A signer for a key (`--key`), with the certificate chain (DER, leaf first) given for it when there is one.
+    /// The caller checks that the certificate is for the key.
+    public init(
+        key: SigningKey, attachedCertificateChain: [[UInt8]]? = nil, services: SigningServices, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.key = key
-        self.certificateChain = nil
+        self.certificateChain = attachedCertificateChain
+        self.attachedCertificate = attachedCertificateChain != nil
         self.services = services
         self.timings = TimingBox(SigningTimings())
         self.now = now
@@ -170,6 +177,7 @@ public struct ArtifactSigner: Sendable {
     private init(key: SigningKey, chain: [[UInt8]], services: SigningServices, timings: SigningTimings, now: @escaping @Sendable () -> Date) {
         self.key = key
         self.certificateChain = chain
+        self.attachedCertificate = false
         self.services = services
         self.timings = TimingBox(timings)
         self.now = now
@@ -242,8 +250,12 @@ public struct ArtifactSigner: Sendable {
     /// Verifies the signed content as a verifier would, with the signer's own identity (or key).
     func check(_ signed: SignedContent, content: SigningContent) async throws {
         guard let trust = services.trustMaterial else { return }
-        let bundle = signed.bundle()
-        let keyBased = signed.certificateChain == nil
+        // An attached certificate may come from a private CA the trusted root does not know: the key vouches for the
+        // signature, as it does for the log entry.
+        var checked = signed
+        if attachedCertificate { checked.certificateChain = nil }
+        let bundle = checked.bundle()
+        let keyBased = checked.certificateChain == nil
         let entries = signed.logEntries
         let onlyV2 = !entries.isEmpty && entries.allSatisfy { $0.apiVersion == 2 }
         var configuration = VerifierConfiguration.cosign(

@@ -132,6 +132,37 @@ public struct RekorClient: Sendable {
         }
     }
 
+    /// Looks a proposed entry up in a Rekor v1 log (`POST /api/v1/log/entries/retrieve`, as Go cosign does for a
+    /// detached signature): the entries the log holds for it, each with its SET and inclusion proof. An entry whose
+    /// UUID is not the leaf hash of its body is dropped (cosign's `verifyUUID`); everything else about it is left to
+    /// the verifier.
+    public func search(_ proposal: LogProposal) async throws -> [TransparencyLogEntry] {
+        guard apiVersion == 1 else {
+            throw SigningError(.transparencyLog, "Rekor v\(apiVersion) has no search: the entry must come in a bundle")
+        }
+        let request: OrderedJSON = .object([("entries", .array([try Self.v1Body(proposal)]))])
+        let response = try await http.send(
+            "POST", baseURL + "/api/v1/log/entries/retrieve", headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+            body: request.serialized(), service: "Rekor")
+        guard response.status == 200 else {
+            throw SigningError(.transparencyLog, "searching log query: Rekor answered HTTP \(response.status): \(response.serviceMessage)")
+        }
+        guard case .array(let results)? = try? JSONParser.parse(response.body) else {
+            throw SigningError(.transparencyLog, "searching log query: Rekor's answer is not a JSON array")
+        }
+        var entries: [TransparencyLogEntry] = []
+        for result in results {
+            guard case .object(let members) = result else { continue }
+            for (uuid, value) in members {
+                let entry = try Self.parseV1(OrderedJSON.object([(uuid, value)]).serialized())
+                guard let body = entry.canonicalizedBody?.bytes,
+                    uuid.lowercased().hasSuffix(Hex.encode(Merkle.leafHash(body))) else { continue }
+                entries.append(entry)
+            }
+        }
+        return entries
+    }
+
     /// Turns Rekor v1's `LogEntry` (`{"<uuid>": {body, integratedTime, logID, logIndex, verification}}`) into the
     /// bundle's `TransparencyLogEntry`.
     static func parseV1(_ bytes: [UInt8]) throws -> TransparencyLogEntry {

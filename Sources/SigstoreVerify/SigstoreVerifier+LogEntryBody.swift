@@ -59,8 +59,16 @@ extension SigstoreVerifier {
             let block = try? PEMBlock.parseFirst(body.verifierPEM)
             sameKey = block?.label == "CERTIFICATE" && block?.bytes == leaf.der
         case .publicKey(let key):
+            // A key may have signed with a certificate attached (`--certificate` with `--key`): the log then records
+            // the certificate, which must be for this key.
             let block = try? PEMBlock.parseFirst(body.verifierPEM)
-            sameKey = block?.label == "PUBLIC KEY" && block?.bytes == key.derRepresentation
+            switch block?.label {
+            case "PUBLIC KEY": sameKey = block?.bytes == key.derRepresentation
+            case "CERTIFICATE":
+                let certified = block.flatMap { try? SigningCertificate(der: $0.bytes).publicKey().derRepresentation }
+                sameKey = certified == key.derRepresentation
+            default: sameKey = false
+            }
         }
         guard sameKey else {
             throw VerificationError(.transparencyLog, "transparency log certificate does not match the bundle's signer")

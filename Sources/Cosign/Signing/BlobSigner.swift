@@ -58,10 +58,11 @@ public struct BlobSigner: Sendable {
             speculated = Result { try first.digest(.sha256) }
         }
         let signingKey = try await decryption.value
+        let attached = try AttachedCertificate.chain(options, for: signingKey.publicKey)
         for (index, blob) in blobs.enumerated() {
             let artifact = index == 0 ? first : try Artifact.parse(blob, allowDigest: false)
             if index > 0, case .file(let path) = artifact { console.info("Using payload from: \(path)") }
-            let signed: SignedContent
+            var signed: SignedContent
             do {
                 if index == 0, let speculated, !signingKey.signsWholeMessage, signingKey.kind.defaultHashAlgorithm == .sha256 {
                     signed = try BlobSigning.sign(digest: try speculated.get(), with: signingKey)
@@ -71,6 +72,7 @@ public struct BlobSigner: Sendable {
             } catch let error as any ReportableError {
                 throw error.adding(context: "signing \(blob)")
             }
+            signed.certificateChain = attached
             try write(signed, console: console)
         }
     }

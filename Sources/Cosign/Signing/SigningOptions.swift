@@ -58,6 +58,10 @@ public struct SigningOptions: Sendable {
     public var signingAlgorithm: KeyKind = .ecdsaP256
     /// `-y`: skip confirmation prompts.
     public var assumeYes = false
+    /// `--certificate`: a certificate (PEM) for the `--key`, carried with the signature instead of the key.
+    public var certificatePath: String?
+    /// `--certificate-chain`: the CA certificates above `--certificate` (PEM, root last).
+    public var certificateChainPath: String?
 
     /// Options with cosign's defaults.
     public init() {}

@@ -33,6 +33,7 @@ public struct SigningPlan: Sendable {
         options = o
         keyless = key == nil || o.issueCertificate
         fromFlags = false
+        try AttachedCertificate.checkFlags(key: key, options: o)
         let configInUse = o.signingConfigPath != nil || o.useSigningConfig
         if o.signingConfigPath != nil && !o.tlogUpload || keyless && o.useSigningConfig && !o.tlogUpload {
             throw CosignError(

@@ -50,7 +50,10 @@ public struct SigningSession: Sendable {
             if plan.keyless {
                 signer = try await keylessSigner(plan, services: services, http: http, console: console)
             } else if let key = plan.key {
-                signer = ArtifactSigner(key: try KeyReference.signingKey(key, console: console), services: services, now: now)
+                let signingKey = try KeyReference.signingKey(key, console: console)
+                signer = ArtifactSigner(
+                    key: signingKey, attachedCertificateChain: try AttachedCertificate.chain(o, for: signingKey.publicKey), services: services,
+                    now: now)
             } else {
                 throw CosignError(.invalidInput, "signing needs a key or a keyless identity")
             }
@@ -126,7 +129,9 @@ extension SigningPlan {
         _ body: (SignFunction) async throws -> T
     ) async throws -> T {
         if !needsServices(key: key, options: options), let key {
-            let signer = ArtifactSigner(key: try KeyReference.signingKey(key, console: console), services: SigningServices())
+            let signingKey = try KeyReference.signingKey(key, console: console)
+            let signer = ArtifactSigner(
+                key: signingKey, attachedCertificateChain: try AttachedCertificate.chain(options, for: signingKey.publicKey), services: SigningServices())
             return try await body { try await signer.sign($0) }
         }
         let resolved: SigningPlan

@@ -22,6 +22,20 @@ public enum TrustSources {
     public static func trustMaterial(path: String?, keyOnly: Bool, offline: Bool = false, console: Console) async throws -> TrustMaterial {
         if let path { return try TrustMaterial.load(path) }
         if keyOnly { return TrustMaterial() }
+        return try usable(try await trustedRoot(offline: offline, console: console))
+    }
+
+    /// Parses a trusted root assembled from TUF and the environment, naming where it came from when it is unusable.
+    public static func usable(_ root: TrustedRoot) throws -> TrustMaterial {
+        do {
+            return try TrustMaterial(trustedRoot: root)
+        } catch let error as any ReportableError {
+            throw CosignError(.invalidInput, "the trusted root from TUF is not usable: \(error.message)", underlying: error)
+        }
+    }
+
+    /// TUF's `trusted_root.json` with the environment's overrides applied (no `--trusted-root`).
+    public static func trustedRoot(offline: Bool = false, console: Console) async throws -> TrustedRoot {
         let environment = console.environment
         let overridden = overrideVariables.contains { !(environment[$0] ?? "").isEmpty }
         var root: TrustedRoot
@@ -34,11 +48,7 @@ public enum TrustSources {
             root = TrustedRoot()
         }
         if overridden { root = try applyOverrides(to: root, environment: environment) }
-        do {
-            return try TrustMaterial(trustedRoot: root)
-        } catch let error as any ReportableError {
-            throw CosignError(.invalidInput, "the trusted root from TUF is not usable: \(error.message)", underlying: error)
-        }
+        return root
     }
 
     /// The signing config: `--signing-config` when given, else TUF's `signing_config.v0.2.json`.

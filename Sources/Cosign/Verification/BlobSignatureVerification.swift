@@ -16,6 +16,8 @@ public struct BlobSignatureVerification: Sendable {
     public var certificate: String?
     /// `--new-bundle-format`.
     public var newBundleFormat = true
+    /// The certificate-path flags (chains, CA roots, timestamps, Rekor URL).
+    public var detached = DetachedVerificationInputs()
 
     /// Creates a verification.
     public init(options: VerificationOptions, signature: String? = nil, bundle: String? = nil, certificate: String? = nil) {
@@ -26,51 +28,67 @@ public struct BlobSignatureVerification: Sendable {
     }
 
     /// Verifies `blob` (a path, `-`, or with a Sigstore bundle `sha256:<hex>`), printing `Verified OK`.
+    ///
+    /// A Sigstore bundle goes to the bundle verifier; otherwise (a detached signature, cosign's legacy bundle) a key
+    /// verifies the signature alone, and a certificate (`--certificate`, or the legacy bundle's) goes through
+    /// ``CertificateVerification`` with its log entry, chain, SCT and identity checks.
     public func verify(blob: String, console: Console) async throws {
         if [options.key, certificate, bundle].allSatisfy({ $0 == nil }) {
             throw CosignError(
                 .invalidInput, "provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle")
         }
         try options.checkKeyOrIdentity()
-        options.warnIfIgnoringLog(console)
-        let publicKey = try options.publicKey(console: console)
+        if options.key != nil && certificate != nil {
+            throw CosignError(
+                .invalidInput, "exactly one of: key reference (--key), certificate (--cert) or hardware token (--sk) must be provided")
+        }
+        var legacyBytes: [UInt8]?
         if let bundle {
-            try await verify(bundle: bundle, blob: blob, publicKey: publicKey, console: console)
-        } else {
-            guard let signature else { throw CosignError(.invalidInput, "missing flag '--signature'") }
-            if options.trustedRootPath != nil { throw CosignError(.invalidInput, "--trusted-root only supported with --new-bundle-format") }
-            guard let publicKey else {
-                throw CosignError(
-                    .unsupported, "certificate-based verification of detached signatures is not supported yet: pass --key or --bundle")
+            let bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
+            guard !bytes.allSatisfy({ [0x20, 0x0a, 0x0d, 0x09].contains($0) }) else {
+                throw CosignError(.invalidInput, "bundle \(bundle) is empty")
             }
-            let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: options.skipsTransparencyLog))
-            let signatureBytes = try Self.decodeSignature(try Self.signatureText(signature))
-            try verifier.verify(signature: signatureBytes, artifact: try Artifact.parse(blob, allowDigest: false))
+            if newBundleFormat, BundleFormat.isSigstoreBundle(bytes) {
+                if let refusal = detached.unsupportedWithBundle(certificate: certificate, signature: signature) {
+                    throw CosignError(.invalidInput, refusal)
+                }
+                options.warnIfIgnoringLog(console)
+                let publicKey = try options.publicKey(console: console)
+                let parsed = try SigstoreBundle(jsonData: bytes)
+                try await options.bundleVerification(publicKey: publicKey, console: console)
+                    .verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
+                console.info("Verified OK")
+                return
+            }
+            legacyBytes = bytes
+        }
+        if options.trustedRootPath != nil { throw CosignError(.invalidInput, "--trusted-root only supported with --new-bundle-format") }
+        options.warnIfIgnoringLog(console)
+        let legacy = try legacyBytes.map { try LegacySignedPayload(jsonData: $0) }
+        if let publicKey = try options.publicKey(console: console) {
+            try verifyWithKey(publicKey, legacy: legacy, blob: blob)
+        } else {
+            let verification = CertificateVerification(
+                options: options, inputs: detached, certificate: certificate, signature: signature, legacy: legacy)
+            try await verification.verify(blob: blob, console: console)
         }
         console.info("Verified OK")
     }
 
-    private func verify(bundle: String, blob: String, publicKey: PublicKey?, console: Console) async throws {
-        let bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
-        guard !bytes.allSatisfy({ [0x20, 0x0a, 0x0d, 0x09].contains($0) }) else {
-            throw CosignError(.invalidInput, "bundle \(bundle) is empty")
-        }
-        if newBundleFormat, BundleFormat.isSigstoreBundle(bytes) {
-            let parsed = try SigstoreBundle(jsonData: bytes)
-            try await options.bundleVerification(publicKey: publicKey, console: console).verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
+    /// A detached signature or legacy bundle checked with `--key` (the legacy bundle's SET, when present and the log
+    /// is not ignored, by ``BlobVerifier``).
+    private func verifyWithKey(_ publicKey: PublicKey, legacy: LegacySignedPayload?, blob: String) throws {
+        let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: options.skipsTransparencyLog))
+        if let legacy {
+            if let cert = legacy.cert, !cert.isEmpty {
+                try Self.checkEmbeddedKey(cert, matches: publicKey)
+            }
+            let signatureBytes = try Self.decodeSignature(try signature.map { try Self.signatureText($0) } ?? Array(legacy.base64Signature.utf8))
+            try verifier.verify(signature: signatureBytes, artifact: try Artifact.parse(blob, allowDigest: false))
             return
         }
-        guard let publicKey else {
-            throw CosignError(.unsupported, "certificate-based verification of legacy bundles is not supported yet: pass --key")
-        }
-        let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: options.skipsTransparencyLog))
-        if options.trustedRootPath != nil { throw CosignError(.invalidInput, "--trusted-root only supported with --new-bundle-format") }
-        let legacy = try LegacySignedPayload(jsonData: bytes)
-        if let cert = legacy.cert, !cert.isEmpty {
-            try Self.checkEmbeddedKey(cert, matches: publicKey)
-        }
-        let signatureBytes = try Self.decodeSignature(try signature.map { try Self.signatureText($0) } ?? Array(legacy.base64Signature.utf8))
-        try verifier.verify(signature: signatureBytes, artifact: try Artifact.parse(blob, allowDigest: false))
+        guard let signature else { throw CosignError(.invalidInput, "missing flag '--signature'") }
+        try verifier.verify(signature: try Self.decodeSignature(try Self.signatureText(signature)), artifact: try Artifact.parse(blob, allowDigest: false))
     }
 
     /// cosign reads `--signature` as a file when one exists at that path, otherwise as the literal value.

@@ -86,7 +86,7 @@ struct Attest: CosignSubcommand {
         (options.bundle, options.newBundleFormat, options.upload) = (signing.bundle, signing.newBundleFormat, !noUpload)
         (options.replace, options.recordCreationTimestamp) = (replace, recordCreationTimestamp)
         let attester = ImageAttester(
-            key: try signing.keyReference(), signing: signing.services.makeConfiguration(), input: signing.input, options: options)
+            key: try signing.keyReference(), signing: signing.signer.signingOptions(signing.services), input: signing.input, options: options)
         let predicate = try attester.prepare(imageCount: images.count, console: console)
         try await registry.withStore(console) { store in
             try await attester.attest(images, predicate: predicate, in: store, console: console)
@@ -156,7 +156,7 @@ struct AttestBlob: CosignSubcommand {
                 console.warn("\(flag) is deprecated when using --new-bundle-format and will be ignored")
             }
         }
-        let attester = BlobAttester(key: key, options: signing.services.makeConfiguration(), input: signing.input, hash: hash, outputs: outputs)
+        let attester = BlobAttester(key: key, options: signing.signer.signingOptions(signing.services), input: signing.input, hash: hash, outputs: outputs)
         try await attester.attest(blobs.first, console: console)
     }
 }

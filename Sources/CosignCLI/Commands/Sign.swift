@@ -91,7 +91,7 @@ struct Sign: CosignSubcommand {
         (options.recursive, options.upload, options.bundle, options.newBundleFormat) = (recursive, upload, bundle, newBundleFormat)
         (options.outputSignature, options.outputPayload, options.outputCertificate) = (outputSignature, outputPayload, outputCertificate)
         (options.containerIdentities, options.recordCreationTimestamp) = (signContainerIdentities, recordCreationTimestamp)
-        var signer = ImageSigner(key: key, signing: services.makeConfiguration(), options: options)
+        var signer = ImageSigner(key: key, signing: signer.signingOptions(services), options: options)
         try signer.validate()
         signer.options.payload = try payload.map { path in
             console.info("Using payload from: \(path)")

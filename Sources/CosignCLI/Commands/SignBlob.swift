@@ -36,6 +36,12 @@ struct SignBlob: CosignSubcommand {
     @Flag(name: .customLong("sk"), help: "whether to use a hardware security key")
     var sk = false
 
+    @Option(name: .customLong("certificate"), help: "path to the X.509 certificate in PEM format to include with the signature (signed with --key)")
+    var certificate: String?
+
+    @Option(name: .customLong("certificate-chain"), help: "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate")
+    var certificateChain: String?
+
     @Option(name: .customLong("bundle"), help: "write everything required to verify the blob to a FILE")
     var bundle: String?
 
@@ -81,6 +87,8 @@ struct SignBlob: CosignSubcommand {
                 console.warn("--output-certificate is deprecated when using --new-bundle-format and will be ignored")
             }
         }
-        try await BlobSigner(key: key, options: services.makeConfiguration(), outputs: outputs).sign(blobs, console: console)
+        var options = services.makeConfiguration()
+        (options.certificatePath, options.certificateChainPath) = (certificate, certificateChain)
+        try await BlobSigner(key: key, options: options, outputs: outputs).sign(blobs, console: console)
     }
 }

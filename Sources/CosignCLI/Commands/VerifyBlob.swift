@@ -11,6 +11,9 @@ struct VerifyBlob: CosignSubcommand {
               cosign verify-blob --key cosign.pub --bundle artifact.sigstore.json --insecure-ignore-tlog <FILE>
               cosign verify-blob --key cosign.pub --signature artifact.sig --insecure-ignore-tlog <FILE>
               cosign verify-blob --key cosign.pub --bundle artifact.sigstore.json --insecure-ignore-tlog sha256:<hex>
+              cosign verify-blob --certificate artifact.pem --signature artifact.sig --certificate-identity <ID> --certificate-oidc-issuer <URL> <FILE>
+              cosign verify-blob --certificate leaf.pem --signature artifact.sig --ca-roots root.pem --ca-intermediates int.pem \\
+                --certificate-identity <ID> --certificate-oidc-issuer <URL> --insecure-ignore-sct <FILE>
 
             The blob is a path, - for standard input, or (with a Sigstore bundle) sha256:<hex>.
             """)
@@ -23,8 +26,29 @@ struct VerifyBlob: CosignSubcommand {
     @Option(name: .customLong("bundle"), help: "path to bundle FILE")
     var bundle: String?
 
-    @Option(name: .customLong("certificate"), help: "path to the public certificate")
+    @Option(name: .customLong("certificate"), help: "path to the public certificate. The certificate will be verified against the Fulcio roots if the --certificate-chain option is not passed.")
     var certificate: String?
+
+    @Option(name: .customLong("certificate-chain"), help: "path to a list of CA certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate. Conflicts with --ca-roots and --ca-intermediates.")
+    var certificateChain: String?
+
+    @Option(name: .customLong("ca-roots"), help: "path to a bundle file of CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain.")
+    var caRoots: String?
+
+    @Option(name: .customLong("ca-intermediates"), help: "path to a file of intermediate CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. The flag is optional and must be used together with --ca-roots, conflicts with --certificate-chain.")
+    var caIntermediates: String?
+
+    @Option(name: .customLong("rfc3161-timestamp"), help: "path to RFC3161 timestamp FILE")
+    var rfc3161Timestamp: String?
+
+    @Option(name: .customLong("timestamp-certificate-chain"), help: "path to PEM-encoded certificate chain file for the RFC3161 timestamp authority. Must contain the root CA certificate. Optionally may contain intermediate CA certificates, and may contain the leaf TSA certificate if not present in the timestamp")
+    var timestampCertificateChain: String?
+
+    @Option(name: .customLong("rekor-url"), help: "address of rekor STL server")
+    var rekorURL: String?
+
+    @Option(name: .customLong("sct"), help: "path to a detached Signed Certificate Timestamp, formatted as a RFC6962 AddChainResponse struct. If a certificate contains an SCT, verification will check both the detached and embedded SCTs.")
+    var sct: String?
 
     @OptionGroup var verification: VerificationFlags
 
@@ -39,6 +63,23 @@ struct VerifyBlob: CosignSubcommand {
         var request = BlobSignatureVerification(
             options: try verification.makeConfiguration(), signature: signature, bundle: bundle, certificate: certificate)
         request.newBundleFormat = verification.newBundleFormat
+        var d = DetachedVerificationInputs()
+        (d.certificateChain, d.caRoots, d.caIntermediates) = (certificateChain, caRoots, caIntermediates)
+        (d.rfc3161Timestamp, d.timestampCertificateChain, d.sct) = (rfc3161Timestamp, timestampCertificateChain, sct)
+        if let rekorURL { d.rekorURL = rekorURL }
+        request.detached = d
+        let deprecated: [(Bool, String, String)] = [
+            (certificate != nil, "certificate", "please use --bundle with --trusted-root to provide the public certificate"),
+            (certificateChain != nil, "certificate-chain", "please use --trusted-root to provide the certificate chain"),
+            (caRoots != nil, "ca-roots", "please use --trusted-root to provide CA certificates"),
+            (caIntermediates != nil, "ca-intermediates", "please use --trusted-root to provide CA certificates"),
+            (sct != nil, "sct", "a Signed Certificate Timestamp is now provided via a Sigstore bundle"),
+            (signature != nil, "signature", "please use --bundle to provide a signature"),
+            (rfc3161Timestamp != nil, "rfc3161-timestamp", "please use --bundle to provide the output bundle location, which will include the signed timestamp"),
+            (timestampCertificateChain != nil, "timestamp-certificate-chain", "please use --trusted-root to provide the timestamp authority certificate chain"),
+            (rekorURL != nil, "rekor-url", "please use --bundle, which includes the Rekor inclusion proof"),
+        ]
+        for (used, flag, message) in deprecated where used { console.info("Flag --\(flag) has been deprecated, \(message)") }
         try await request.verify(blob: blob, console: console)
     }
 }

@@ -86,7 +86,7 @@ struct SigningServiceFlags: ParsableArguments {
     }
 }
 
-/// The signer flags of `sign`, `attest` and the blob commands. Only `--key` is available: the others are refused.
+/// The signer flags of `sign`, `attest` and the blob commands: `--key`, and a certificate to attach to it.
 struct SigningKeyFlags: ParsableArguments {
     @Option(name: .customLong("key"), help: "path to the private key file, KMS URI or Kubernetes Secret")
     var key: String?
@@ -103,9 +103,13 @@ struct SigningKeyFlags: ParsableArguments {
     /// The `--key` reference, nil for keyless signing.
     func keyReference() throws -> String? {
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
-        if certificate != nil || certificateChain != nil {
-            throw CLIError("attaching certificates (--certificate, --certificate-chain) is not supported yet")
-        }
         return key
+    }
+
+    /// The signing options with the attached certificate flags.
+    func signingOptions(_ services: SigningServiceFlags) -> SigningOptions {
+        var o = services.makeConfiguration()
+        (o.certificatePath, o.certificateChainPath) = (certificate, certificateChain)
+        return o
     }
 }

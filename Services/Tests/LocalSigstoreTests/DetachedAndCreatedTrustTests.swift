@@ -1,0 +1,156 @@
+import Foundation
+import SigstoreJSON
+import SigstoreModels
+import Testing
+
+/// Signatures people already hold (cosign's legacy keyless outputs) and trust material a private deployment makes
+/// itself (`trusted-root create`, `signing-config create`), against a running sigstore-local.
+@Suite("legacy keyless outputs, bundle create, trusted-root and signing-config create against sigstore-local", .serialized)
+struct DetachedAndCreatedTrustTests {
+    static func pem(_ label: String, _ der: [UInt8]) -> String {
+        let b64 = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return "-----BEGIN \(label)-----\n\(b64)\n-----END \(label)-----\n"
+    }
+
+    @Test("the legacy keyless bundle and the detached signature + certificate (its entry found in Rekor v1) verify; bundle create turns both into bundles cosign and sigstore-python accept")
+    func legacyKeyless() async throws {
+        let f = try KeylessFixture()
+        let env = ["TUF_ROOT": f.dir + "/tuf"]
+        let initialize = try CosignBinary.run(["initialize", "--mirror", f.stack["tuf"], "--root", f.stack["tufRoot"]], environment: env)
+        #expect(initialize.status == 0, "initialize: \(initialize.output)")
+        let blob = try f.write("artifact.txt", "released with a detached keyless signature\n")
+        let other = try f.write("other.txt", "not what was signed\n")
+        let signed = try CosignBinary.run(
+            ["sign-blob", "-y", "--identity-token", try f.token(), "--new-bundle-format=false", "--bundle", f.dir + "/legacy.json",
+             "--output-signature", f.dir + "/artifact.sig", "--output-certificate", f.dir + "/artifact.pem", blob] + f.urlFlags(tsa: false))
+        #expect(signed.status == 0, "sign-blob: \(signed.output)")
+        let identity = ["--certificate-identity", KeylessFixture.email, "--certificate-oidc-issuer", f.issuer]
+
+        // The legacy bundle: certificate, signature and the Rekor SET, checked offline against the TUF trust.
+        let legacy = try CosignBinary.run(["verify-blob", "--bundle", f.dir + "/legacy.json"] + identity + [blob], environment: env)
+        #expect(legacy.status == 0 && legacy.stderr.contains("Verified OK"), "legacy bundle: \(legacy.output)")
+        let legacyWrongID = try CosignBinary.run(
+            ["verify-blob", "--bundle", f.dir + "/legacy.json", "--certificate-identity", "mallory@example.com", "--certificate-oidc-issuer", f.issuer, blob],
+            environment: env)
+        #expect(legacyWrongID.status != 0 && legacyWrongID.stderr.contains("mallory@example.com"), "\(legacyWrongID.output)")
+        let legacyOther = try CosignBinary.run(["verify-blob", "--bundle", f.dir + "/legacy.json"] + identity + [other], environment: env)
+        #expect(legacyOther.status != 0, "\(legacyOther.output)")
+
+        // The detached pair: the entry is looked up in Rekor v1 as Go cosign does.
+        let detachedFlags = ["verify-blob", "--certificate", f.dir + "/artifact.pem", "--signature", f.dir + "/artifact.sig", "--rekor-url", f.stack["rekor"]]
+        let detached = try CosignBinary.run(detachedFlags + identity + [blob], environment: env)
+        #expect(detached.status == 0 && detached.stderr.contains("Verified OK"), "detached: \(detached.output)")
+        #expect(detached.stderr.contains("Flag --certificate has been deprecated"))
+        let detachedOther = try CosignBinary.run(detachedFlags + identity + [other], environment: env)
+        // Rekor checks a proposed entry before searching (as the public instance does): a signature that does not
+        // match the artifact is refused there.
+        #expect(detachedOther.status != 0 && detachedOther.stderr.contains("searching log query"), "\(detachedOther.output)")
+        let offline = try CosignBinary.run(detachedFlags + identity + ["--offline", blob], environment: env)
+        #expect(offline.status != 0 && offline.stderr.contains("offline verification failed"), "\(offline.output)")
+
+        // bundle create: the legacy bundle, and the detached pair, become v0.3 bundles with the inclusion proof.
+        for (name, inputs) in [
+            ("from-legacy", ["--bundle", f.dir + "/legacy.json"]),
+            ("from-detached", ["--signature", f.dir + "/artifact.sig", "--certificate", f.dir + "/artifact.pem"]),
+        ] {
+            let out = f.dir + "/\(name).sigstore.json"
+            let create = try CosignBinary.run(["bundle", "create", "--artifact", blob, "--rekor-url", f.stack["rekor"], "--out", out] + inputs, environment: env)
+            #expect(create.status == 0, "bundle create \(name): \(create.output)")
+            let bundle = try SigstoreBundle(jsonData: Array(try Data(contentsOf: URL(fileURLWithPath: out))))
+            #expect(bundle.mediaType == "application/vnd.dev.sigstore.bundle+json;version=0.3")
+            #expect(bundle.verificationMaterial.tlogEntries.first?.inclusionProof != nil)
+            let ours = try CosignBinary.run(["verify-blob", "--bundle", out] + identity + [blob], environment: env)
+            #expect(ours.status == 0, "verify-blob \(name): \(ours.output)")
+            let py = try f.sigstorePython(
+                ["verify", "identity", "--offline", "--bundle", out, "--cert-identity", KeylessFixture.email, "--cert-oidc-issuer", f.issuer, blob])
+            #expect(py.status == 0 && py.output.contains("OK: "), "sigstore-python \(name): \(py.output)")
+        }
+        let both = try CosignBinary.run(
+            ["bundle", "create", "--artifact", blob, "--bundle", f.dir + "/legacy.json", "--ignore-tlog", "--out", f.dir + "/x.json"], environment: env)
+        #expect(both.status != 0 && both.stderr.contains("cannot ignore transparency log"), "\(both.output)")
+    }
+
+    @Test("trusted-root create and signing-config create from the stack's keys and URLs: cosign and sigstore-python sign and verify with what they write")
+    func createdTrust() async throws {
+        let f = try KeylessFixture()
+        let stackRoot = try TrustedRoot(jsonData: Array(try Data(contentsOf: URL(fileURLWithPath: f.data + "/trusted_root.json"))))
+        func write(_ name: String, _ text: String) throws -> String { try f.write(name, text) }
+        func start(_ range: TimeRange?) -> String { TimeRange.formatRFC3339(range?.start ?? Date(timeIntervalSince1970: 0)) }
+
+        var args = ["trusted-root", "create", "--out", f.dir + "/created_root.json"]
+        for (i, ca) in stackRoot.certificateAuthorities.enumerated() {
+            let chain = try write("fulcio-\(i).pem", ca.certificateChain.map { Self.pem("CERTIFICATE", $0) }.joined())
+            args += ["--fulcio", "url=\(ca.uri ?? ""),certificate-chain=\(chain)"]
+        }
+        for (i, log) in stackRoot.tlogs.enumerated() {
+            let key = try write("rekor-\(i).pub", Self.pem("PUBLIC KEY", log.publicKey.rawBytes))
+            var spec = "url=\(log.baseURL),public-key=\(key),start-time=\(start(log.publicKey.validFor))"
+            if log.publicKey.keyDetails == "PKIX_ED25519" { spec += ",origin=\(URL(string: log.baseURL)?.host ?? "")" }
+            args += ["--rekor", spec]
+        }
+        for (i, log) in stackRoot.ctlogs.enumerated() {
+            let key = try write("ctfe-\(i).pub", Self.pem("PUBLIC KEY", log.publicKey.rawBytes))
+            args += ["--ctfe", "url=\(log.baseURL),public-key=\(key),start-time=\(start(log.publicKey.validFor))"]
+        }
+        for (i, tsa) in stackRoot.timestampAuthorities.enumerated() {
+            let chain = try write("tsa-\(i).pem", tsa.certificateChain.map { Self.pem("CERTIFICATE", $0) }.joined())
+            args += ["--tsa", "url=\(tsa.uri ?? ""),certificate-chain=\(chain)"]
+        }
+        let root = try CosignBinary.run(args)
+        #expect(root.status == 0, "trusted-root create: \(root.output)")
+        let created = try TrustedRoot(jsonData: Array(try Data(contentsOf: URL(fileURLWithPath: f.dir + "/created_root.json"))))
+        #expect(Set(created.tlogs.map(\.logID)) == Set(stackRoot.tlogs.map(\.logID)), "log IDs (Rekor v2: the checkpoint key ID of its origin)")
+        #expect(Set(created.ctlogs.map(\.logID)) == Set(stackRoot.ctlogs.map(\.logID)))
+        let mode = try FileManager.default.attributesOfItem(atPath: f.dir + "/created_root.json")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let since = "2020-01-01T00:00:00Z"
+        let config = try CosignBinary.run([
+            "signing-config", "create", "--out", f.dir + "/created_signing.json",
+            "--fulcio", "url=\(f.stack["fulcio"]),api-version=1,start-time=\(since),operator=sigstore-local",
+            "--oidc-provider", "url=\(f.issuer),api-version=1,start-time=\(since),operator=sigstore-local",
+            "--rekor", "url=\(f.stack["rekor"]),api-version=1,start-time=\(since),operator=sigstore-local", "--rekor-config", "ANY",
+            "--tsa", "url=\(f.stack["tsa"])/api/v1/timestamp,api-version=1,start-time=\(since),operator=sigstore-local", "--tsa-config", "any",
+        ])
+        #expect(config.status == 0, "signing-config create: \(config.output)")
+        let configText = try String(contentsOfFile: f.dir + "/created_signing.json", encoding: .utf8)
+        #expect(configText.contains(#""rekorTlogConfig":{"selector":"ANY"}"#) && configText.contains(#""tsaConfig":{"selector":"ANY"}"#), Comment(rawValue: configText))
+
+        // cosign signs and verifies with the created files.
+        let blob = try f.write("artifact.txt", "signed with hand-made trust material\n")
+        let bundle = f.dir + "/cosign.sigstore.json"
+        let sign = try CosignBinary.run([
+            "sign-blob", "-y", "--identity-token", try f.token(), "--bundle", bundle, "--trusted-root", f.dir + "/created_root.json",
+            "--signing-config", f.dir + "/created_signing.json", blob,
+        ])
+        #expect(sign.status == 0, "sign-blob: \(sign.output)")
+        let verify = try CosignBinary.run([
+            "verify-blob", "--bundle", bundle, "--trusted-root", f.dir + "/created_root.json", "--certificate-identity", KeylessFixture.email,
+            "--certificate-oidc-issuer", f.issuer, blob,
+        ])
+        #expect(verify.status == 0, "verify-blob: \(verify.output)")
+
+        // sigstore-python takes the same two documents as a ClientTrustConfig.
+        let rootJSON = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: f.dir + "/created_root.json"))))
+        let signingJSON = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: f.dir + "/created_signing.json"))))
+        let trustConfig = OrderedJSON.object([
+            ("mediaType", .string("application/vnd.dev.sigstore.clienttrustconfig.v0.1+json")), ("trustedRoot", rootJSON), ("signingConfig", signingJSON),
+        ])
+        let trustPath = try write("created_trust_config.json", String(decoding: trustConfig.serialized(), as: UTF8.self))
+        func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            try shell(["python3", "-m", "sigstore", "--trust-config", trustPath] + arguments)
+        }
+        let pyBundle = f.dir + "/python.sigstore.json"
+        let pySign = try python(["sign", "--identity-token", try f.token(), "--bundle", pyBundle, blob])
+        #expect(pySign.status == 0, "sigstore-python sign: \(pySign.output)")
+        for path in [bundle, pyBundle] {
+            let py = try python(["verify", "identity", "--offline", "--bundle", path, "--cert-identity", KeylessFixture.email, "--cert-oidc-issuer", f.issuer, blob])
+            #expect(py.status == 0 && py.output.contains("OK: "), "sigstore-python verify \(path): \(py.output)")
+        }
+        let ours = try CosignBinary.run([
+            "verify-blob", "--bundle", pyBundle, "--trusted-root", f.dir + "/created_root.json", "--certificate-identity", KeylessFixture.email,
+            "--certificate-oidc-issuer", f.issuer, blob,
+        ])
+        #expect(ours.status == 0, "verify-blob of sigstore-python's bundle: \(ours.output)")
+    }
+}
