@@ -70,6 +70,29 @@ struct DetachedAndCreatedTrustTests {
         #expect(both.status != 0 && both.stderr.contains("cannot ignore transparency log"), "\(both.output)")
     }
 
+    @Test("a key signature logged to Rekor v1: the legacy bundle's SET and the detached signature's entry (found with --rekor-url) verify with --key")
+    func legacyKey() async throws {
+        let f = try KeylessFixture()
+        let env = ["TUF_ROOT": f.dir + "/tuf", "COSIGN_PASSWORD": "pw"]
+        #expect(try CosignBinary.run(["initialize", "--mirror", f.stack["tuf"], "--root", f.stack["tufRoot"]], environment: env).status == 0)
+        #expect(try CosignBinary.run(["generate-key-pair", "--output-key-prefix", f.dir + "/k"], environment: env).status == 0)
+        let blob = try f.write("artifact.txt", "key-signed, logged, legacy outputs\n")
+        let sign = try CosignBinary.run(
+            ["sign-blob", "-y", "--key", f.dir + "/k.key", "--new-bundle-format=false", "--bundle", f.dir + "/legacy.json", "--output-signature",
+             f.dir + "/artifact.sig", blob] + f.urlFlags(tsa: false), environment: env)
+        #expect(sign.status == 0, "sign-blob: \(sign.output)")
+        #expect(try f.json(f.dir + "/legacy.json")["rekorBundle"] != nil)
+        let bundled = try CosignBinary.run(["verify-blob", "--key", f.dir + "/k.pub", "--bundle", f.dir + "/legacy.json", blob], environment: env)
+        #expect(bundled.status == 0 && bundled.stderr.contains("Verified OK"), "legacy bundle: \(bundled.output)")
+        let detached = try CosignBinary.run(
+            ["verify-blob", "--key", f.dir + "/k.pub", "--signature", f.dir + "/artifact.sig", "--rekor-url", f.stack["rekor"], blob], environment: env)
+        #expect(detached.status == 0 && detached.stderr.contains("Verified OK"), "detached: \(detached.output)")
+        // Another key: the SET still verifies, the signature does not.
+        #expect(try CosignBinary.run(["generate-key-pair", "--output-key-prefix", f.dir + "/k2"], environment: env).status == 0)
+        let other = try CosignBinary.run(["verify-blob", "--key", f.dir + "/k2.pub", "--bundle", f.dir + "/legacy.json", blob], environment: env)
+        #expect(other.status != 0, "\(other.output)")
+    }
+
     @Test("trusted-root create and signing-config create from the stack's keys and URLs: cosign and sigstore-python sign and verify with what they write")
     func createdTrust() async throws {
         let f = try KeylessFixture()

@@ -124,8 +124,10 @@ public enum TrustSources {
         guard !roots.isEmpty else { throw CosignError(.invalidInput, "\(variable): no self-signed root certificate") }
         return roots.map { root in
             var chain = [root]
+            // Names are not enough: public-good has had two roots named "sigstore", so the issuer's signature decides.
             while let issued = parsed.first(where: { candidate in
                 candidate.certificate.issuer == chain[0].certificate.subject && !chain.contains { $0.der == candidate.der }
+                    && chain[0].certificate.publicKey.isValidSignature(candidate.certificate.signature, for: candidate.certificate)
             }) {
                 chain.insert(issued, at: 0)
             }

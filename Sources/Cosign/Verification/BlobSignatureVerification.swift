@@ -2,6 +2,7 @@ import SigstoreCore
 import SigstoreCrypto
 import SigstoreJSON
 import SigstoreModels
+import SigstoreVerify
 
 /// `cosign verify-blob`: a Sigstore bundle (key or keyless), cosign's legacy bundle, or a detached signature, checked
 /// against a blob.
@@ -65,8 +66,16 @@ public struct BlobSignatureVerification: Sendable {
         if options.trustedRootPath != nil { throw CosignError(.invalidInput, "--trusted-root only supported with --new-bundle-format") }
         options.warnIfIgnoringLog(console)
         let legacy = try legacyBytes.map { try LegacySignedPayload(jsonData: $0) }
-        if let publicKey = try options.publicKey(console: console) {
+        let publicKey = try options.publicKey(console: console)
+        if let publicKey, options.skipsTransparencyLog || publicKey.signsWholeMessage {
             try verifyWithKey(publicKey, legacy: legacy, blob: blob)
+        } else if let publicKey {
+            // A key signature with its log entry: the legacy bundle's SET, or the entry Rekor holds.
+            if let cert = legacy?.cert, !cert.isEmpty { try Self.checkEmbeddedKey(cert, matches: publicKey) }
+            var verification = CertificateVerification(
+                options: options, inputs: detached, certificate: nil, signature: signature, legacy: legacy)
+            verification.publicKey = publicKey
+            try await verification.verify(blob: blob, console: console)
         } else {
             let verification = CertificateVerification(
                 options: options, inputs: detached, certificate: certificate, signature: signature, legacy: legacy)
@@ -112,10 +121,13 @@ public struct BlobSignatureVerification: Sendable {
     static func checkEmbeddedKey(_ cert: String, matches publicKey: PublicKey) throws {
         let pemBytes = Base64.decodeStrict(cert) ?? Array(cert.utf8)
         let text = String(decoding: pemBytes, as: UTF8.self)
-        guard text.contains("-----BEGIN PUBLIC KEY-----") else {
-            throw CosignError(.unsupported, "bundle carries a certificate: certificate-based verification is not supported yet")
+        let embedded: PublicKey
+        if text.contains("-----BEGIN CERTIFICATE-----") {
+            // A certificate attached to the key (`--certificate` with `--key`): its key must be the one given.
+            embedded = try SigningCertificate(der: try CertificateFiles.parse(text, what: "the bundle's cert")[0]).publicKey()
+        } else {
+            embedded = try KeyFiles.loadPublicKey(pem: text)
         }
-        let embedded = try KeyFiles.loadPublicKey(pem: text)
         guard embedded.derRepresentation == publicKey.derRepresentation else {
             throw CosignError(.verificationFailed, "the public key in the bundle does not match the key given with --key")
         }

@@ -54,13 +54,16 @@ public struct DetachedVerificationInputs: Sendable {
 /// bundle goes through the same verifier as every other.
 struct CertificateVerification {
     var options: VerificationOptions
+    /// `--key`: the signature is checked with this key instead of a certificate, and only its log entry (the legacy
+    /// bundle's SET, or one found in Rekor) is checked against the trust.
+    var publicKey: PublicKey?
     var inputs: DetachedVerificationInputs
     var certificate: String?
     var signature: String?
     var legacy: LegacySignedPayload?
 
     func verify(blob: String, console: Console) async throws {
-        let identities = try options.identity.identities()
+        let identities = publicKey == nil ? try options.identity.identities() : []
         if inputs.caIntermediates != nil && inputs.caRoots == nil {
             throw CosignError(.invalidInput, "--ca-intermediates must be used together with --ca-roots")
         }
@@ -80,7 +83,7 @@ struct CertificateVerification {
                 .invalidInput, "when specifying --use-signed-timestamps or --timestamp-certificate-chain, you must also specify --rfc3161-timestamp")
         }
 
-        let leaf = try signingCertificate()
+        let leaf = publicKey == nil ? try signingCertificate() : nil
         let signatureBytes = try signatureValue()
         let trust = try await trustedRoot(useTimestamps: useTimestamps, console: console)
         let artifact = try Artifact.parse(blob, allowDigest: false)
@@ -101,19 +104,20 @@ struct CertificateVerification {
         let bundle = SigstoreBundle(
             mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
             verificationMaterial: VerificationMaterial(
-                signer: .x509CertificateChain([Base64Bytes(leaf.der)]), tlogEntries: entries, timestampVerificationData: timestamps),
+                signer: leaf.map { .x509CertificateChain([Base64Bytes($0.der)]) } ?? .publicKey(hint: nil), tlogEntries: entries,
+                timestampVerificationData: timestamps),
             content: .messageSignature(
                 MessageSignature(messageDigest: MessageDigest(algorithm: digest.algorithm.protoName, digest: digest.bytes), signature: signatureBytes)))
         let verification = BundleVerification(
             trustMaterial: trust,
             options: .init(
-                identities: identities, ignoreTransparencyLog: options.skipsTransparencyLog, ignoreSCT: options.ignoreSCT,
+                publicKey: publicKey, identities: identities, ignoreTransparencyLog: options.skipsTransparencyLog, ignoreSCT: options.ignoreSCT,
                 useSignedTimestamps: useTimestamps),
             now: console.now)
         do {
             try await verification.verify(bundle: bundle, artifact: Artifact.digest(digest))
         } catch let error as VerificationError where error.check == .certificate && options.skipsTransparencyLog && !useTimestamps {
-            if !leaf.isValid(at: console.now()) {
+            if let leaf, !leaf.isValid(at: console.now()) {
                 throw CosignError(.verificationFailed, "expected a signed timestamp to verify an expired certificate: \(error.message)", underlying: error)
             }
             throw error
@@ -180,7 +184,7 @@ struct CertificateVerification {
 
     /// Finds the signature's entry in Rekor v1 (`--rekor-url`), as Go cosign does when no bundle carries it; the
     /// earliest of the entries found is the one verified.
-    private func searchLog(digest: ArtifactDigest, signature: [UInt8], leaf: SigningCertificate, console: Console) async throws
+    private func searchLog(digest: ArtifactDigest, signature: [UInt8], leaf: SigningCertificate?, console: Console) async throws
         -> TransparencyLogEntry
     {
         if options.offline {
@@ -192,7 +196,7 @@ struct CertificateVerification {
         do {
             let client = RekorClient(baseURL: inputs.rekorURL, apiVersion: 1, http: http)
             let found = try await client.search(
-                .hashedRekord(digest: digest, signature: signature, certificate: leaf.der, publicKey: try leaf.publicKey()))
+                .hashedRekord(digest: digest, signature: signature, certificate: leaf?.der, publicKey: try publicKey ?? leaf!.publicKey()))
             await http.shutdown()
             guard let earliest = found.min(by: { ($0.integratedTime?.value ?? 0) < ($1.integratedTime?.value ?? 0) }) else {
                 throw CosignError(.verificationFailed, "signature not found in transparency log \(inputs.rekorURL)")
@@ -306,12 +310,15 @@ public enum CertificateFiles {
             // Every intermediate that leads up to this root gives its own authority, so a leaf from any of them verifies.
             for start in others {
                 var chain = [start]
-                while chain.last!.1.issuer != root.1.subject,
-                    let next = others.first(where: { c in c.1.subject == chain.last!.1.issuer && !chain.contains { $0.0 == c.0 } })
+                func issued(_ cert: Certificate, by issuer: Certificate) -> Bool {
+                    cert.issuer == issuer.subject && issuer.publicKey.isValidSignature(cert.signature, for: cert)
+                }
+                while !issued(chain.last!.1, by: root.1),
+                    let next = others.first(where: { c in issued(chain.last!.1, by: c.1) && !chain.contains { $0.0 == c.0 } })
                 {
                     chain.append(next)
                 }
-                if chain.last!.1.issuer == root.1.subject {
+                if issued(chain.last!.1, by: root.1) {
                     out.append(
                         CertificateAuthority(organization: nil, commonName: nil, uri: nil, certificateChain: chain.map(\.0) + [root.0], validFor: nil))
                 }
