@@ -23,6 +23,8 @@ public struct BundleVerification: Sendable {
         public var ignoreSCT: Bool
         /// `--use-signed-timestamps`.
         public var useSignedTimestamps: Bool
+        /// `--allow-certificate-chain`.
+        public var allowCertificateChain = false
 
         /// Creates options.
         public init(
@@ -61,9 +63,11 @@ public struct BundleVerification: Sendable {
             let v1 = entries.contains { ($0.integratedTime?.value ?? 0) != 0 }
             if v2 && !v1 { signed = true }
         }
-        return .cosign(
+        var configuration = VerifierConfiguration.cosign(
             keyBased: keyBased, ignoreTransparencyLog: options.ignoreTransparencyLog, ignoreSCT: options.ignoreSCT,
             useSignedTimestamps: signed)
+        configuration.allowCertificateChain = options.allowCertificateChain
+        return configuration
     }
 
     /// Verifies a bundle over an artifact given as a file, standard input or a digest.

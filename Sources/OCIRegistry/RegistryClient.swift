@@ -63,6 +63,9 @@ public final class RegistryClient: Sendable {
         public var allowInsecureTLS = false
         /// Extra trusted CA certificates, PEM.
         public var caCertificatesPEM: String?
+        /// The client certificate (PEM, leaf first) and its private key (PEM) for registries that ask for one
+        /// (mutual TLS: `--registry-client-cert`, `--registry-client-key`).
+        public var clientCertificatePEM: String?, clientKeyPEM: String?
         /// Attempts per request, including the first.
         public var maxAttempts = 4
         /// First backoff delay; doubles each retry, with jitter.
@@ -106,6 +109,14 @@ public final class RegistryClient: Sendable {
                 tls.additionalTrustRoots = [.certificates(extra)]
             } catch {
                 throw OCIError(.transport, "reading the registry CA certificates: \(error)")
+            }
+        }
+        if let certificates = configuration.clientCertificatePEM, let key = configuration.clientKeyPEM {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificates.utf8)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
+            } catch {
+                throw OCIError(.transport, "reading the registry client certificate and key: \(error)")
             }
         }
         var httpConfig = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false))

@@ -13,6 +13,8 @@ import Darwin
 public final class TestRegistry: @unchecked Sendable {
     public enum Mode: String, CaseIterable, Sendable {
         case plain, basic, tls, token
+        /// TLS that also asks the client for a certificate from the test CA (mutual TLS).
+        case mutualTLS
     }
 
     public let mode: Mode
@@ -28,6 +30,9 @@ public final class TestRegistry: @unchecked Sendable {
     public static let password = "testpass"
 
     public var host: String { "127.0.0.1:\(port)" }
+    /// In `mutualTLS` mode: the client certificate and key (PEM) the registry accepts.
+    public var clientCertificatePath: String { directory.path + "/client.pem" }
+    public var clientKeyPath: String { directory.path + "/client.key" }
 
     public init(_ mode: Mode) throws {
         self.mode = mode
@@ -76,7 +81,7 @@ public final class TestRegistry: @unchecked Sendable {
                   token: {realm: http://127.0.0.1:\(tokenPort)/token, service: test-registry, issuer: test-issuer, rootcertbundle: \(directory.path)/token.pem}
 
                 """
-        case .tls:
+        case .tls, .mutualTLS:
             let d = directory.path
             for args in [
                 ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(d)/ca.key", "-out", "\(d)/ca.pem", "-days", "2", "-subj", "/CN=test CA"],
@@ -90,8 +95,18 @@ public final class TestRegistry: @unchecked Sendable {
                 guard status == 0 else { throw HarnessError("openssl \(args[0]) failed: \(out)") }
             }
             caPEM = try String(contentsOfFile: "\(d)/ca.pem", encoding: .utf8)
-            config = config.replacingOccurrences(
-                of: "  secret: test-secret\n", with: "  secret: test-secret\n  tls: {certificate: \(d)/server.pem, key: \(d)/server.key}\n")
+            var tls = "certificate: \(d)/server.pem, key: \(d)/server.key"
+            if mode == .mutualTLS {
+                for args in [
+                    ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(d)/client.key", "-out", "\(d)/client.csr", "-subj", "/CN=test client"],
+                    ["x509", "-req", "-in", "\(d)/client.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/client.pem", "-days", "2"],
+                ] {
+                    let (status, out) = try Self.run("openssl", args)
+                    guard status == 0 else { throw HarnessError("openssl \(args[0]) failed: \(out)") }
+                }
+                tls += ", clientcas: [\(d)/ca.pem]"
+            }
+            config = config.replacingOccurrences(of: "  secret: test-secret\n", with: "  secret: test-secret\n  tls: {\(tls)}\n")
         }
         let configPath = directory.appendingPathComponent("config.yml")
         try config.write(to: configPath, atomically: true, encoding: .utf8)
@@ -126,8 +141,12 @@ public final class TestRegistry: @unchecked Sendable {
         var configuration = RegistryClient.Configuration()
         configuration.baseDelay = .milliseconds(20)
         configuration.connectTimeout = .seconds(1)
-        if mode != .tls { configuration.allowHTTP = true }
-        if mode == .tls && trustCA { configuration.caCertificatesPEM = caPEM }
+        if mode != .tls && mode != .mutualTLS { configuration.allowHTTP = true }
+        if mode == .tls || mode == .mutualTLS, trustCA { configuration.caCertificatesPEM = caPEM }
+        if mode == .mutualTLS {
+            configuration.clientCertificatePEM = try String(contentsOfFile: clientCertificatePath, encoding: .utf8)
+            configuration.clientKeyPEM = try String(contentsOfFile: clientKeyPath, encoding: .utf8)
+        }
         let map = credentials.map { [host: $0] } ?? [:]
         return try RegistryClient(configuration: configuration, credentials: StaticCredentials(map))
     }

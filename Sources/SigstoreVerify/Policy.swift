@@ -113,6 +113,8 @@ public struct VerifierConfiguration: Sendable, Hashable {
     public var useCurrentTime: Bool
     /// Allow verification with no observer time at all (key-signed bundles).
     public var allowNoObserverTimestamps: Bool
+    /// Accept an X.509 certificate chain (not just the leaf) in v0.3+ bundles (`--allow-certificate-chain`).
+    public var allowCertificateChain = false
 
     /// Creates a configuration.
     public init(

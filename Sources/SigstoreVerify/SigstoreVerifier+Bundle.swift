@@ -25,7 +25,7 @@ extension SigstoreVerifier {
         }
     }
 
-    static func validateStructure(_ bundle: SigstoreBundle) throws {
+    static func validateStructure(_ bundle: SigstoreBundle, allowCertificateChain: Bool = false) throws {
         let version = bundle.minorVersion
         let material = bundle.verificationMaterial
         for entry in material.tlogEntries {
@@ -56,7 +56,7 @@ extension SigstoreVerifier {
         }
         switch material.signer {
         case .x509CertificateChain(let certs):
-            if version >= 3 {
+            if version >= 3 && !allowCertificateChain {
                 throw VerificationError(.bundle, "bundle v0.3 must carry a single certificate, not a certificate chain")
             }
             guard let first = certs.first, !first.bytes.isEmpty else {

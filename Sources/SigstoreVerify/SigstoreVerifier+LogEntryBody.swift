@@ -25,6 +25,22 @@ extension SigstoreVerifier {
         }
     }
 
+    /// What a logged Rekor v2 `hashedrekord` 0.0.2 body records differently from the one rebuilt from the bundle:
+    /// "a different certificate", "a different public key", "a different signature" or "a different digest".
+    static func v2Difference(logged: [UInt8], rebuilt: [UInt8]) -> String? {
+        guard let a = try? JSONParser.parse(logged), let b = try? JSONParser.parse(rebuilt),
+            let x = a["spec"]?["hashedRekordV002"], let y = b["spec"]?["hashedRekordV002"]
+        else { return nil }
+        func same(_ l: OrderedJSON?, _ r: OrderedJSON?) -> Bool { l?.serialized() == r?.serialized() }
+        let (lv, rv) = (x["signature"]?["verifier"], y["signature"]?["verifier"])
+        if !same(lv?["x509Certificate"], rv?["x509Certificate"]) || !same(lv?["publicKey"], rv?["publicKey"]) {
+            return lv?["x509Certificate"] != nil ? "a different certificate" : "a different public key"
+        }
+        if !same(x["signature"]?["content"], y["signature"]?["content"]) { return "a different signature" }
+        if !same(x["data"], y["data"]) { return "a different digest" }
+        return nil
+    }
+
     func rebuildV2Leaf(_ bundle: SigstoreBundle, material: Material, signature: [UInt8]) throws -> [UInt8] {
         let key = try material.publicKey
         let hash = RekorV2Body.keyDetails(for: key.kind).hash
@@ -71,7 +87,9 @@ extension SigstoreVerifier {
             }
         }
         guard sameKey else {
-            throw VerificationError(.transparencyLog, "transparency log certificate does not match the bundle's signer")
+            let recorded = (try? PEMBlock.parseFirst(body.verifierPEM))?.label == "CERTIFICATE" ? "certificate" : "public key"
+            throw VerificationError(
+                .transparencyLog, "the Rekor entry records a different \(recorded) than the bundle carries (transparency log certificate does not match the bundle's signer)")
         }
         switch bundle.content {
         case .messageSignature(let m):

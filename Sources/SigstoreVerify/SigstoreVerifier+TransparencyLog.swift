@@ -65,6 +65,11 @@ extension SigstoreVerifier {
                     try Self.verifyV1Inclusion(entry: entry, body: body, proof: proof, note: note, checkpoint: checkpoint, log: log)
                 } else {
                     let leaf = try rebuildV2Leaf(bundle, material: material, signature: signature)
+                    // A logged body that differs from the bundle is named for what differs (the signer, the signature
+                    // or the digest), not reported as a proof that does not verify.
+                    if body != leaf, let difference = Self.v2Difference(logged: body, rebuilt: leaf) {
+                        throw VerificationError(.transparencyLog, "the Rekor v2 entry records \(difference) than the bundle carries")
+                    }
                     try Self.verifyV2Inclusion(entry: entry, leaf: leaf, proof: proof, note: note, checkpoint: checkpoint, log: log)
                     // The body and the proof's own fields are not needed to verify, but must agree with what was
                     // verified (as sigstore-python checks): nothing unauthenticated is carried along.

@@ -68,7 +68,7 @@ public struct SigstoreVerifier: Sendable {
     public func verify(_ bundle: SigstoreBundle, policy: VerificationPolicy) async throws -> VerificationResult {
         // The bundle obeys the rules of its version, and its signer is what the policy expects: a key or a
         // certificate (+Bundle).
-        try Self.validateStructure(bundle)
+        try Self.validateStructure(bundle, allowCertificateChain: configuration.allowCertificateChain)
         let material = try signerMaterial(bundle, policy: policy)
         let signature = Self.signatureBytes(bundle)
 

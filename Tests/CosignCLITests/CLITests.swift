@@ -17,11 +17,25 @@ struct CLITests {
 
     @Test("--help works for every command", arguments: [
         [], ["generate-key-pair"], ["import-key-pair"], ["public-key"], ["sign-blob"], ["verify-blob"], ["env"], ["version"],
+        ["trusted-root", "create"], ["signing-config", "create"], ["bundle", "create"], ["completion"],
     ])
     func help(command: [String]) async {
         let result = await cosign(command + ["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("USAGE"))
+    }
+
+    @Test("completion prints bash, zsh and fish scripts naming the commands; powershell and unknown shells are refused")
+    func completion() async {
+        for shell in ["bash", "zsh", "fish"] {
+            let result = await cosign(["completion", shell])
+            #expect(result.status == 0, "\(shell): \(result.stderr)")
+            #expect(result.stdout.contains("verify-blob") && result.stdout.contains("trusted-root"), "\(shell)")
+        }
+        let bashScript = await cosign(["completion", "bash"])
+        #expect(bashScript.stdout.contains("complete -o filenames -F _cosign cosign"))
+        expectOneLineError(await cosign(["completion", "powershell"]), containing: "powershell completion is not supported")
+        expectOneLineError(await cosign(["completion", "tcsh"]), containing: "one of bash, zsh, fish, powershell")
     }
 
     @Test("env masks sensitive values")

@@ -32,6 +32,12 @@ struct ImageFixture {
         case .tls:
             try registry.caPEM!.write(toFile: "\(dir)/ca.pem", atomically: true, encoding: .utf8)
             flags += ["--registry-cacert", "\(dir)/ca.pem"]
+        case .mutualTLS:
+            try registry.caPEM!.write(toFile: "\(dir)/ca.pem", atomically: true, encoding: .utf8)
+            flags += [
+                "--registry-cacert", "\(dir)/ca.pem", "--registry-client-cert", registry.clientCertificatePath, "--registry-client-key",
+                registry.clientKeyPath,
+            ]
         }
         env["HOME"] = dir
         self.env = env
@@ -101,6 +107,17 @@ struct ImageSignTests {
             #expect(text.stdout.contains(digest))
         }
         if mode == .plain { try await tamper(f) }
+        if mode == .mutualTLS {
+            // Without the client certificate the registry ends the handshake: one error line, nothing verified.
+            let (ref, _) = try await f.pushImage("mtls")
+            let noCertificate = await cosign(
+                ["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "--registry-cacert", "\(f.dir)/ca.pem", ref], env: f.env)
+            #expect(noCertificate.status != 0, "\(noCertificate.stderr)")
+            #expect(noCertificate.stderr.split(separator: "\n").filter { $0.hasPrefix("Error: ") }.count == 1, "\(noCertificate.stderr)")
+            let half = await cosign(
+                ["verify", "--key", "\(f.dir)/k.pub", "--registry-client-cert", f.registry.clientCertificatePath, ref], env: f.env)
+            expectOneLineError(half, containing: "--registry-client-cert and --registry-client-key must be given together")
+        }
         // Missing signature: exit 10; missing image: exit 11.
         let (unsigned, _) = try await f.pushImage("unsigned")
         let none = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", unsigned])

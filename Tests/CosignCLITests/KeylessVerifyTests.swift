@@ -55,6 +55,30 @@ struct KeylessVerifyTests {
         expectOneLineError(badRegexp, containing: "invalid regular expression")
     }
 
+    @Test("--allow-certificate-chain: a v0.3 bundle carrying the whole chain is refused without it and verifies with it")
+    func allowCertificateChain() async throws {
+        let dir = try Self.fixture()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/v1.sigstore.json"))) as? [String: Any])
+        var material = try #require(object["verificationMaterial"] as? [String: Any])
+        let leaf = try #require((material["certificate"] as? [String: Any]) ?? ((material["x509CertificateChain"] as? [String: Any])?["certificates"] as? [[String: Any]])?.first)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/trusted_root.json"))) as? [String: Any])
+        let cas = try #require(root["certificateAuthorities"] as? [[String: Any]])
+        let upper = try #require((cas.first?["certChain"] as? [String: Any])?["certificates"] as? [[String: Any]])
+        material["certificate"] = nil
+        material["x509CertificateChain"] = ["certificates": [leaf] + upper]
+        object["verificationMaterial"] = material
+        object["mediaType"] = "application/vnd.dev.sigstore.bundle.v0.3+json"
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: "\(dir)/chain.sigstore.json"))
+        let base = [
+            "verify-blob", "--bundle", "\(dir)/chain.sigstore.json", "--trusted-root", "\(dir)/trusted_root.json", "--certificate-identity",
+            "dev@example.com", "--certificate-oidc-issuer", "https://issuer.example",
+        ]
+        expectOneLineError(await cosign(base + ["\(dir)/artifact.txt"]), containing: "must carry a single certificate")
+        let allowed = await cosign(base + ["--allow-certificate-chain", "\(dir)/artifact.txt"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+
     @Test("verify-blob-attestation checks the predicate type and the subject")
     func attestation() async throws {
         let dir = try Self.fixture()

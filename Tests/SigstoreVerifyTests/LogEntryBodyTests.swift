@@ -48,4 +48,40 @@ struct LogEntryBodyTests {
         }
         #expect(try await refusingCheck(bundle, configuration: cosignConfiguration(signedTimestamps: true)) == .transparencyLog)
     }
+
+    @Test(
+        "a Rekor v2 entry recording another certificate or signature says so, not that its proof fails",
+        arguments: [("verifier", "records a different certificate"), ("content", "records a different signature")])
+    func rekorV2Diagnostics(field: String, message: String) async throws {
+        let options = VirtualSigstore.Options(time: signingTime, log: .rekorV2, timestamp: true)
+        let bundle = try editedBundle(options) { object in
+            var material = try #require(object["verificationMaterial"] as? [String: Any])
+            var entries = try #require(material["tlogEntries"] as? [[String: Any]])
+            let encoded = try #require(entries[0]["canonicalizedBody"] as? String)
+            let body = try #require(Base64.decode(encoded))
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+            var spec = try #require(json["spec"] as? [String: Any])
+            var record = try #require(spec["hashedRekordV002"] as? [String: Any])
+            var signature = try #require(record["signature"] as? [String: Any])
+            if field == "verifier" {
+                signature["verifier"] = ["x509Certificate": ["rawBytes": Base64.encode(Array("another certificate".utf8))], "keyDetails": "PKIX_ECDSA_P256_SHA_256"]
+            } else {
+                signature["content"] = Base64.encode([UInt8](repeating: 7, count: 70))
+            }
+            record["signature"] = signature
+            spec["hashedRekordV002"] = record
+            json["spec"] = spec
+            entries[0]["canonicalizedBody"] = Base64.encode(Array(try JSONSerialization.data(withJSONObject: json)))
+            material["tlogEntries"] = entries
+            object["verificationMaterial"] = material
+        }
+        do {
+            _ = try await verifier(cosignConfiguration(signedTimestamps: true)).verify(
+                bundle, policy: VerificationPolicy(artifact: .data(Data(artifact)), identities: identity))
+            Issue.record("verified")
+        } catch let error as VerificationError {
+            #expect(error.check == .transparencyLog)
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
 }

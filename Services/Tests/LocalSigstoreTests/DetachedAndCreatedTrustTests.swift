@@ -87,6 +87,14 @@ struct DetachedAndCreatedTrustTests {
         let detached = try CosignBinary.run(
             ["verify-blob", "--key", f.dir + "/k.pub", "--signature", f.dir + "/artifact.sig", "--rekor-url", f.stack["rekor"], blob], environment: env)
         #expect(detached.status == 0 && detached.stderr.contains("Verified OK"), "detached: \(detached.output)")
+        // bundle create: the legacy bundle and the key become a v0.3 bundle with the entry's inclusion proof.
+        let created = f.dir + "/created.sigstore.json"
+        let create = try CosignBinary.run(
+            ["bundle", "create", "--artifact", blob, "--bundle", f.dir + "/legacy.json", "--key", f.dir + "/k.pub", "--rekor-url", f.stack["rekor"],
+             "--out", created], environment: env)
+        #expect(create.status == 0, "bundle create: \(create.output)")
+        let fromCreated = try CosignBinary.run(["verify-blob", "--key", f.dir + "/k.pub", "--bundle", created, blob], environment: env)
+        #expect(fromCreated.status == 0, "verify-blob of the created bundle: \(fromCreated.output)")
         // Another key: the SET still verifies, the signature does not.
         #expect(try CosignBinary.run(["generate-key-pair", "--output-key-prefix", f.dir + "/k2"], environment: env).status == 0)
         let other = try CosignBinary.run(["verify-blob", "--key", f.dir + "/k2.pub", "--bundle", f.dir + "/legacy.json", blob], environment: env)

@@ -61,6 +61,8 @@ public struct VerificationOptions: Sendable {
     public var useSignedTimestamps = false
     /// `--offline`: trust from the TUF cache only, never the network.
     public var offline = false
+    /// `--allow-certificate-chain`: accept a certificate chain in v0.3+ bundles.
+    public var allowCertificateChain = false
 
     /// Options with cosign's defaults.
     public init() {}
@@ -96,11 +98,13 @@ public struct VerificationOptions: Sendable {
         let identities = publicKey == nil ? try identity.identities() : []
         let trust = try await TrustSources.trustMaterial(
             path: trustedRootPath, keyOnly: publicKey != nil && skipsTransparencyLog, offline: offline, console: console)
-        return BundleVerification(
+        var verification = BundleVerification(
             trustMaterial: trust,
             options: .init(
                 publicKey: publicKey, identities: identities,
                 ignoreTransparencyLog: skipsTransparencyLog, ignoreSCT: ignoreSCT, useSignedTimestamps: useSignedTimestamps),
             now: now)
+        verification.options.allowCertificateChain = allowCertificateChain
+        return verification
     }
 }

@@ -52,6 +52,9 @@ struct VerifyBlob: CosignSubcommand {
 
     @OptionGroup var verification: VerificationFlags
 
+    @Option(name: .customLong("max-workers"), help: "the amount of maximum workers for parallel executions (accepted for compatibility: one blob is verified)")
+    var maxWorkers: Int = 10
+
     @Argument(help: "the blob: a path, - for standard input, or sha256:<hex> with a Sigstore bundle")
     var blob: String
 

@@ -39,6 +39,9 @@ struct VerifyBlobAttestation: CosignSubcommand {
 
     @OptionGroup var verification: VerificationFlags
 
+    @Option(name: .customLong("max-workers"), help: "the amount of maximum workers for parallel executions (accepted for compatibility: one blob is verified)")
+    var maxWorkers: Int = 10
+
     @Argument(help: "the blob (optional with --digest)")
     var blob: String?
 

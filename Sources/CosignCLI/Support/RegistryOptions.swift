@@ -26,6 +26,12 @@ struct RegistryOptions: ParsableArguments {
     @Option(name: .customLong("registry-cacert"), help: "path to the X.509 CA certificate file in PEM format to be used for the connection to the registry")
     var registryCACert: String?
 
+    @Option(name: .customLong("registry-client-cert"), help: "path to the X.509 certificate file in PEM format to be used for the connection to the registry")
+    var registryClientCert: String?
+
+    @Option(name: .customLong("registry-client-key"), help: "path to the X.509 private key file in PEM format to be used, together with the 'registry-client-cert' value, for the connection to the registry")
+    var registryClientKey: String?
+
     @Flag(name: .customLong("k8s-keychain"), help: "whether to use the kubernetes keychain instead of the default keychain (supports workload identity).")
     var k8sKeychain = false
 
@@ -44,6 +50,17 @@ struct RegistryOptions: ParsableArguments {
             } catch {
                 throw CLIError("reading --registry-cacert \(registryCACert): no such file or not readable")
             }
+        }
+        switch (registryClientCert, registryClientKey) {
+        case (let cert?, let key?):
+            do {
+                configuration.clientCertificatePEM = try FileSystem.readText(cert, limit: 1 << 20)
+                configuration.clientKeyPEM = try FileSystem.readText(key, limit: 1 << 20)
+            } catch let error as any ReportableError {
+                throw CLIError("reading the registry client certificate: \(error.message)")
+            }
+        case (nil, nil): break
+        default: throw CLIError("--registry-client-cert and --registry-client-key must be given together")
         }
         let provider: any CredentialProvider
         if registryUsername != nil || registryPassword != nil || registryToken != nil {

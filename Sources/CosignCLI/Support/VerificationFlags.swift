@@ -72,6 +72,9 @@ struct VerificationFlags: ParsableArguments {
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "expect the signature in a Sigstore bundle (referrers first for images)")
     var newBundleFormat = true
 
+    @Flag(name: .customLong("allow-certificate-chain"), help: "allow X.509 certificate chains in bundle verification material for v0.3+ bundles")
+    var allowCertificateChain = false
+
     @Flag(name: .customLong("offline"), help: "only allow offline verification: trust from the TUF cache, no network")
     var offline = false
 
@@ -82,6 +85,7 @@ struct VerificationFlags: ParsableArguments {
         (o.key, o.identity, o.trustedRootPath) = (key, identity.makeConfiguration(), trustedRoot)
         (o.ignoreTransparencyLog, o.privateInfrastructure) = (insecureIgnoreTlog, privateInfrastructure)
         (o.ignoreSCT, o.useSignedTimestamps, o.offline) = (insecureIgnoreSCT, useSignedTimestamps, offline)
+        o.allowCertificateChain = allowCertificateChain
         return o
     }
 }
