@@ -65,13 +65,20 @@ extension SignatureStore {
     /// `cosign copy`: the image (every manifest of an index), its legacy `.sig`/`.att`/`.sbom` images and its bundle
     /// referrers; `only` restricts to `sig`, `att` and `sbom`. Without `force` an existing different destination is
     /// refused.
-    public func copy(_ source: String, to destination: String, only: Set<String>, force: Bool, console: Console) async throws {
+    public func copy(
+        _ source: String, to destination: String, only: Set<String>, force: Bool, platform: String? = nil, console: Console
+    ) async throws {
         for part in only where !["sig", "att", "sbom"].contains(part) {
             throw CosignError(.invalidInput, "invalid value for --only: \(part), only the following values are supported: [sig sbom att]")
         }
         let src = try ImageReference.argument(source)
         let dst = try ImageReference.argument(destination)
-        let root = try await resolveImage(src)
+        var root = try await resolveImage(src)
+        if let platform, !platform.isEmpty {
+            // `--platform`: the one image of a multi-platform index, with its own signatures (cosign's
+            // SignedEntityForPlatform).
+            root = try await resolveImage(src.withDigest(try await platformDigest(platform, in: root, of: src)))
+        }
         if !force, only.isEmpty, let existing = try await client.manifestDescriptor(dst), existing.digest != root.digest {
             throw CosignError(.invalidInput, "image \"\(dst.name)\" already exists. Use `-f` to overwrite")
         }

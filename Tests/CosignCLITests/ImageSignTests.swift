@@ -480,6 +480,23 @@ struct ImageToolTests {
         // copy moves the 20 MiB layer in ranged reads and chunked writes.
         #expect(await f.run(["copy", "\(host)/files:big", "\(host)/bigcopy:v1"]).status == 0)
         #expect(try await f.client.blob(try f.registry.reference("bigcopy"), digest: TestImage.digest(big)) == big)
+
+        // copy --platform: one image of a multi-platform index, with its own signature.
+        try Data("arm\n".utf8).write(to: URL(fileURLWithPath: "\(f.dir)/arm.txt"))
+        let multi = await f.run(["upload", "blob", "-f", "\(f.dir)/hello.txt:linux/amd64", "-f", "\(f.dir)/arm.txt:linux/arm64", "\(host)/multi:v1"])
+        #expect(multi.status == 0, "\(multi.stderr)")
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "-r", "\(host)/multi:v1"]).status == 0)
+        let platformCopy = await f.run(["copy", "--platform", "linux/arm64", "\(host)/multi:v1", "\(host)/arm:v1"])
+        #expect(platformCopy.status == 0, "\(platformCopy.stderr)")
+        let copiedManifest = try await f.client.manifest(try f.registry.reference("arm", tag: "v1"))
+        #expect(!copiedManifest.mediaType.contains("index"), "the destination is the arm64 image, not the index")
+        let armManifest = try JSONDecoder().decode(Manifest.self, from: Data(copiedManifest.bytes))
+        #expect(armManifest.layers.first?.digest == TestImage.digest(Array("arm\n".utf8)))
+        #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(host)/arm:v1"]).status == 0)
+        expectOneLineError(
+            await f.run(["copy", "--platform", "linux/s390x", "\(host)/multi:v1", "\(host)/s390x:v1"]), containing: "unable to find an entity for linux/s390x")
+        expectOneLineError(
+            await f.run(["copy", "--platform", "linux/amd64", "\(host)/files:v1", "\(host)/single:v1"]), containing: "specified reference is not a multiarch image")
     }
 
     @Test("signing through a faulty registry: transient faults are retried; persistent ones fail clearly and never leave a manifest naming a missing blob")

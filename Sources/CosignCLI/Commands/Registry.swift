@@ -94,6 +94,9 @@ struct Copy: CosignSubcommand {
     @Flag(name: [.customShort("f"), .customLong("force")], help: "overwrite destination image(s), if necessary")
     var force = false
 
+    @Option(name: .customLong("platform"), help: "only copy container image and its signatures for a specific platform image")
+    var platform: String?
+
     @Argument(help: "source image") var source: String
     @Argument(help: "destination image") var destination: String
 
@@ -104,7 +107,7 @@ struct Copy: CosignSubcommand {
             parts.insert("sig")
         }
         try await registry.withStore(console) { store in
-            try await store.copy(source, to: destination, only: parts, force: force, console: console)
+            try await store.copy(source, to: destination, only: parts, force: force, platform: platform, console: console)
         }
     }
 }
