@@ -79,7 +79,7 @@ public struct BundleCreation: Sendable {
         if let certificateDER {
             publicKey = try SigningCertificate(der: certificateDER).publicKey()
         } else if let key {
-            publicKey = try KeyReference.publicKey(key, console: console)
+            publicKey = try await KeyReference.publicKey(fetching: key, console: console)
         } else {
             throw CosignError(.invalidInput, "invalid bundle: missing verification material: pass --certificate or --key")
         }

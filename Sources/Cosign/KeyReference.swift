@@ -1,5 +1,6 @@
 public import SigstoreCrypto
 import SigstoreCore
+import SigstoreSign
 
 /// Resolves `--key` references: a file path or `env://VAR`; other cosign schemes are refused clearly.
 public enum KeyReference {
@@ -18,8 +19,8 @@ public enum KeyReference {
         if let scheme = unsupportedSchemes.first(where: { reference.hasPrefix($0) }) {
             throw CosignError(.unsupported, "key reference scheme \"\(scheme)\" is not supported yet: use a key file or env://VAR")
         }
-        if reference.hasPrefix("http://") || reference.hasPrefix("https://") {
-            throw CosignError(.unsupported, "loading keys from URLs is not supported yet: download the key and pass its path")
+        if isURL(reference) {
+            throw CosignError(.unsupported, "a signing key cannot be loaded from a URL: download it and pass its path")
         }
         let text = try FileSystem.readText(reference, limit: 1 << 20)
         guard !text.isEmpty else { throw CosignError(.keyFile, "key file \(reference) is empty") }
@@ -40,6 +41,32 @@ public enum KeyReference {
         let encrypted = try EncryptedPrivateKey(pemEncoded: try pemText(reference, console: context))
         let password = try context.password(confirm: false)
         return Task { try encrypted.decrypt(password: password) }
+    }
+
+    /// Whether a `--key` value is an `http://` or `https://` URL.
+    public static func isURL(_ reference: String) -> Bool { reference.hasPrefix("http://") || reference.hasPrefix("https://") }
+
+    /// Loads the public key named by `--key`, as ``publicKey(_:console:)`` does, and also from an `http(s)://` URL
+    /// (Go cosign's `LoadFileOrURL`: a PEM public key, at most 1 MiB, HTTP 200).
+    public static func publicKey(fetching reference: String, console context: Console) async throws -> PublicKey {
+        guard isURL(reference) else { return try publicKey(reference, console: context) }
+        let http = ServiceHTTP()
+        let response: ServiceHTTP.Response
+        do {
+            response = try await http.send("GET", reference, maxBody: 1 << 20, service: "key server")
+            await http.shutdown()
+        } catch {
+            await http.shutdown()
+            throw error
+        }
+        guard response.status == 200 else {
+            throw CosignError(.keyFile, "fetching the key \(reference): HTTP \(response.status)")
+        }
+        do {
+            return try KeyFiles.loadPublicKey(pem: String(decoding: response.body, as: UTF8.self))
+        } catch let error as any ReportableError {
+            throw CosignError(.keyFile, "the key at \(reference): \(error.message)", underlying: error)
+        }
     }
 
     /// Loads the public key named by `--key`: a public key PEM, or an encrypted private key (whose public half is

@@ -1,5 +1,6 @@
 import Foundation
 import SigstoreTesting
+import RegistryTesting
 import Testing
 
 /// A private PKI made with openssl (root, intermediate, a code-signing leaf for a cosign key): signing with the key
@@ -241,6 +242,52 @@ struct PrivateCATests {
             "verify-blob", "--key", "\(dir)/cosign.pub", "--bundle", "\(dir)/artifact.sigstore.json", "--insecure-ignore-tlog", "\(dir)/artifact.txt",
         ])
         #expect(verify.status == 0, "\(verify.stderr)")
+    }
+}
+
+@Suite("public keys from http(s) URLs")
+struct KeyURLTests {
+    @Test("verify-blob --key http://127.0.0.1:PORT/cosign.pub fetches the key; a missing key or a non-key page is one error line")
+    func keyFromURL() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/cosign"])
+        try Data("artifact\n".utf8).write(to: URL(fileURLWithPath: "\(dir)/artifact.txt"))
+        try Data("<html>not a key</html>\n".utf8).write(to: URL(fileURLWithPath: "\(dir)/index.html"))
+        let signed = await cosign([
+            "sign-blob", "--key", "\(dir)/cosign.key", "--tlog-upload=false", "--bundle", "\(dir)/artifact.sigstore.json", "\(dir)/artifact.txt",
+        ])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let port = try TestRegistry.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, String(port)]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            // SIGKILL: the test process's signal mask can leave Python deaf to SIGTERM.
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? runProcess("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/cosign.pub"]).0) == 0
+            if !up { usleep(50_000) }
+        }
+        #expect(up, "the HTTP server did not start")
+        let base = "http://127.0.0.1:\(port)"
+        let ok = await cosign(["verify-blob", "--key", "\(base)/cosign.pub", "--bundle", "\(dir)/artifact.sigstore.json", "--insecure-ignore-tlog", "\(dir)/artifact.txt"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        expectOneLineError(
+            await cosign(["verify-blob", "--key", "\(base)/missing.pub", "--bundle", "\(dir)/artifact.sigstore.json", "--insecure-ignore-tlog", "\(dir)/artifact.txt"]),
+            containing: "HTTP 404")
+        expectOneLineError(
+            await cosign(["verify-blob", "--key", "\(base)/index.html", "--bundle", "\(dir)/artifact.sigstore.json", "--insecure-ignore-tlog", "\(dir)/artifact.txt"]),
+            containing: "the key at \(base)/index.html")
+        expectOneLineError(
+            await cosign(["sign-blob", "--key", "\(base)/cosign.key", "--tlog-upload=false", "--bundle", "\(dir)/x.json", "\(dir)/artifact.txt"]),
+            containing: "a signing key cannot be loaded from a URL")
     }
 }
 

@@ -38,7 +38,7 @@ public struct BlobAttestationVerification: Sendable {
         }
         try options.checkKeyOrIdentity()
         options.warnIfIgnoringLog(console, for: "blob attestation")
-        let publicKey = try options.publicKey(console: console)
+        let publicKey = try await options.publicKey(console: console)
         let artifact = try claimedArtifact(blob, console: console)
         var legacyEnvelope: [UInt8]?
         if let bundle {

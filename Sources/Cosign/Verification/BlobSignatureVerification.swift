@@ -54,7 +54,7 @@ public struct BlobSignatureVerification: Sendable {
                     throw CosignError(.invalidInput, refusal)
                 }
                 options.warnIfIgnoringLog(console)
-                let publicKey = try options.publicKey(console: console)
+                let publicKey = try await options.publicKey(console: console)
                 let parsed = try SigstoreBundle(jsonData: bytes)
                 try await options.bundleVerification(publicKey: publicKey, console: console)
                     .verify(bundle: parsed, artifact: try Artifact.parse(blob, allowDigest: true))
@@ -66,7 +66,7 @@ public struct BlobSignatureVerification: Sendable {
         if options.trustedRootPath != nil { throw CosignError(.invalidInput, "--trusted-root only supported with --new-bundle-format") }
         options.warnIfIgnoringLog(console)
         let legacy = try legacyBytes.map { try LegacySignedPayload(jsonData: $0) }
-        let publicKey = try options.publicKey(console: console)
+        let publicKey = try await options.publicKey(console: console)
         if let publicKey, options.skipsTransparencyLog || publicKey.signsWholeMessage {
             try verifyWithKey(publicKey, legacy: legacy, blob: blob)
         } else if let publicKey {

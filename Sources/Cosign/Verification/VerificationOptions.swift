@@ -86,8 +86,9 @@ public struct VerificationOptions: Sendable {
     public var skipsTransparencyLog: Bool { ignoreTransparencyLog || privateInfrastructure }
 
     /// The public key `--key` names, if any (an encrypted private key asks for its password).
-    public func publicKey(console: Console) throws -> PublicKey? {
-        try key.map { try KeyReference.publicKey($0, console: console) }
+    public func publicKey(console: Console) async throws -> PublicKey? {
+        guard let key else { return nil }
+        return try await KeyReference.publicKey(fetching: key, console: console)
     }
 
     /// The bundle verification these options describe: the key, or the identity flags; the trust from

@@ -116,7 +116,7 @@ struct ImageVerificationFlags: ParsableArguments {
         let options = try verification.makeConfiguration()
         try options.checkKeyOrIdentity()
         options.warnIfIgnoringLog(console, for: what)
-        let publicKey = try options.publicKey(console: console)
+        let publicKey = try await options.publicKey(console: console)
         return try await registry.withStore(console, maxConcurrency: maxWorkers) { store in
             let verifier = try await ImageVerifier(
                 verification: options, publicKey: publicKey, annotations: annotations, checkClaims: checkClaims, store: store, console: console)
