@@ -213,11 +213,14 @@ public struct ImageVerifier: Sendable {
 
     func verifyLegacy(_ layer: LegacyLayer, digest: String) async throws -> VerifiedSignature {
         var result: VerificationResult?
-        if let bundle = try LegacySignatureBundle.bundle(for: layer) {
+        if var bundle = try LegacySignatureBundle.bundle(for: layer) {
             // Certificate and/or Rekor bundle annotations: the bundle verifier checks them over the payload.
             if options.bundle.publicKey == nil, case .publicKey = bundle.verificationMaterial.signer {
                 throw ImageVerificationError(.noCertificateFound, "no certificate found on signature")
             }
+            // With --key the key verifies the signature and the certificate annotation is not used (Go cosign's
+            // SigVerifier path); a log entry must still record that key (or a certificate for it).
+            if options.bundle.publicKey != nil { bundle.verificationMaterial.signer = .publicKey(hint: nil) }
             let verification = BundleVerification(trustMaterial: options.trustMaterial, options: options.bundle, now: now)
             result = try await verification.verify(bundle: bundle, artifact: ArtifactInput.data(Data(layer.payload)))
         } else {

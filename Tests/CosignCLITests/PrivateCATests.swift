@@ -107,6 +107,43 @@ struct PrivateCATests {
         #expect(noLog.status == 1)
     }
 
+    @Test(
+        "images signed with the key and its private-CA certificate (bundle and legacy schemes) verify with --ca-roots/--ca-intermediates or --certificate-chain, and not against another CA",
+        .enabled(if: Requirement.tool("openssl").shouldRun && Requirement.tool("docker-registry").shouldRun, "needs openssl and docker-registry"))
+    func images() async throws {
+        let dir = try Self.pki()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let imported = await f.run(["import-key-pair", "--key", "\(dir)/leaf.key", "--output-key-prefix", "\(dir)/cosign"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        for legacy in [false, true] {
+            let (ref, _) = try await f.pushImage(legacy ? "legacy" : "bundle")
+            let scheme = legacy ? ["--new-bundle-format=false"] : []
+            let signed = await f.run(
+                ["sign", "--key", "\(dir)/cosign.key", "--certificate", "\(dir)/leaf.pem", "--certificate-chain", "\(dir)/chain.pem",
+                 "--tlog-upload=false"] + scheme + [ref])
+            #expect(signed.status == 0, "legacy=\(legacy): \(signed.stderr)")
+            let verify = ["verify"] + Self.relaxed
+            let ok = await f.run(verify + ["--ca-roots", "\(dir)/root.pem", "--ca-intermediates", "\(dir)/int.pem", ref])
+            #expect(ok.status == 0, "legacy=\(legacy): \(ok.stderr)")
+            #expect(ok.stderr.contains("Flag --ca-roots has been deprecated"))
+            #expect(ok.stdout.contains("dev@example.com"), "legacy=\(legacy): \(ok.stdout)")
+            let chain = await f.run(verify + ["--certificate-chain", "\(dir)/chain.pem", ref])
+            #expect(chain.status == 0, "legacy=\(legacy): \(chain.stderr)")
+            let other = await f.run(verify + ["--ca-roots", "\(dir)/other.pem", ref])
+            #expect(other.status != 0, "legacy=\(legacy): \(other.stderr)")
+            // The key verifies a legacy signature whatever certificate is attached (Go's SigVerifier path); a bundle
+            // that carries a certificate is verified by its certificate, as sigstore-go does.
+            let byKey = await f.run(["verify", "--key", "\(dir)/cosign.pub", "--insecure-ignore-tlog"] + [ref])
+            if legacy {
+                #expect(byKey.status == 0, "\(byKey.stderr)")
+            } else {
+                #expect(byKey.status == 1 && byKey.stderr.contains("the bundle carries a certificate"), "\(byKey.stderr)")
+            }
+        }
+    }
+
     @Test("bad input gets one error line each", .enabled(if: Requirement.tool("openssl").shouldRun, "needs openssl"))
     func badInput() async throws {
         let dir = try Self.pki()

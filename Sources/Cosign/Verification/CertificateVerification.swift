@@ -64,12 +64,8 @@ struct CertificateVerification {
 
     func verify(blob: String, console: Console) async throws {
         let identities = publicKey == nil ? try options.identity.identities() : []
-        if inputs.caIntermediates != nil && inputs.caRoots == nil {
-            throw CosignError(.invalidInput, "--ca-intermediates must be used together with --ca-roots")
-        }
-        if inputs.certificateChain != nil && (inputs.caRoots != nil || inputs.caIntermediates != nil) {
-            throw CosignError(.invalidInput, "--certificate-chain cannot be used together with --ca-roots or --ca-intermediates")
-        }
+        try CertificateFiles.checkAuthorityFlags(
+            caRoots: inputs.caRoots, caIntermediates: inputs.caIntermediates, certificateChain: inputs.certificateChain)
         if inputs.sct != nil {
             throw CosignError(.unsupported, "detached SCTs (--sct) are not supported: verify a certificate with an embedded SCT, or pass --insecure-ignore-sct")
         }
@@ -165,15 +161,8 @@ struct CertificateVerification {
             !inputs.customCertificateAuthorities || !options.skipsTransparencyLog || !options.ignoreSCT
             || (useTimestamps && inputs.timestampCertificateChain == nil)
         var root = needsRoot ? try await TrustSources.trustedRoot(offline: options.offline, console: console) : TrustedRoot()
-        if let roots = inputs.caRoots {
-            let rootCerts = try CertificateFiles.load(roots, what: "--ca-roots")
-            let intermediates = try inputs.caIntermediates.map { try CertificateFiles.load($0, what: "--ca-intermediates") } ?? []
-            root.certificateAuthorities = try CertificateFiles.authorities(roots: rootCerts, intermediates: intermediates)
-        } else if let chainPath = inputs.certificateChain {
-            let chain = try CertificateFiles.load(chainPath, what: "--certificate-chain")
-            try CertificateFiles.checkOrder(chain, what: "--certificate-chain")
-            root.certificateAuthorities = [CertificateAuthority(organization: nil, commonName: nil, uri: nil, certificateChain: chain, validFor: nil)]
-        }
+        try CertificateFiles.replaceAuthorities(
+            in: &root, caRoots: inputs.caRoots, caIntermediates: inputs.caIntermediates, certificateChain: inputs.certificateChain)
         if let tsaPath = inputs.timestampCertificateChain {
             let chain = try CertificateFiles.load(tsaPath, what: "--timestamp-certificate-chain")
             try CertificateFiles.checkOrder(chain, what: "--timestamp-certificate-chain")
@@ -297,6 +286,31 @@ public enum CertificateFiles {
             if verifySignatures && !certs[i + 1].publicKey.isValidSignature(certs[i].signature, for: certs[i]) {
                 throw CosignError(.invalidInput, "\(what): certificate \(i + 1) (\(certs[i].subject)) is not signed by the next certificate in the chain")
             }
+        }
+    }
+
+    /// Replaces the trusted root's certificate authorities with `--ca-roots` (and `--ca-intermediates`) or
+    /// `--certificate-chain` (intermediates first, the root last), when given.
+    static func replaceAuthorities(in root: inout TrustedRoot, caRoots: String?, caIntermediates: String?, certificateChain: String?) throws {
+        try checkAuthorityFlags(caRoots: caRoots, caIntermediates: caIntermediates, certificateChain: certificateChain)
+        if let caRoots {
+            let rootCerts = try load(caRoots, what: "--ca-roots")
+            let intermediates = try caIntermediates.map { try load($0, what: "--ca-intermediates") } ?? []
+            root.certificateAuthorities = try authorities(roots: rootCerts, intermediates: intermediates)
+        } else if let certificateChain {
+            let chain = try load(certificateChain, what: "--certificate-chain")
+            try checkOrder(chain, what: "--certificate-chain \(certificateChain)")
+            root.certificateAuthorities = [CertificateAuthority(organization: nil, commonName: nil, uri: nil, certificateChain: chain, validFor: nil)]
+        }
+    }
+
+    /// The combinations Go cosign refuses: intermediates without roots, a chain together with roots.
+    static func checkAuthorityFlags(caRoots: String?, caIntermediates: String?, certificateChain: String?) throws {
+        if caIntermediates != nil && caRoots == nil {
+            throw CosignError(.invalidInput, "--ca-intermediates must be used together with --ca-roots")
+        }
+        if certificateChain != nil && (caRoots != nil || caIntermediates != nil) {
+            throw CosignError(.invalidInput, "--certificate-chain cannot be used together with --ca-roots or --ca-intermediates")
         }
     }
 

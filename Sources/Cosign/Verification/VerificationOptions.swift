@@ -2,6 +2,7 @@ public import Foundation
 public import SigstoreCrypto
 public import SigstoreVerify
 import SigstoreCore
+import SigstoreModels
 
 /// The certificate identity a keyless signature must carry (`--certificate-identity[-regexp]`,
 /// `--certificate-oidc-issuer[-regexp]`, `--certificate-github-workflow-*`).
@@ -63,6 +64,9 @@ public struct VerificationOptions: Sendable {
     public var offline = false
     /// `--allow-certificate-chain`: accept a certificate chain in v0.3+ bundles.
     public var allowCertificateChain = false
+    /// `--ca-roots`, `--ca-intermediates`, `--certificate-chain` (image verification): certificate authorities from
+    /// PEM files in place of the trusted root's Fulcio CAs (a private CA).
+    public var caRoots: String?, caIntermediates: String?, certificateChain: String?
 
     /// Options with cosign's defaults.
     public init() {}
@@ -97,8 +101,21 @@ public struct VerificationOptions: Sendable {
         publicKey: PublicKey?, console: Console, now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> BundleVerification {
         let identities = publicKey == nil ? try identity.identities() : []
-        let trust = try await TrustSources.trustMaterial(
-            path: trustedRootPath, keyOnly: publicKey != nil && skipsTransparencyLog, offline: offline, console: console)
+        let trust: TrustMaterial
+        if caRoots != nil || caIntermediates != nil || certificateChain != nil {
+            try CertificateFiles.checkAuthorityFlags(caRoots: caRoots, caIntermediates: caIntermediates, certificateChain: certificateChain)
+            if trustedRootPath != nil {
+                throw CosignError(.invalidInput, "CA roots/intermediates and --certificate-chain cannot be combined with --trusted-root: put the CA in the trusted root")
+            }
+            // TUF is asked only for what the custom CAs do not replace: the logs, CT logs and timestamp authorities.
+            let needsRoot = !skipsTransparencyLog || !ignoreSCT || useSignedTimestamps
+            var root = needsRoot ? try await TrustSources.trustedRoot(offline: offline, console: console) : TrustedRoot()
+            try CertificateFiles.replaceAuthorities(in: &root, caRoots: caRoots, caIntermediates: caIntermediates, certificateChain: certificateChain)
+            trust = try TrustSources.usable(root)
+        } else {
+            trust = try await TrustSources.trustMaterial(
+                path: trustedRootPath, keyOnly: publicKey != nil && skipsTransparencyLog, offline: offline, console: console)
+        }
         var verification = BundleVerification(
             trustMaterial: trust,
             options: .init(

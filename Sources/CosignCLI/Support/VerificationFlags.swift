@@ -94,6 +94,15 @@ struct VerificationFlags: ParsableArguments {
 struct ImageVerificationFlags: ParsableArguments {
     @OptionGroup var verification: VerificationFlags
 
+    @Option(name: .customLong("certificate-chain"), help: "path to a list of CA certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate. Conflicts with --ca-roots and --ca-intermediates.")
+    var certificateChain: String?
+
+    @Option(name: .customLong("ca-roots"), help: "path to a bundle file of CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain.")
+    var caRoots: String?
+
+    @Option(name: .customLong("ca-intermediates"), help: "path to a file of intermediate CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. The flag is optional and must be used together with --ca-roots, conflicts with --certificate-chain.")
+    var caIntermediates: String?
+
     @Flag(name: .customLong("check-claims"), inversion: .prefixedNo, help: "whether to check the claims found")
     var checkClaims = true
 
@@ -113,7 +122,14 @@ struct ImageVerificationFlags: ParsableArguments {
         _ console: Console, verifying what: String, annotations: [String: String] = [:],
         _ body: (ImageVerifier, _ keyBased: Bool) async throws -> T
     ) async throws -> T {
-        let options = try verification.makeConfiguration()
+        var options = try verification.makeConfiguration()
+        (options.caRoots, options.caIntermediates, options.certificateChain) = (caRoots, caIntermediates, certificateChain)
+        let deprecated: [(String?, String, String)] = [
+            (certificateChain, "certificate-chain", "please use --trusted-root to provide the certificate chain"),
+            (caRoots, "ca-roots", "please use --trusted-root to provide CA certificates"),
+            (caIntermediates, "ca-intermediates", "please use --trusted-root to provide CA certificates"),
+        ]
+        for (value, flag, message) in deprecated where value != nil { console.info("Flag --\(flag) has been deprecated, \(message)") }
         try options.checkKeyOrIdentity()
         options.warnIfIgnoringLog(console, for: what)
         let publicKey = try await options.publicKey(console: console)
