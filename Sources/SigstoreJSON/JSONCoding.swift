@@ -27,12 +27,21 @@ public enum JSONCoding {
     public static let defaultLimit = 128 << 20
 
     /// Decodes a document of type `T`; `what` names it in errors (`"malformed trusted root: missing field …"`).
+    /// `strict` first checks the text as Go's protojson reads Sigstore documents: UTF-8 only, no key twice in an
+    /// object.
     /// - Throws: ``JSONError`` when the document is larger than `limit` or does not decode.
     public static func decode<T: Decodable>(
-        _ type: T.Type, from data: some Collection<UInt8>, what: String, limit: Int = defaultLimit
+        _ type: T.Type, from data: some Collection<UInt8>, what: String, limit: Int = defaultLimit, strict: Bool = false
     ) throws -> T {
         guard data.count <= limit else {
             throw JSONError(.tooLarge, "\(what) is larger than \(limit) bytes")
+        }
+        if strict {
+            do {
+                try JSONParser.validate(data, rejectingDuplicateKeys: true)
+            } catch {
+                throw JSONError(.malformed, "malformed \(what): \(error.message)", underlying: error)
+            }
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(data))

@@ -31,11 +31,14 @@ public enum JSONParser {
         }
     }
 
-    /// Checks that `bytes` is one well-formed JSON document and returns the kind of its top-level value; builds nothing.
+    /// Checks that `bytes` is one well-formed JSON document (UTF-8) and returns the kind of its top-level value; builds
+    /// nothing. With `rejectingDuplicateKeys`, an object naming a member twice is an error, as Go's protojson (which
+    /// reads every Sigstore document) refuses it: readers that keep the first or the last would disagree.
     @discardableResult
-    public static func validate(_ bytes: some Collection<UInt8>) throws(JSONError) -> Kind {
+    public static func validate(_ bytes: some Collection<UInt8>, rejectingDuplicateKeys: Bool = false) throws(JSONError) -> Kind {
         try withBuffer(bytes) { buffer throws(JSONError) in
             var reader = Reader(buffer: buffer, build: false)
+            reader.rejectDuplicates = rejectingDuplicateKeys
             return try reader.documentKind()
         }
     }
@@ -60,6 +63,7 @@ public enum JSONParser {
         var keepTopLevel: Set<String>?
         var position = 0
         var depth = 0
+        var rejectDuplicates = false
 
         init(buffer: UnsafeBufferPointer<UInt8>, build: Bool) {
             self.buffer = buffer
@@ -139,12 +143,14 @@ public enum JSONParser {
                 depth -= 1
                 return .object(members)
             }
+            var seen: Set<String> = []
             while true {
                 skipWhitespace()
                 guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else {
                     throw failure("expected a string key")
                 }
-                let key = try string()
+                let key = try string(key: true)
+                if rejectDuplicates, !seen.insert(key).inserted { throw failure("duplicate key \"\(key)\"") }
                 skipWhitespace()
                 guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
                 position += 1
@@ -237,7 +243,7 @@ public enum JSONParser {
         }
 
         /// Reads a string (the opening quote at `position`), checking escapes and UTF-8; decodes it when building.
-        private mutating func string() throws(JSONError) -> String {
+        private mutating func string(key: Bool = false) throws(JSONError) -> String {
             position += 1
             let start = position
             var plain = true
@@ -268,7 +274,7 @@ public enum JSONParser {
             }
             let end = position
             position += 1
-            guard build else { return "" }
+            guard build || (key && rejectDuplicates) else { return "" }
             let raw = UnsafeBufferPointer(rebasing: buffer[start..<end])
             if plain { return String(decoding: raw, as: UTF8.self) }
             return Self.unescape(raw)

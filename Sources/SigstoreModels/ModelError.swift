@@ -36,7 +36,7 @@ public enum Limits {
 /// Decodes a model document, reporting a document that is not JSON or too large as a ``BundleError``.
 func decodeDocument<T: Decodable>(_ type: T.Type, from data: some Collection<UInt8>, what: String) throws -> T {
     do {
-        return try JSONCoding.decode(T.self, from: data, what: what, limit: Limits.maxDocumentBytes)
+        return try JSONCoding.decode(T.self, from: data, what: what, limit: Limits.maxDocumentBytes, strict: true)
     } catch let error as JSONError {
         throw BundleError(error.code == .tooLarge ? .tooLarge : .malformed, error.message, underlying: error)
     }

@@ -83,7 +83,7 @@ public struct SigningConfig: Sendable, Hashable {
     public init(jsonData: [UInt8]) throws {
         let document: Document
         do {
-            let outer = try JSONCoding.decode(Document.self, from: jsonData, what: "signing config", limit: 1 << 20)
+            let outer = try JSONCoding.decode(Document.self, from: jsonData, what: "signing config", limit: 1 << 20, strict: true)
             document = outer.signingConfig?.value ?? outer
         } catch let error as JSONError {
             throw BundleError(.malformed, error.message, underlying: error)

@@ -46,7 +46,7 @@ struct BundleTests {
 
     /// Edits of a valid bundle's JSON text, each refused.
     enum Edit: String, CaseIterable, Sendable {
-        case notJSON, array, unknownMediaType, unknownMember, noVerificationMaterial, badBase64
+        case notJSON, array, unknownMediaType, unknownMember, noVerificationMaterial, badBase64, duplicateMember, duplicateNestedMember
 
         func apply(_ text: String) -> String {
             switch self {
@@ -56,6 +56,10 @@ struct BundleTests {
             case .unknownMember: text.replacingOccurrences(of: #"{"mediaType""#, with: #"{"extra":1,"mediaType""#)
             case .noVerificationMaterial: text.replacingOccurrences(of: #""verificationMaterial""#, with: #""verificationMaterialX""#)
             case .badBase64: text.replacingOccurrences(of: #""signature":""#, with: #""signature":"!!"#)
+            // Go's protojson refuses a member named twice; a reader keeping the first and one keeping the last would
+            // verify different signatures.
+            case .duplicateMember: text.replacingOccurrences(of: #"{"mediaType""#, with: #"{"mediaType":"x","mediaType""#)
+            case .duplicateNestedMember: text.replacingOccurrences(of: #""signature":""#, with: #""signature":"AAAA","signature":""#)
             }
         }
     }
@@ -64,6 +68,21 @@ struct BundleTests {
     func refused(edit: Edit) throws {
         let text = String(decoding: try Self.json(.init(time: Self.time)), as: UTF8.self)
         #expect(throws: BundleError.self, "\(edit)") { try SigstoreBundle(jsonData: Array(edit.apply(text).utf8)) }
+    }
+
+    @Test("a bundle in UTF-16 is refused (protojson reads UTF-8 only), and the duplicate member is named")
+    func encodingAndDuplicates() throws {
+        let text = String(decoding: try Self.json(.init(time: Self.time)), as: UTF8.self)
+        for encoding in [String.Encoding.utf16LittleEndian, .utf16BigEndian, .utf16] {
+            let data = try #require(text.data(using: encoding))
+            #expect(throws: BundleError.self) { try SigstoreBundle(jsonData: Array(data)) }
+        }
+        do {
+            _ = try SigstoreBundle(jsonData: Array(Edit.duplicateNestedMember.apply(text).utf8))
+            Issue.record("a duplicate member was accepted")
+        } catch let error as BundleError {
+            #expect(error.message.contains("duplicate key \"signature\""), "\(error.message)")
+        }
     }
 
     @Test("more log entries than the limit are refused")
