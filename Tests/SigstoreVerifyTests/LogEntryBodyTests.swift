@@ -37,14 +37,8 @@ struct LogEntryBodyTests {
     @Test("a Rekor v2 body that is not the entry rebuilt from the bundle is refused")
     func rekorV2BodyRebuilt() async throws {
         let options = VirtualSigstore.Options(time: signingTime, log: .rekorV2, timestamp: true)
-        let bundle = try editedBundle(options) { object in
-            var material = try #require(object["verificationMaterial"] as? [String: Any])
-            var entries = try #require(material["tlogEntries"] as? [[String: Any]])
-            let encoded = try #require(entries[0]["canonicalizedBody"] as? String)
-            let body = try #require(Base64.decode(encoded))
-            entries[0]["canonicalizedBody"] = Base64.encode(Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "SHA2_256", with: "SHA2_384").utf8))
-            material["tlogEntries"] = entries
-            object["verificationMaterial"] = material
+        let bundle = try bundleEditingFirstEntryBody(options) { body in
+            Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "SHA2_256", with: "SHA2_384").utf8)
         }
         #expect(try await refusingCheck(bundle, configuration: cosignConfiguration(signedTimestamps: true)) == .transparencyLog)
     }
@@ -54,11 +48,7 @@ struct LogEntryBodyTests {
         arguments: [("verifier", "records a different certificate"), ("content", "records a different signature")])
     func rekorV2Diagnostics(field: String, message: String) async throws {
         let options = VirtualSigstore.Options(time: signingTime, log: .rekorV2, timestamp: true)
-        let bundle = try editedBundle(options) { object in
-            var material = try #require(object["verificationMaterial"] as? [String: Any])
-            var entries = try #require(material["tlogEntries"] as? [[String: Any]])
-            let encoded = try #require(entries[0]["canonicalizedBody"] as? String)
-            let body = try #require(Base64.decode(encoded))
+        let bundle = try bundleEditingFirstEntryBody(options) { body in
             var json = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
             var spec = try #require(json["spec"] as? [String: Any])
             var record = try #require(spec["hashedRekordV002"] as? [String: Any])
@@ -71,9 +61,7 @@ struct LogEntryBodyTests {
             record["signature"] = signature
             spec["hashedRekordV002"] = record
             json["spec"] = spec
-            entries[0]["canonicalizedBody"] = Base64.encode(Array(try JSONSerialization.data(withJSONObject: json)))
-            material["tlogEntries"] = entries
-            object["verificationMaterial"] = material
+            return Array(try JSONSerialization.data(withJSONObject: json))
         }
         do {
             _ = try await verifier(cosignConfiguration(signedTimestamps: true)).verify(
@@ -82,6 +70,18 @@ struct LogEntryBodyTests {
         } catch let error as VerificationError {
             #expect(error.check == .transparencyLog)
             #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    /// A bundle from `options` whose first log entry's canonicalized body is replaced by `edit(body)`.
+    func bundleEditingFirstEntryBody(_ options: VirtualSigstore.Options, _ edit: @escaping ([UInt8]) throws -> [UInt8]) throws -> SigstoreBundle {
+        try editedBundle(options) { object in
+            var material = try #require(object["verificationMaterial"] as? [String: Any])
+            var entries = try #require(material["tlogEntries"] as? [[String: Any]])
+            let encoded = try #require(entries[0]["canonicalizedBody"] as? String)
+            entries[0]["canonicalizedBody"] = Base64.encode(try edit(try #require(Base64.decode(encoded))))
+            material["tlogEntries"] = entries
+            object["verificationMaterial"] = material
         }
     }
 }

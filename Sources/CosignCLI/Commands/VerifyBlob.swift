@@ -29,14 +29,7 @@ struct VerifyBlob: CosignSubcommand {
     @Option(name: .customLong("certificate"), help: "path to the public certificate. The certificate will be verified against the Fulcio roots if the --certificate-chain option is not passed.")
     var certificate: String?
 
-    @Option(name: .customLong("certificate-chain"), help: "path to a list of CA certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate. Conflicts with --ca-roots and --ca-intermediates.")
-    var certificateChain: String?
-
-    @Option(name: .customLong("ca-roots"), help: "path to a bundle file of CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain.")
-    var caRoots: String?
-
-    @Option(name: .customLong("ca-intermediates"), help: "path to a file of intermediate CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. The flag is optional and must be used together with --ca-roots, conflicts with --certificate-chain.")
-    var caIntermediates: String?
+    @OptionGroup var authorities: CertificateAuthorityFlags
 
     @Option(name: .customLong("rfc3161-timestamp"), help: "path to RFC3161 timestamp FILE")
     var rfc3161Timestamp: String?
@@ -67,22 +60,21 @@ struct VerifyBlob: CosignSubcommand {
             options: try verification.makeConfiguration(), signature: signature, bundle: bundle, certificate: certificate)
         request.newBundleFormat = verification.newBundleFormat
         var d = DetachedVerificationInputs()
-        (d.certificateChain, d.caRoots, d.caIntermediates) = (certificateChain, caRoots, caIntermediates)
+        (d.certificateChain, d.caRoots, d.caIntermediates) = (authorities.certificateChain, authorities.caRoots, authorities.caIntermediates)
         (d.rfc3161Timestamp, d.timestampCertificateChain, d.sct) = (rfc3161Timestamp, timestampCertificateChain, sct)
         if let rekorURL { d.rekorURL = rekorURL }
         request.detached = d
         let deprecated: [(Bool, String, String)] = [
             (certificate != nil, "certificate", "please use --bundle with --trusted-root to provide the public certificate"),
-            (certificateChain != nil, "certificate-chain", "please use --trusted-root to provide the certificate chain"),
-            (caRoots != nil, "ca-roots", "please use --trusted-root to provide CA certificates"),
-            (caIntermediates != nil, "ca-intermediates", "please use --trusted-root to provide CA certificates"),
             (sct != nil, "sct", "a Signed Certificate Timestamp is now provided via a Sigstore bundle"),
             (signature != nil, "signature", "please use --bundle to provide a signature"),
             (rfc3161Timestamp != nil, "rfc3161-timestamp", "please use --bundle to provide the output bundle location, which will include the signed timestamp"),
             (timestampCertificateChain != nil, "timestamp-certificate-chain", "please use --trusted-root to provide the timestamp authority certificate chain"),
             (rekorURL != nil, "rekor-url", "please use --bundle, which includes the Rekor inclusion proof"),
         ]
-        for (used, flag, message) in deprecated where used { console.info("Flag --\(flag) has been deprecated, \(message)") }
+        for (used, flag, message) in deprecated.prefix(1) where used { console.info("Flag --\(flag) has been deprecated, \(message)") }
+        authorities.printDeprecations(console)
+        for (used, flag, message) in deprecated.dropFirst() where used { console.info("Flag --\(flag) has been deprecated, \(message)") }
         try await request.verify(blob: blob, console: console)
     }
 }

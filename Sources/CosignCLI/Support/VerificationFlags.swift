@@ -90,10 +90,8 @@ struct VerificationFlags: ParsableArguments {
     }
 }
 
-/// The flags `verify` and `verify-attestation` share besides ``VerificationFlags``.
-struct ImageVerificationFlags: ParsableArguments {
-    @OptionGroup var verification: VerificationFlags
-
+/// Go cosign's deprecated private-CA flags: certificate authorities from PEM files instead of the trusted root.
+struct CertificateAuthorityFlags: ParsableArguments {
     @Option(name: .customLong("certificate-chain"), help: "path to a list of CA certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate. Conflicts with --ca-roots and --ca-intermediates.")
     var certificateChain: String?
 
@@ -102,6 +100,23 @@ struct ImageVerificationFlags: ParsableArguments {
 
     @Option(name: .customLong("ca-intermediates"), help: "path to a file of intermediate CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. The flag is optional and must be used together with --ca-roots, conflicts with --certificate-chain.")
     var caIntermediates: String?
+
+    /// Go's deprecation line for each flag given.
+    func printDeprecations(_ console: Console) {
+        let deprecated: [(String?, String, String)] = [
+            (certificateChain, "certificate-chain", "please use --trusted-root to provide the certificate chain"),
+            (caRoots, "ca-roots", "please use --trusted-root to provide CA certificates"),
+            (caIntermediates, "ca-intermediates", "please use --trusted-root to provide CA certificates"),
+        ]
+        for (value, flag, message) in deprecated where value != nil { console.info("Flag --\(flag) has been deprecated, \(message)") }
+    }
+}
+
+/// The flags `verify` and `verify-attestation` share besides ``VerificationFlags``.
+struct ImageVerificationFlags: ParsableArguments {
+    @OptionGroup var verification: VerificationFlags
+
+    @OptionGroup var authorities: CertificateAuthorityFlags
 
     @Flag(name: .customLong("check-claims"), inversion: .prefixedNo, help: "whether to check the claims found")
     var checkClaims = true
@@ -123,13 +138,9 @@ struct ImageVerificationFlags: ParsableArguments {
         _ body: (ImageVerifier, _ keyBased: Bool) async throws -> T
     ) async throws -> T {
         var options = try verification.makeConfiguration()
-        (options.caRoots, options.caIntermediates, options.certificateChain) = (caRoots, caIntermediates, certificateChain)
-        let deprecated: [(String?, String, String)] = [
-            (certificateChain, "certificate-chain", "please use --trusted-root to provide the certificate chain"),
-            (caRoots, "ca-roots", "please use --trusted-root to provide CA certificates"),
-            (caIntermediates, "ca-intermediates", "please use --trusted-root to provide CA certificates"),
-        ]
-        for (value, flag, message) in deprecated where value != nil { console.info("Flag --\(flag) has been deprecated, \(message)") }
+        (options.caRoots, options.caIntermediates, options.certificateChain) =
+            (authorities.caRoots, authorities.caIntermediates, authorities.certificateChain)
+        authorities.printDeprecations(console)
         try options.checkKeyOrIdentity()
         options.warnIfIgnoringLog(console, for: what)
         let publicKey = try await options.publicKey(console: console)
