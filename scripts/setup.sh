@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 fi
 
-apt_packages=(libsodium-dev pkg-config openssl python3 strace docker-registry apache2-utils libsqlite3-dev chromium faketime)
+apt_packages=(libsodium-dev pkg-config openssl python3 strace docker-registry apache2-utils libsqlite3-dev chromium faketime socat)
 # sigstore-local's PostgreSQL tests start a throw-away server from these binaries.
 [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
 [ "$want_bench" -eq 1 ] && apt_packages+=(hyperfine time)

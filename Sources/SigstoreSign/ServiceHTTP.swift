@@ -2,6 +2,7 @@ internal import Foundation
 internal import AsyncHTTPClient
 internal import NIOCore
 internal import NIOHTTP1
+internal import NIOSSL
 internal import Synchronization
 import _SigstoreHTTP
 import SigstoreCore
@@ -23,6 +24,9 @@ public final class ServiceHTTP: Sendable {
         public var connectTimeout: Duration = .seconds(5)
         /// `User-Agent` header.
         public var userAgent = "swift-cosign"
+        /// Extra trusted CA certificates (PEM), and a client certificate (PEM, leaf first) with its private key (PEM)
+        /// for servers that ask for one (cosign's `--timestamp-client-cacert`, `-cert`, `-key`).
+        public var caCertificatesPEM: String?, clientCertificatePEM: String?, clientKeyPEM: String?
         /// Creates the defaults.
         public init() {}
     }
@@ -44,8 +48,30 @@ public final class ServiceHTTP: Sendable {
     private let isShutDown = Atomic<Bool>(false)
 
     /// Creates a client; call ``shutdown()`` when done.
-    public init(configuration: Configuration = .init()) {
-        var config = HTTPClient.Configuration(redirectConfiguration: .follow(max: 5, allowCycles: false))
+    /// - Throws: ``SigningError`` when the configuration's certificates or key do not parse.
+    public convenience init(tls configuration: Configuration) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let pem = configuration.caCertificatesPEM {
+                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
+            }
+            if let certificates = configuration.clientCertificatePEM, let key = configuration.clientKeyPEM {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificates.utf8)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
+            }
+        } catch {
+            throw SigningError(.configuration, "reading the TLS certificates and key: \(error)")
+        }
+        self.init(configuration: configuration, tls: tls)
+    }
+
+    /// Creates a client; call ``shutdown()`` when done.
+    public convenience init(configuration: Configuration = .init()) {
+        self.init(configuration: configuration, tls: nil)
+    }
+
+    private init(configuration: Configuration, tls: TLSConfiguration?) {
+        var config = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false))
         config.timeout.connect = .milliseconds(Int64(configuration.connectTimeout.components.seconds * 1000))
         config.decompression = .disabled
         // A refused connection fails at once; `send` retries with its own backoff instead of the pool retrying until

@@ -261,10 +261,7 @@ public final class DevelopmentIssuer: Sendable {
         base64URL((0..<24).map { _ in UInt8.random(in: 0...255) })
     }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    static func base64URL(_ bytes: [UInt8]) -> String { Base64.encodeURL(bytes) }
 
     static func html(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")

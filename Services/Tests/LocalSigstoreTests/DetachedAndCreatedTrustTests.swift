@@ -1,6 +1,7 @@
 import Foundation
 import SigstoreJSON
 import SigstoreModels
+import SigstoreTesting
 import Testing
 
 /// Signatures people already hold (cosign's legacy keyless outputs) and trust material a private deployment makes
@@ -99,6 +100,62 @@ struct DetachedAndCreatedTrustTests {
         #expect(try CosignBinary.run(["generate-key-pair", "--output-key-prefix", f.dir + "/k2"], environment: env).status == 0)
         let other = try CosignBinary.run(["verify-blob", "--key", f.dir + "/k2.pub", "--bundle", f.dir + "/legacy.json", blob], environment: env)
         #expect(other.status != 0, "\(other.output)")
+    }
+
+    @Test(
+        "--timestamp-client-cacert/-cert/-key: the timestamp authority behind a TLS front that demands a client certificate (socat) stamps the signature; without the certificate or the CA, signing fails",
+        .enabled(if: Requirement.tool("socat").shouldRun, "needs socat"))
+    func timestampMutualTLS() async throws {
+        let f = try KeylessFixture()
+        let d = f.dir
+        for args in [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(d)/ca.key", "-out", "\(d)/ca.pem", "-days", "2", "-subj", "/CN=TSA front CA"],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(d)/server.key", "-out", "\(d)/server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "\(d)/server.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/server.pem", "-days", "2", "-extfile", "\(d)/san.cnf"],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(d)/client.key", "-out", "\(d)/client.csr", "-subj", "/CN=signer"],
+            ["x509", "-req", "-in", "\(d)/client.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/client.pem", "-days", "2"],
+        ] {
+            if args.contains("-extfile") { _ = try f.write("san.cnf", "subjectAltName=IP:127.0.0.1\n") }
+            let (status, output) = try shell(["openssl"] + args)
+            #expect(status == 0, "openssl: \(output)")
+        }
+        let tsa = try #require(URL(string: f.stack["tsa"]))
+        let port = try freePort()
+        let front = Process()
+        front.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        front.arguments = [
+            "socat", "OPENSSL-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork,cert=\(d)/server.pem,key=\(d)/server.key,cafile=\(d)/ca.pem,verify=1",
+            "TCP:127.0.0.1:\(tsa.port ?? 0)",
+        ]
+        front.standardOutput = FileHandle.nullDevice
+        front.standardError = FileHandle.nullDevice
+        try front.run()
+        defer {
+            kill(front.processIdentifier, SIGKILL)
+            front.waitUntilExit()
+        }
+        for _ in 0..<100 where (try? shell(["bash", "-c", "echo > /dev/tcp/127.0.0.1/\(port)"]).status) != 0 { usleep(50_000) }
+
+        let blob = try f.write("artifact.txt", "timestamped through mutual TLS\n")
+        let tsaFlags = ["--timestamp-server-url", "https://127.0.0.1:\(port)/api/v1/timestamp"]
+        func sign(_ extra: [String]) throws -> CosignBinary.Result {
+            try CosignBinary.run(
+                ["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", d + "/artifact.sigstore.json", blob] + f.urlFlags(tsa: false) + tsaFlags + extra)
+        }
+        let signed = try sign([
+            "--timestamp-client-cacert", "\(d)/ca.pem", "--timestamp-client-cert", "\(d)/client.pem", "--timestamp-client-key", "\(d)/client.key",
+        ])
+        #expect(signed.status == 0, "sign-blob: \(signed.output)")
+        let stamped = try f.json(d + "/artifact.sigstore.json")["verificationMaterial"] as? [String: Any]
+        #expect(stamped?["timestampVerificationData"] != nil)
+        let verify = try CosignBinary.run(["verify-blob", "--bundle", d + "/artifact.sigstore.json", "--use-signed-timestamps"] + f.identityFlags + [blob])
+        #expect(verify.status == 0, "verify-blob: \(verify.output)")
+        let noCertificate = try sign(["--timestamp-client-cacert", "\(d)/ca.pem"])
+        #expect(noCertificate.status != 0, "\(noCertificate.output)")
+        let noCA = try sign(["--timestamp-client-cert", "\(d)/client.pem", "--timestamp-client-key", "\(d)/client.key"])
+        #expect(noCA.status != 0, "\(noCA.output)")
+        let half = try sign(["--timestamp-client-cert", "\(d)/client.pem"])
+        #expect(half.status != 0 && half.stderr.contains("must be given together"), "\(half.output)")
     }
 
     @Test("trusted-root create and signing-config create from the stack's keys and URLs: cosign and sigstore-python sign and verify with what they write")

@@ -58,6 +58,9 @@ public struct SigningOptions: Sendable {
     public var signingAlgorithm: KeyKind = .ecdsaP256
     /// `-y`: skip confirmation prompts.
     public var assumeYes = false
+    /// `--timestamp-client-cacert`, `--timestamp-client-cert`, `--timestamp-client-key`: TLS to the timestamp
+    /// authority with extra trusted CAs and a client certificate (paths, PEM).
+    public var timestampClientCACert: String?, timestampClientCert: String?, timestampClientKey: String?
     /// `--certificate`: a certificate (PEM) for the `--key`, carried with the signature instead of the key.
     public var certificatePath: String?
     /// `--certificate-chain`: the CA certificates above `--certificate` (PEM, root last).

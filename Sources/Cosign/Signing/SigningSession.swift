@@ -12,11 +12,16 @@ public struct SigningSession: Sendable {
     public let signer: ArtifactSigner
     /// The HTTP client every service shares.
     public let http: ServiceHTTP
+    /// The timestamp authorities' own client, when `--timestamp-client-*` set TLS options.
+    let timestampHTTP: ServiceHTTP?
     /// Where progress goes.
     public let console: Console
 
-    /// Shuts the HTTP client down.
-    public func close() async { await http.shutdown() }
+    /// Shuts the HTTP clients down.
+    public func close() async {
+        await http.shutdown()
+        await timestampHTTP?.shutdown()
+    }
 
     /// Builds the signer for `plan`: decrypts the key, or runs the keyless flow (ephemeral key, identity token,
     /// Fulcio certificate), and picks the transparency logs and timestamp authorities. `promptsForLog` is set for
@@ -31,7 +36,9 @@ public struct SigningSession: Sendable {
             try PrivacyStatement.show(console: console, prompt: !o.assumeYes, declined: "upload to tlog: ")
         }
         let http = ServiceHTTP()
+        var tsaHTTP: ServiceHTTP?
         do {
+            tsaHTTP = try timestampHTTP(o)
             var logs: [RekorClient] = []
             var tsas: [TimestampClient] = []
             if let config = plan.config {
@@ -39,7 +46,7 @@ public struct SigningSession: Sendable {
                     config.rekorTlogURLs, supported: [1, 2], selector: config.rekorTlogSelector, at: now(), what: "transparency log"
                 ).map { RekorClient(baseURL: $0.url, apiVersion: $0.majorAPIVersion, http: http) }
                 tsas = try SigningConfig.select(config.tsaURLs, supported: [1], selector: config.tsaSelector, at: now(), what: "timestamp authority")
-                    .map { TimestampClient(url: $0.url, http: http) }
+                    .map { TimestampClient(url: $0.url, http: tsaHTTP ?? http) }
             }
             if plan.keyless && tsas.isEmpty && logs.contains(where: { $0.apiVersion == 2 }) {
                 throw CosignError(
@@ -57,11 +64,33 @@ public struct SigningSession: Sendable {
             } else {
                 throw CosignError(.invalidInput, "signing needs a key or a keyless identity")
             }
-            return SigningSession(signer: signer, http: http, console: console)
+            return SigningSession(signer: signer, http: http, timestampHTTP: tsaHTTP, console: console)
         } catch {
             await http.shutdown()
+            await tsaHTTP?.shutdown()
             throw error
         }
+    }
+
+    /// A client of its own for the timestamp authorities when `--timestamp-client-*` ask for TLS settings.
+    private static func timestampHTTP(_ o: SigningOptions) throws -> ServiceHTTP? {
+        guard o.timestampClientCACert != nil || o.timestampClientCert != nil || o.timestampClientKey != nil else { return nil }
+        if (o.timestampClientCert == nil) != (o.timestampClientKey == nil) {
+            throw CosignError(.invalidInput, "--timestamp-client-cert and --timestamp-client-key must be given together")
+        }
+        var configuration = ServiceHTTP.Configuration()
+        func read(_ path: String?, _ flag: String) throws -> String? {
+            guard let path else { return nil }
+            do {
+                return try FileSystem.readText(path, limit: 1 << 20)
+            } catch let error as any ReportableError {
+                throw CosignError(.invalidInput, "\(flag): \(error.message)", underlying: error)
+            }
+        }
+        configuration.caCertificatesPEM = try read(o.timestampClientCACert, "--timestamp-client-cacert")
+        configuration.clientCertificatePEM = try read(o.timestampClientCert, "--timestamp-client-cert")
+        configuration.clientKeyPEM = try read(o.timestampClientKey, "--timestamp-client-key")
+        return try ServiceHTTP(tls: configuration)
     }
 
     private static func keylessSigner(

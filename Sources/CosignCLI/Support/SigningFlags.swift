@@ -25,6 +25,15 @@ struct SigningServiceFlags: ParsableArguments {
     @Option(name: .customLong("timestamp-server-url"), help: "URL of the RFC 3161 timestamp authority")
     var timestampServerURL: String?
 
+    @Option(name: .customLong("timestamp-client-cacert"), help: "path to the X.509 CA certificate file in PEM format to be used for the connection to the TSA Server")
+    var timestampClientCACert: String?
+
+    @Option(name: .customLong("timestamp-client-cert"), help: "path to the X.509 certificate file in PEM format to be used for the connection to the TSA Server")
+    var timestampClientCert: String?
+
+    @Option(name: .customLong("timestamp-client-key"), help: "path to the X.509 private key file in PEM format to be used, together with the 'timestamp-client-cert' value, for the connection to the TSA Server")
+    var timestampClientKey: String?
+
     @Option(name: .customLong("identity-token"), help: "identity token to use for certificate from fulcio (a JWT, or a path to a file holding one)")
     var identityToken: String?
 
@@ -76,6 +85,7 @@ struct SigningServiceFlags: ParsableArguments {
         var o = SigningOptions()
         (o.tlogUpload, o.useSigningConfig, o.signingConfigPath, o.trustedRootPath) = (tlogUpload, useSigningConfig, signingConfig, trustedRoot)
         (o.fulcioURL, o.rekorURL, o.timestampServerURL, o.oidcIssuer) = (fulcioURL, rekorURL, timestampServerURL, oidcIssuer)
+        (o.timestampClientCACert, o.timestampClientCert, o.timestampClientKey) = (timestampClientCACert, timestampClientCert, timestampClientKey)
         (o.identityToken, o.oidcClientID, o.oidcClientSecretFile, o.oidcRedirectURL) = (identityToken, oidcClientID, oidcClientSecretFile, oidcRedirectURL)
         (o.oidcProvider, o.oidcDisableAmbientProviders, o.insecureSkipVerify) = (oidcProvider, oidcDisableAmbientProviders, insecureSkipVerify)
         o.authFlow = fulcioAuthFlow.flatMap(SigningOptions.AuthFlow.init(rawValue:))
