@@ -10,7 +10,9 @@ import SigstoreModels
 extension SignatureStore {
     /// `cosign tree`: the legacy signature, attestation and SBOM images of `ref`, then its bundle referrers, as the
     /// lines cosign prints (empty when nothing is attached).
-    public func tree(_ ref: ImageReference) async throws -> [String] {
+    /// `includeReferrers` lists the OCI 1.1 referrers too (Go cosign does only with `--registry-referrers-mode=oci-1-1`;
+    /// swift-cosign by default, since cosign v3 stores its bundles there).
+    public func tree(_ ref: ImageReference, includeReferrers: Bool = true) async throws -> [String] {
         let digest = try await resolveImage(ref).digest
         var lines: [String] = []
         let titles: [(AttachmentKind, String)] = [
@@ -24,7 +26,7 @@ extension SignatureStore {
             lines += Self.leaves(layers.map(\.digest))
         }
         let repo = try signatureRepository(for: ref)
-        for referrer in try await referrers(of: digest, in: repo) {
+        for referrer in includeReferrers ? try await referrers(of: digest, in: repo) : [] {
             let fetched = try await client.manifest(repo.withDigest(referrer.digest), accept: [MediaType.ociManifest])
             guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(fetched.bytes)) else { continue }
             let type = manifest.annotations?[CosignAnnotation.bundlePredicateType] ?? referrer.artifactType ?? manifest.artifactType ?? ""

@@ -444,6 +444,9 @@ struct ImageToolTests {
         #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(host)/copied:v1"]).status == 0)
         let copiedTree = await f.run(["tree", "\(host)/copied:v1"])
         #expect(copiedTree.stdout.contains(".sig") && copiedTree.stdout.contains("via OCI referrer"), "\(copiedTree.stdout)")
+        let legacyTree = await f.run(["tree", "--registry-referrers-mode", "legacy", "\(host)/copied:v1"])
+        #expect(legacyTree.stdout.contains(".sig") && !legacyTree.stdout.contains("via OCI referrer"), "\(legacyTree.stdout)")
+        expectOneLineError(await f.run(["tree", "--registry-referrers-mode", "oci", "\(host)/copied:v1"]), containing: "must be one of: legacy, oci-1-1")
         let refused = await f.run(["copy", other, "\(host)/copied:v1"])
         expectOneLineError(refused, containing: "already exists. Use `-f` to overwrite")
 
