@@ -163,6 +163,20 @@ public struct RekorClient: Sendable {
         return entries
     }
 
+    /// The Rekor v1 entry at `logIndex` (`GET /api/v1/log/entries?logIndex=N`), with its SET and inclusion proof.
+    public func entry(atIndex logIndex: Int64) async throws -> TransparencyLogEntry {
+        guard apiVersion == 1 else {
+            throw SigningError(.transparencyLog, "Rekor v\(apiVersion) has no lookup by index")
+        }
+        let response = try await http.send(
+            "GET", baseURL + "/api/v1/log/entries?logIndex=\(logIndex)", headers: [("Accept", "application/json")], service: "Rekor")
+        guard response.status == 200 else {
+            throw SigningError(
+                .transparencyLog, "fetching log entry by index \(logIndex): Rekor answered HTTP \(response.status): \(response.serviceMessage)")
+        }
+        return try Self.parseV1(response.body)
+    }
+
     /// Turns Rekor v1's `LogEntry` (`{"<uuid>": {body, integratedTime, logID, logIndex, verification}}`) into the
     /// bundle's `TransparencyLogEntry`.
     static func parseV1(_ bytes: [UInt8]) throws -> TransparencyLogEntry {

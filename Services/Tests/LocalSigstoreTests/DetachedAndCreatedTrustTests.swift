@@ -66,6 +66,41 @@ struct DetachedAndCreatedTrustTests {
                 ["verify", "identity", "--offline", "--bundle", out, "--cert-identity", KeylessFixture.email, "--cert-oidc-issuer", f.issuer, blob])
             #expect(py.status == 0 && py.output.contains("OK: "), "sigstore-python \(name): \(py.output)")
         }
+        // bundle upgrade: a v0.1 bundle (certificate chain, inclusion promise only) becomes v0.3 with the proof from
+        // Rekor; an entry Rekor does not hold at that index is refused.
+        var object = try f.json(f.dir + "/from-legacy.sigstore.json")
+        var material = try #require(object["verificationMaterial"] as? [String: Any])
+        let leaf = try #require(material["certificate"] as? [String: Any])
+        material["certificate"] = nil
+        material["x509CertificateChain"] = ["certificates": [leaf]]
+        var entries = try #require(material["tlogEntries"] as? [[String: Any]])
+        entries[0]["inclusionProof"] = nil
+        material["tlogEntries"] = entries
+        object["verificationMaterial"] = material
+        object["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.1"
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: f.dir + "/v01.json"))
+        let upgraded = try CosignBinary.run(
+            ["bundle", "upgrade", "--rekor-url", f.stack["rekor"], "--out", f.dir + "/upgraded.json", f.dir + "/v01.json"], environment: env)
+        #expect(upgraded.status == 0 && upgraded.stderr.contains("Upgrading from v0.1 to v0.3..."), "bundle upgrade: \(upgraded.output)")
+        let upgradedBundle = try SigstoreBundle(jsonData: Array(try Data(contentsOf: URL(fileURLWithPath: f.dir + "/upgraded.json"))))
+        #expect(upgradedBundle.mediaType == SigstoreBundle.mediaTypeV03 && upgradedBundle.verificationMaterial.tlogEntries.first?.inclusionProof != nil)
+        #expect(try CosignBinary.run(["verify-blob", "--bundle", f.dir + "/upgraded.json"] + identity + [blob], environment: env).status == 0)
+        let pyUpgraded = try f.sigstorePython(
+            ["verify", "identity", "--offline", "--bundle", f.dir + "/upgraded.json", "--cert-identity", KeylessFixture.email, "--cert-oidc-issuer", f.issuer, blob])
+        #expect(pyUpgraded.status == 0, "sigstore-python on the upgraded bundle: \(pyUpgraded.output)")
+        // Another entry in the log, at the next index: its SET and body are not the bundle's.
+        let another = try CosignBinary.run(
+            ["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", f.dir + "/another.json", other] + f.urlFlags(tsa: false), environment: env)
+        #expect(another.status == 0, "\(another.output)")
+        let anotherIndex = try #require(try SigstoreBundle(jsonData: Array(try Data(contentsOf: URL(fileURLWithPath: f.dir + "/another.json"))))
+            .verificationMaterial.tlogEntries.first?.logIndex.value)
+        entries[0]["logIndex"] = String(anotherIndex)
+        material["tlogEntries"] = entries
+        object["verificationMaterial"] = material
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: f.dir + "/v01-other.json"))
+        let swapped = try CosignBinary.run(["bundle", "upgrade", "--rekor-url", f.stack["rekor"], f.dir + "/v01-other.json"], environment: env)
+        #expect(swapped.status != 0 && swapped.stderr.contains("is not the one the bundle holds"), "\(swapped.output)")
+
         let both = try CosignBinary.run(
             ["bundle", "create", "--artifact", blob, "--bundle", f.dir + "/legacy.json", "--ignore-tlog", "--out", f.dir + "/x.json"], environment: env)
         #expect(both.status != 0 && both.stderr.contains("cannot ignore transparency log"), "\(both.output)")

@@ -5,7 +5,7 @@ import SigstoreModels
 
 struct BundleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bundle", abstract: "Interact with a Sigstore protobuf bundle", subcommands: [BundleCreate.self])
+        commandName: "bundle", abstract: "Interact with a Sigstore protobuf bundle", subcommands: [BundleCreate.self, BundleUpgradeCommand.self])
 }
 
 struct BundleCreate: CosignSubcommand {
@@ -67,6 +67,35 @@ struct BundleCreate: CosignSubcommand {
         let bytes = try await creation.make(console: console).jsonData()
         if let out {
             try FileSystem.writeAtomically(bytes, to: out, mode: 0o600)
+        } else {
+            console.stdout.write(bytes + [0x0A])
+        }
+    }
+}
+
+struct BundleUpgradeCommand: CosignSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upgrade",
+        abstract: "Upgrade a Sigstore protobuf bundle",
+        discussion: "Upgrade a Sigstore Protobuf bundle to the latest version. This command only supports standardized bundles.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("out"), help: "path to the output upgraded bundle file")
+    var out: String?
+
+    @Option(name: .customLong("rekor-url"), help: "URL of the transparency log")
+    var rekorURL = SigningOptions.defaultRekorURL
+
+    @Argument(help: "the bundle") var bundle: String
+
+    func execute(_ console: Console) async throws {
+        var upgrade = BundleUpgrade()
+        upgrade.rekorURL = rekorURL
+        let bytes = try await upgrade.upgrade(try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes), console: console)
+        if let out {
+            try FileSystem.writeAtomically(bytes, to: out, mode: 0o600)
+            console.info("Successfully upgraded bundle written to \(out)")
         } else {
             console.stdout.write(bytes + [0x0A])
         }
