@@ -108,6 +108,33 @@ struct TUFTrustTests {
         #expect(forced.0 == 0, "\(forced.1)")
     }
 
+    @Test(
+        "signing-config create --with-default-services / --with-default-rekor-v2 and trusted-root create --with-default-services start from the TUF targets",
+        .enabled(if: requirements, "needs the shared vectors and faketime"))
+    func createdFromDefaults() async throws {
+        let f = try Fixture()
+        let mirror = "file://\(f.publicGood.path)"
+        #expect(try f.cosign(["initialize", "--mirror", mirror, "--root", f.publicGood.appendingPathComponent("15.root.json").path]).0 == 0)
+        let v1 = try f.cosign(["signing-config", "create", "--with-default-services"])
+        #expect(v1.0 == 0, "\(v1.1)")
+        #expect(v1.1.contains("https://rekor.sigstore.dev") && v1.1.contains("https://fulcio.sigstore.dev"), "\(v1.1)")
+        let v2 = try f.cosign(["signing-config", "create", "--with-default-rekor-v2", "--no-default-tsa"])
+        #expect(v2.0 == 0, "\(v2.1)")
+        #expect(v2.1.contains(#""majorApiVersion":2"#) && !v2.1.contains("tsaUrls"), "\(v2.1)")
+        let added = try f.cosign([
+            "signing-config", "create", "--with-default-services", "--no-default-rekor", "--rekor",
+            "url=https://rekor.example,api-version=1,start-time=2024-01-01T00:00:00Z,operator=example.com", "--rekor-config", "ANY",
+        ])
+        #expect(added.0 == 0 && added.1.contains("https://rekor.example") && !added.1.contains("https://rekor.sigstore.dev"), "\(added.1)")
+        let root = try f.cosign(["trusted-root", "create", "--with-default-services", "--no-default-tsa", "--out", "\(f.workspace)/root.json"])
+        #expect(root.0 == 0, "\(root.1)")
+        let written = try String(contentsOfFile: "\(f.workspace)/root.json", encoding: .utf8)
+        #expect(written.contains("https://rekor.sigstore.dev") && written.contains("https://ctfe.sigstore.dev") && !written.contains("timestampAuthorities"))
+        // The trusted root made from the defaults verifies what the TUF one does.
+        let verified = try f.verifyCPython(extra: ["--trusted-root", "\(f.workspace)/root.json"])
+        #expect(verified.0 == 0, "\(verified.1)")
+    }
+
     @Test("initialize over file:/// (air-gap) and verify", .enabled(if: requirements, "needs the shared vectors and faketime"))
     func overFile() throws {
         let f = try Fixture()

@@ -183,6 +183,8 @@ public struct SigningConfigCreation: Sendable {
     public var baseConfig: String?
     /// `--with-default-services`: start from TUF's signing config (the flags add to it).
     public var withDefaultServices = false
+    /// `--with-default-rekor-v2`: as `--with-default-services`, from TUF's `signing_config_rekor_v2.v0.2.json`.
+    public var withDefaultRekorV2 = false
     /// `--no-default-fulcio`, `--no-default-rekor`, `--no-default-oidc`, `--no-default-tsa`.
     public var noDefaultFulcio = false, noDefaultRekor = false, noDefaultOIDC = false, noDefaultTSA = false
 
@@ -204,8 +206,8 @@ public struct SigningConfigCreation: Sendable {
 
     /// Builds the config.
     public func make(console: Console) async throws -> Result {
-        if baseConfig != nil && withDefaultServices {
-            throw CosignError(.invalidInput, "--base-config and --with-default-services cannot be used together")
+        if baseConfig != nil && (withDefaultServices || withDefaultRekorV2) {
+            throw CosignError(.invalidInput, "--base-config cannot be used together with --with-default-services or --with-default-rekor-v2")
         }
         if !rekor.isEmpty && rekorConfig == nil {
             throw CosignError(.invalidInput, "--rekor-config must be provided when --rekor is specified")
@@ -219,9 +221,10 @@ public struct SigningConfigCreation: Sendable {
             } catch let error as any ReportableError {
                 throw CosignError(.invalidInput, "loading base config from \(baseConfig): \(error.message)", underlying: error)
             }
-        } else if withDefaultServices {
+        } else if withDefaultServices || withDefaultRekorV2 {
             do {
-                start = try await TrustSources.signingConfig(path: nil, console: console)
+                let target = withDefaultRekorV2 ? "signing_config_rekor_v2.v0.2.json" : "signing_config.v0.2.json"
+                start = try await TrustSources.signingConfig(path: nil, target: target, console: console)
             } catch let error as any ReportableError {
                 throw CosignError(.invalidInput, "getting default signing config: \(error.message)", underlying: error)
             }

@@ -51,8 +51,11 @@ public enum TrustSources {
         return root
     }
 
-    /// The signing config: `--signing-config` when given, else TUF's `signing_config.v0.2.json`.
-    public static func signingConfig(path: String?, offline: Bool = false, console: Console) async throws -> SigningConfig {
+    /// The signing config: `--signing-config` when given, else TUF's `signing_config.v0.2.json` (or another target of
+    /// that shape, such as `signing_config_rekor_v2.v0.2.json`).
+    public static func signingConfig(
+        path: String?, offline: Bool = false, target: String = "signing_config.v0.2.json", console: Console
+    ) async throws -> SigningConfig {
         let bytes: [UInt8]
         let what: String
         if let path {
@@ -61,8 +64,8 @@ public enum TrustSources {
         } else {
             var trust = try TUFTrust(environment: console.environment, offline: offline)
             trust.warn = { console.warn($0) }
-            bytes = try await trust.target("signing_config.v0.2.json")
-            what = "signing_config.v0.2.json from TUF"
+            bytes = try await trust.target(target)
+            what = "\(target) from TUF"
         }
         do {
             return try SigningConfig(jsonData: bytes)

@@ -117,6 +117,9 @@ struct SigningConfigCreate: CosignSubcommand {
     @Flag(name: .customLong("with-default-services"), help: "use the Sigstore TUF root as default values to populate the signing config. Specifying the other service flags will override the default values.")
     var withDefaultServices = false
 
+    @Flag(name: .customLong("with-default-rekor-v2"), help: "use the Sigstore TUF root, with the Rekor v2 service, as default values to populate the signing config. Specifying the other service flags will override the default values.")
+    var withDefaultRekorV2 = false
+
     @Flag(name: .customLong("no-default-fulcio"), help: "removes the default Fulcio URLs from the signing config.")
     var noDefaultFulcio = false
 
@@ -136,7 +139,7 @@ struct SigningConfigCreate: CosignSubcommand {
         var creation = SigningConfigCreation()
         (creation.fulcio, creation.rekor, creation.oidcProvider, creation.tsa) = (fulcio, rekor, oidcProvider, tsa)
         (creation.rekorConfig, creation.tsaConfig, creation.baseConfig) = (rekorConfig, tsaConfig, baseConfig)
-        creation.withDefaultServices = withDefaultServices
+        (creation.withDefaultServices, creation.withDefaultRekorV2) = (withDefaultServices, withDefaultRekorV2)
         (creation.noDefaultFulcio, creation.noDefaultOIDC, creation.noDefaultRekor, creation.noDefaultTSA) =
             (noDefaultFulcio, noDefaultOIDC, noDefaultRekor, noDefaultTSA)
         let result = try await creation.make(console: console)
