@@ -128,11 +128,23 @@ public struct ImageVerifier: Sendable {
                     failures.append(e.message)
                 }
             }
-            // cosign's bundle path returns its error unwrapped: exit status 1, not one of the legacy codes.
-            guard !verified.isEmpty else {
-                throw CosignError(.verificationFailed, "no matching attestations: " + Self.summarize(failures))
+            if !verified.isEmpty { return Outcome(signatures: verified, fromBundles: true) }
+            // Anyone who can push a referrer could otherwise hide a valid legacy signature: when no bundle verifies,
+            // the `.sig` image still gets its turn, and its failures join the bundles' in the error.
+            if let layers = try? await legacyLayers(), !layers.isEmpty {
+                var legacyFailures: [String] = []
+                for layer in layers {
+                    do {
+                        verified.append(try await verifyLegacy(layer, digest: legacyDigest))
+                    } catch let e as any ReportableError {
+                        legacyFailures.append(e.message)
+                    }
+                }
+                if !verified.isEmpty { return Outcome(signatures: verified, fromBundles: false) }
+                failures += legacyFailures.map { "legacy signature: " + $0 }
             }
-            return Outcome(signatures: verified, fromBundles: true)
+            // cosign's bundle path returns its error unwrapped: exit status 1, not one of the legacy codes.
+            throw CosignError(.verificationFailed, "no matching attestations: " + Self.summarize(failures))
         }
         guard let layers = try await legacyLayers(), !layers.isEmpty else {
             throw ImageVerificationError(.noSignaturesFound, "no signatures found")

@@ -176,6 +176,23 @@ struct ImageSignTests {
         }
     }
 
+    @Test("a bundle referrer that does not verify (another key's) does not hide a valid legacy .sig signature")
+    func referrerDoesNotHideLegacySignature() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (ref, _) = try await f.pushImage("both")
+        #expect(await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", ref]).status == 0)
+        #expect(await f.run(["sign", "--key", "\(f.dir)/other.key", "--tlog-upload=false", ref]).status == 0)
+        let verified = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", ref])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("cosign container image signature"), "the legacy signature answered: \(verified.stdout)")
+        // Neither verifies with a third key: the bundle path's error (exit 1), naming both failures.
+        _ = await f.run(["generate-key-pair", "--output-key-prefix", "\(f.dir)/third"])
+        let refused = await f.run(["verify", "--key", "\(f.dir)/third.pub", "--insecure-ignore-tlog", ref])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("legacy signature: "), "\(refused.stderr)")
+    }
+
     @Test("a multi-arch index signed recursively: the index and every platform image verify, in both schemes")
     func recursive() async throws {
         let f = try await ImageFixture(.plain)
