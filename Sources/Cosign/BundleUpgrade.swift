@@ -1,6 +1,6 @@
 import SigstoreCore
 import SigstoreCrypto
-public import SigstoreModels
+import SigstoreModels
 import SigstoreSign
 import SigstoreVerify
 import X509

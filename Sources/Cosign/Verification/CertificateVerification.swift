@@ -2,7 +2,7 @@ import Foundation
 import SigstoreCore
 import SigstoreCrypto
 import SigstoreJSON
-public import SigstoreModels
+import SigstoreModels
 import SigstoreSign
 import SigstoreVerify
 import X509
