@@ -28,7 +28,9 @@ public struct OCILayout: Sendable {
 
     private var blobDirectory: String { path + "/blobs/sha256" }
 
-    /// Creates the directory (keeping blobs already there), writes `oci-layout` and an empty `index.json`.
+    /// Creates the directory (keeping blobs already there), writes `oci-layout` and, when there is none yet, an empty
+    /// `index.json`: an existing index is replaced only by a save that completes, so a failed save into an earlier
+    /// layout leaves that layout as it was.
     public func prepare() throws {
         do {
             try FileManager.default.createDirectory(atPath: blobDirectory, withIntermediateDirectories: true)
@@ -36,7 +38,7 @@ public struct OCILayout: Sendable {
             throw OCIError(.registry, "creating \(path): \(error.localizedDescription)")
         }
         try FileSystem.writeAtomically(Array("{\n    \"imageLayoutVersion\": \"1.0.0\"\n}".utf8), to: path + "/oci-layout", mode: 0o644)
-        try writeIndex([])
+        if !FileSystem.exists(path + "/index.json") { try writeIndex([]) }
     }
 
     /// The file of a blob; refuses anything but `sha256:<64 hex>` (a digest from a document must not name a path).

@@ -8,6 +8,28 @@ import Testing
 
 @Suite("cosign save / load / --local-image against docker-registry")
 struct SaveLoadTests {
+    @Test("a save that fails into an existing layout leaves its index.json as the earlier save wrote it")
+    func failedSaveKeepsLayout() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let kept = try TestImage()
+        let keptDigest = try await kept.push(with: f.client, to: try f.registry.reference("kept", tag: "v1"))
+        let dir = "\(f.dir)/layout"
+        #expect(await f.run(["save", "--dir", dir, "\(f.registry.host)/kept:v1"]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/index.json"))
+        // An image whose layer the registry no longer has: its save fails half way.
+        let broken = try TestImage(layerSize: 4096)
+        _ = try await broken.push(with: f.client, to: try f.registry.reference("broken", tag: "v1"))
+        let (status, output) = try runProcess(
+            "curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE",
+                     "http://\(f.registry.host)/v2/broken/blobs/\(broken.manifest.layers[0].digest)"])
+        #expect(status == 0 && output == "202", "blob delete: \(output)")
+        let failed = await f.run(["save", "--dir", dir, "\(f.registry.host)/broken:v1"])
+        #expect(failed.status != 0, "\(failed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/index.json")) == before)
+        #expect(String(decoding: before, as: UTF8.self).contains(keptDigest))
+    }
+
     @Test("an image with its signatures and attestations, both storage schemes: saved, verified from disk, loaded elsewhere", arguments: [false, true])
     func roundTrip(legacy: Bool) async throws {
         let f = try await ImageFixture(.plain)
