@@ -94,6 +94,7 @@ public actor IdentityTokenVerifier {
         if let nbf = claims.nbf, nbf.value > current.addingTimeInterval(60) {
             throw unauthenticated("the identity token is not valid yet")
         }
+        guard claims.iat.value <= current.addingTimeInterval(60) else { throw unauthenticated("the identity token was issued in the future") }
         if let email = claims.email {
             guard claims.email_verified == true else { throw unauthenticated("the identity token's email is not verified") }
             guard Self.isEmailAddress(email) else { throw unauthenticated("the identity token's email is not an address") }
@@ -147,8 +148,13 @@ public actor IdentityTokenVerifier {
 
     private func unauthenticated(_ message: String) -> ServiceError { ServiceError(.unauthorized, message) }
 
+    /// One `@`, a local part, a dotted domain, and printable ASCII only: no space, control character (a newline would
+    /// reach the certificate's SAN) or non-ASCII letter (refused here with 401, not failed later with 500).
     static func isEmailAddress(_ s: String) -> Bool {
+        guard s.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else { return false }
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !s.contains(" ")
+        guard parts.count == 2, !parts[0].isEmpty else { return false }
+        let domain = parts[1]
+        return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".") && !domain.contains("..")
     }
 }

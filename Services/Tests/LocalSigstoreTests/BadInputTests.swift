@@ -46,6 +46,12 @@ struct BadInputTests {
         let expired = try run(Paths.binary, ["token", "--data-dir", stack.dataDirectory, "--email", "alice@example.com", "--expires-in=-60"])
             .output.trimmingCharacters(in: .whitespacesAndNewlines)
         Self.expectRefused(try await HTTP.post(fulcio, json: try keyRequest(token: expired, proof: "alice@example.com")), 401, "expired token")
+        // Emails a certificate must not carry: a newline (it would reach the SAN), non-ASCII (was a 500), a space.
+        for email in ["alice\n@example.com", "ålice@example.com", "alice @example.com", "alice@example..com"] {
+            let odd = try run(Paths.binary, ["token", "--data-dir", stack.dataDirectory, "--email", email]).output
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            Self.expectRefused(try await HTTP.post(fulcio, json: try keyRequest(token: odd, proof: email)), 401, "email \(email.debugDescription)")
+        }
         // A token signed by another key for an issuer Fulcio does not know.
         let rogue = JWTKeyCollection()
         await rogue.add(ecdsa: try ES256PrivateKey(backing: P256.Signing.PrivateKey()), kid: "rogue")
