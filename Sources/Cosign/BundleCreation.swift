@@ -52,8 +52,7 @@ public struct BundleCreation: Sendable {
             if ignoreTransparencyLog, legacy.rekorBundle != nil {
                 throw CosignError(.invalidInput, "cannot ignore transparency log when the provided bundle contains a Signed Entry Timestamp")
             }
-            if let cert = legacy.cert, !cert.isEmpty {
-                let text = Base64.decodeStrict(cert).map { String(decoding: $0, as: UTF8.self) } ?? cert
+            if let text = legacy.certText {
                 if text.contains("-----BEGIN CERTIFICATE-----") {
                     certificateDER = try CertificateFiles.parse(text, what: "the bundle's cert")[0]
                 } else if key == nil {
@@ -102,7 +101,7 @@ public struct BundleCreation: Sendable {
         if !ignoreTransparencyLog { entries = [try await lookUp(proposal)] }
         var timestamps: TimestampVerificationData?
         if let path = rfc3161Timestamp {
-            timestamps = TimestampVerificationData(rfc3161Timestamps: [Base64Bytes(try CertificateVerification.timestampFile(path))])
+            timestamps = TimestampVerificationData(rfc3161Timestamps: [Base64Bytes(try LegacySignatureVerification.timestampFile(path))])
         }
         let signer: VerificationMaterial.Signer =
             certificateDER.map { .certificate(Base64Bytes($0)) }
@@ -115,22 +114,17 @@ public struct BundleCreation: Sendable {
 
     /// The entry Rekor v1 holds for the proposal; exactly one must be found.
     private func lookUp(_ proposal: LogProposal) async throws -> TransparencyLogEntry {
-        let http = ServiceHTTP()
-        do {
-            let found = try await RekorClient(baseURL: rekorURL, apiVersion: 1, http: http).search(proposal)
-            await http.shutdown()
-            guard let entry = found.first else {
-                throw CosignError(.verificationFailed, "signature not found in transparency log \(rekorURL) (pass --ignore-tlog if it was never logged)")
-            }
-            guard found.count == 1 else { throw CosignError(.verificationFailed, "too many tlog entries; should only have 1") }
-            guard entry.inclusionProof != nil else {
-                throw CosignError(.verificationFailed, "the transparency log returned the entry without an inclusion proof")
-            }
-            return entry
-        } catch {
-            await http.shutdown()
-            throw error
+        let found = try await ServiceHTTP.withClient { http in
+            try await RekorClient(baseURL: rekorURL, apiVersion: 1, http: http).search(proposal)
         }
+        guard let entry = found.first else {
+            throw CosignError(.verificationFailed, "signature not found in transparency log \(ServiceHTTP.redact(rekorURL)) (pass --ignore-tlog if it was never logged)")
+        }
+        guard found.count == 1 else { throw CosignError(.verificationFailed, "too many tlog entries; should only have 1") }
+        guard entry.inclusionProof != nil else {
+            throw CosignError(.verificationFailed, "the transparency log returned the entry without an inclusion proof")
+        }
+        return entry
     }
 
     /// A base64 signature, or base64 of a DSSE envelope (what `attest-blob --output-signature` writes).

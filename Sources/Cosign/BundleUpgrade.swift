@@ -42,11 +42,11 @@ public struct BundleUpgrade: Sendable {
             }
             bundle.verificationMaterial.signer = .certificate(leaf)
         }
-        let http = ServiceHTTP()
-        do {
+        let entries = bundle.verificationMaterial.tlogEntries
+        bundle.verificationMaterial.tlogEntries = try await ServiceHTTP.withClient { http in
             let rekor = RekorClient(baseURL: rekorURL, apiVersion: 1, http: http)
-            for (i, entry) in bundle.verificationMaterial.tlogEntries.enumerated()
-            where entry.signedEntryTimestamp != nil && entry.inclusionProof == nil {
+            var completed = entries
+            for (i, entry) in entries.enumerated() where entry.signedEntryTimestamp != nil && entry.inclusionProof == nil {
                 console.info("Fetching missing inclusion proof from Rekor for log index \(entry.logIndex.value)...")
                 let fetched = try await rekor.entry(atIndex: entry.logIndex.value)
                 guard fetched.canonicalizedBody == entry.canonicalizedBody, fetched.logID == entry.logID,
@@ -58,12 +58,9 @@ public struct BundleUpgrade: Sendable {
                 guard fetched.inclusionProof != nil else {
                     throw CosignError(.verificationFailed, "Rekor returned log index \(entry.logIndex.value) without an inclusion proof")
                 }
-                bundle.verificationMaterial.tlogEntries[i] = fetched
+                completed[i] = fetched
             }
-            await http.shutdown()
-        } catch {
-            await http.shutdown()
-            throw error
+            return completed
         }
         bundle.mediaType = SigstoreBundle.mediaTypeV03
         return bundle.jsonData()

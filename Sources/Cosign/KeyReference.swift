@@ -50,22 +50,18 @@ public enum KeyReference {
     /// (Go cosign's `LoadFileOrURL`: a PEM public key, at most 1 MiB, HTTP 200).
     public static func publicKey(fetching reference: String, console context: Console) async throws -> PublicKey {
         guard isURL(reference) else { return try publicKey(reference, console: context) }
-        let http = ServiceHTTP()
-        let response: ServiceHTTP.Response
-        do {
-            response = try await http.send("GET", reference, maxBody: 1 << 20, service: "key server")
-            await http.shutdown()
-        } catch {
-            await http.shutdown()
-            throw error
+        let response = try await ServiceHTTP.withClient { http in
+            try await http.send("GET", reference, maxBody: 1 << 20, service: "key server")
         }
+        // The URL may carry credentials: errors name it without them.
+        let shown = ServiceHTTP.redact(reference)
         guard response.status == 200 else {
-            throw CosignError(.keyFile, "fetching the key \(reference): HTTP \(response.status)")
+            throw CosignError(.keyFile, "fetching the key \(shown): HTTP \(response.status)")
         }
         do {
             return try KeyFiles.loadPublicKey(pem: String(decoding: response.body, as: UTF8.self))
         } catch let error as any ReportableError {
-            throw CosignError(.keyFile, "the key at \(reference): \(error.message)", underlying: error)
+            throw CosignError(.keyFile, "the key at \(shown): \(error.message)", underlying: error)
         }
     }
 

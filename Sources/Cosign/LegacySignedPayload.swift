@@ -36,6 +36,12 @@ public struct LegacySignedPayload: Decodable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey { case base64Signature, cert, rekorBundle }
 
+    /// The text of `cert`: base64 decoded when it is base64 (as cosign writes it), else as stored; nil when absent.
+    public var certText: String? {
+        guard let cert, !cert.isEmpty else { return nil }
+        return Base64.decodeStrict(cert).map { String(decoding: $0, as: UTF8.self) } ?? cert
+    }
+
     /// Parses the JSON.
     public init(jsonData: [UInt8]) throws {
         do {

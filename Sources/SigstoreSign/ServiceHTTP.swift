@@ -131,7 +131,20 @@ public final class ServiceHTTP: Sendable {
     }
 
     /// The URL without query or user information (which may carry credentials).
-    static func redact(_ url: String) -> String { RetryingExchange.redact(url) }
+    public static func redact(_ url: String) -> String { RetryingExchange.redact(url) }
+
+    /// Runs `body` with a client of its own, shut down afterwards, also on failure.
+    public static func withClient<T>(_ body: (ServiceHTTP) async throws -> T) async throws -> T {
+        let http = ServiceHTTP()
+        do {
+            let result = try await body(http)
+            await http.shutdown()
+            return result
+        } catch {
+            await http.shutdown()
+            throw error
+        }
+    }
 
     static func describe(_ error: any Error) -> String { RetryingExchange.describe(error) }
 }

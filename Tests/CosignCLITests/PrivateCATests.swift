@@ -1,6 +1,5 @@
 import Foundation
 import SigstoreTesting
-import RegistryTesting
 import Testing
 
 /// A private PKI made with openssl (root, intermediate, a code-signing leaf for a cosign key): signing with the key
@@ -295,25 +294,9 @@ struct KeyURLTests {
             "sign-blob", "--key", "\(dir)/cosign.key", "--tlog-upload=false", "--bundle", "\(dir)/artifact.sigstore.json", "\(dir)/artifact.txt",
         ])
         #expect(signed.status == 0, "\(signed.stderr)")
-        let port = try TestRegistry.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, String(port)]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            // SIGKILL: the test process's signal mask can leave Python deaf to SIGTERM.
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
-        var up = false
-        for _ in 0..<100 where !up {
-            up = (try? runProcess("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/cosign.pub"]).0) == 0
-            if !up { usleep(50_000) }
-        }
-        #expect(up, "the HTTP server did not start")
-        let base = "http://127.0.0.1:\(port)"
+        let server = try await LoopbackServer.start(serving: URL(fileURLWithPath: dir))
+        defer { server.stop() }
+        let base = server.baseURL.absoluteString.hasSuffix("/") ? String(server.baseURL.absoluteString.dropLast()) : server.baseURL.absoluteString
         let ok = await cosign(["verify-blob", "--key", "\(base)/cosign.pub", "--bundle", "\(dir)/artifact.sigstore.json", "--insecure-ignore-tlog", "\(dir)/artifact.txt"])
         #expect(ok.status == 0, "\(ok.stderr)")
         expectOneLineError(

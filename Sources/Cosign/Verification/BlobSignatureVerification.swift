@@ -32,7 +32,7 @@ public struct BlobSignatureVerification: Sendable {
     ///
     /// A Sigstore bundle goes to the bundle verifier; otherwise (a detached signature, cosign's legacy bundle) a key
     /// verifies the signature alone, and a certificate (`--certificate`, or the legacy bundle's) goes through
-    /// ``CertificateVerification`` with its log entry, chain, SCT and identity checks.
+    /// ``LegacySignatureVerification`` with its log entry, chain, SCT and identity checks.
     public func verify(blob: String, console: Console) async throws {
         if [options.key, certificate, bundle].allSatisfy({ $0 == nil }) {
             throw CosignError(
@@ -71,13 +71,13 @@ public struct BlobSignatureVerification: Sendable {
             try verifyWithKey(publicKey, legacy: legacy, blob: blob)
         } else if let publicKey {
             // A key signature with its log entry: the legacy bundle's SET, or the entry Rekor holds.
-            if let cert = legacy?.cert, !cert.isEmpty { try Self.checkEmbeddedKey(cert, matches: publicKey) }
-            var verification = CertificateVerification(
+            if let text = legacy?.certText { try Self.checkEmbeddedKey(text, matches: publicKey) }
+            var verification = LegacySignatureVerification(
                 options: options, inputs: detached, certificate: nil, signature: signature, legacy: legacy)
             verification.publicKey = publicKey
             try await verification.verify(blob: blob, console: console)
         } else {
-            let verification = CertificateVerification(
+            let verification = LegacySignatureVerification(
                 options: options, inputs: detached, certificate: certificate, signature: signature, legacy: legacy)
             try await verification.verify(blob: blob, console: console)
         }
@@ -89,9 +89,7 @@ public struct BlobSignatureVerification: Sendable {
     private func verifyWithKey(_ publicKey: PublicKey, legacy: LegacySignedPayload?, blob: String) throws {
         let verifier = BlobVerifier(publicKey: publicKey, configuration: .init(ignoreTransparencyLog: options.skipsTransparencyLog))
         if let legacy {
-            if let cert = legacy.cert, !cert.isEmpty {
-                try Self.checkEmbeddedKey(cert, matches: publicKey)
-            }
+            if let text = legacy.certText { try Self.checkEmbeddedKey(text, matches: publicKey) }
             let signatureBytes = try Self.decodeSignature(try signature.map { try Self.signatureText($0) } ?? Array(legacy.base64Signature.utf8))
             try verifier.verify(signature: signatureBytes, artifact: try Artifact.parse(blob, allowDigest: false))
             return
@@ -118,9 +116,7 @@ public struct BlobSignatureVerification: Sendable {
     }
 
     /// A legacy bundle carries the signer's public key (base64 PEM); it must be the key given with --key.
-    static func checkEmbeddedKey(_ cert: String, matches publicKey: PublicKey) throws {
-        let pemBytes = Base64.decodeStrict(cert) ?? Array(cert.utf8)
-        let text = String(decoding: pemBytes, as: UTF8.self)
+    static func checkEmbeddedKey(_ text: String, matches publicKey: PublicKey) throws {
         let embedded: PublicKey
         if text.contains("-----BEGIN CERTIFICATE-----") {
             // A certificate attached to the key (`--certificate` with `--key`): its key must be the one given.

@@ -48,11 +48,11 @@ public struct DetachedVerificationInputs: Sendable {
     var customCertificateAuthorities: Bool { caRoots != nil || certificateChain != nil }
 }
 
-/// Verifying a signature made with a certificate that arrives beside it (`--certificate`, or the `cert` of cosign's
-/// legacy bundle), the way Go cosign's legacy `verify-blob` path does: the pieces are assembled into a v0.1 bundle
-/// (the certificate, the log entry from the legacy bundle's SET or found in Rekor, the RFC 3161 timestamp) and that
-/// bundle goes through the same verifier as every other.
-struct CertificateVerification {
+/// Verifying a detached signature or cosign's legacy bundle the way Go cosign's legacy `verify-blob` path does: with
+/// the certificate that arrives beside it (`--certificate`, or the legacy bundle's `cert`), or with `--key` and its log
+/// entry. The pieces are assembled into a v0.1 bundle (the certificate or key, the log entry from the legacy bundle's
+/// SET or found in Rekor, the RFC 3161 timestamp) and that bundle goes through the same verifier as every other.
+struct LegacySignatureVerification {
     var options: VerificationOptions
     /// `--key`: the signature is checked with this key instead of a certificate, and only its log entry (the legacy
     /// bundle's SET, or one found in Rekor) is checked against the trust.
@@ -124,8 +124,7 @@ struct CertificateVerification {
     private func signingCertificate() throws -> SigningCertificate {
         let fromFlag = try certificate.map { try CertificateFiles.load($0, what: "--certificate")[0] }
         var fromBundle: [UInt8]?
-        if let cert = legacy?.cert, !cert.isEmpty {
-            let text = Base64.decodeStrict(cert).map { String(decoding: $0, as: UTF8.self) } ?? cert
+        if let text = legacy?.certText {
             if text.contains("-----BEGIN CERTIFICATE-----") {
                 fromBundle = try CertificateFiles.parse(text, what: "the bundle's cert")[0]
             }
@@ -181,20 +180,14 @@ struct CertificateVerification {
                 .invalidInput,
                 "offline verification failed: a detached signature's transparency-log entry must come in a bundle (--bundle), or pass --insecure-ignore-tlog")
         }
-        let http = ServiceHTTP()
-        do {
-            let client = RekorClient(baseURL: inputs.rekorURL, apiVersion: 1, http: http)
-            let found = try await client.search(
+        let found = try await ServiceHTTP.withClient { http in
+            try await RekorClient(baseURL: inputs.rekorURL, apiVersion: 1, http: http).search(
                 .hashedRekord(digest: digest, signature: signature, certificate: leaf?.der, publicKey: try publicKey ?? leaf!.publicKey()))
-            await http.shutdown()
-            guard let earliest = found.min(by: { ($0.integratedTime?.value ?? 0) < ($1.integratedTime?.value ?? 0) }) else {
-                throw CosignError(.verificationFailed, "signature not found in transparency log \(inputs.rekorURL)")
-            }
-            return earliest
-        } catch {
-            await http.shutdown()
-            throw error
         }
+        guard let earliest = found.min(by: { ($0.integratedTime?.value ?? 0) < ($1.integratedTime?.value ?? 0) }) else {
+            throw CosignError(.verificationFailed, "signature not found in transparency log \(ServiceHTTP.redact(inputs.rekorURL))")
+        }
+        return earliest
     }
 
     /// The log entry a legacy bundle's `rekorBundle` describes: its SET, body, index, time and log ID (no inclusion
