@@ -1,5 +1,6 @@
 import Foundation
 import SigstoreTesting
+import RegistryTesting
 import Testing
 
 /// A private PKI made with openssl (root, intermediate, a code-signing leaf for a cosign key): signing with the key
