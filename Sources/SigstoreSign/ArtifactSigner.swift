@@ -118,7 +118,7 @@ public struct SignedContent: Sendable {
 /// trusted root before handing it back: nothing a caller writes has not verified.
 public struct ArtifactSigner: Sendable {
     /// The signing key (ephemeral for keyless signing).
-    public let key: SigningKey
+    public let key: any Signer
     /// The certificate chain (DER, leaf first) for keyless signing.
     public let certificateChain: [[UInt8]]?
     /// The services.
@@ -132,7 +132,7 @@ public struct ArtifactSigner: Sendable {
     /// A signer for a key (`--key`), with the certificate chain (DER, leaf first) given for it when there is one.
     /// The caller checks that the certificate is for the key.
     public init(
-        key: SigningKey, attachedCertificateChain: [[UInt8]]? = nil, services: SigningServices, now: @escaping @Sendable () -> Date = { Date() }
+        key: any Signer, attachedCertificateChain: [[UInt8]]? = nil, services: SigningServices, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.key = key
         self.certificateChain = attachedCertificateChain
@@ -145,7 +145,7 @@ public struct ArtifactSigner: Sendable {
     /// Keyless: generates nothing itself; `key` is the ephemeral key whose certificate Fulcio issued for `token`. The
     /// chain is checked against the trusted root (chain and SCT) and must certify `key`.
     public static func keyless(
-        token: IdentityToken, key: SigningKey, fulcio: any CertificateAuthorityClient, services: SigningServices, timings: SigningTimings = SigningTimings(),
+        token: IdentityToken, key: any Signer, fulcio: any CertificateAuthorityClient, services: SigningServices, timings: SigningTimings = SigningTimings(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> ArtifactSigner {
         guard let trust = services.trustMaterial else {
@@ -174,7 +174,7 @@ public struct ArtifactSigner: Sendable {
         return ArtifactSigner(key: key, chain: chain, services: services, timings: timings, now: now)
     }
 
-    private init(key: SigningKey, chain: [[UInt8]], services: SigningServices, timings: SigningTimings, now: @escaping @Sendable () -> Date) {
+    private init(key: any Signer, chain: [[UInt8]], services: SigningServices, timings: SigningTimings, now: @escaping @Sendable () -> Date) {
         self.key = key
         self.certificateChain = chain
         self.attachedCertificate = false
@@ -200,13 +200,13 @@ public struct ArtifactSigner: Sendable {
             switch content {
             case .digest(let d):
                 if key.signsWholeMessage { throw SigningError(.configuration, "Ed25519 keys sign whole messages, not digests") }
-                signature = try key.signature(forDigest: d)
+                signature = try await key.signature(forDigest: d)
                 digest = d
             case .message(let bytes):
-                signature = try key.signature(forMessage: bytes)
+                signature = try await key.signature(forMessage: bytes)
                 digest = key.kind.defaultHashAlgorithm.digest(of: bytes)
             case .dsse(let payload, let payloadType):
-                let signed = try key.signedEnvelope(payload: payload, payloadType: payloadType)
+                let signed = try await key.signedEnvelope(payload: payload, payloadType: payloadType)
                 signature = signed.signatures[0].sig.bytes
                 envelope = signed
             }

@@ -19,10 +19,10 @@ public struct FulcioClient: Sendable {
 
     /// `POST /api/v2/signingCert`. The proof of possession is `key`'s signature over the token's principal. Returns
     /// the chain as DER, leaf first; only embedded-SCT certificates are accepted (what bundles can carry).
-    public func signingCertificate(token: IdentityToken, key: SigningKey) async throws -> [[UInt8]] {
+    public func signingCertificate(token: IdentityToken, key: any Signer) async throws -> [[UInt8]] {
         let proof: [UInt8]
         do {
-            proof = try key.signature(forMessage: Array(token.principal.utf8))
+            proof = try await key.signature(forMessage: Array(token.principal.utf8))
         } catch {
             throw SigningError(.fulcio, "signing the proof of possession: \(error)")
         }

@@ -17,7 +17,7 @@ public protocol TimestampAuthorityClient: Sendable {
 /// A certificate authority that certifies an ephemeral key for an identity: Fulcio (``FulcioClient``), or a stand-in.
 public protocol CertificateAuthorityClient: Sendable {
     /// The certificate chain (leaf first, DER) for `key`, proving possession of it for `token`'s identity.
-    func signingCertificate(token: IdentityToken, key: SigningKey) async throws -> [[UInt8]]
+    func signingCertificate(token: IdentityToken, key: any Signer) async throws -> [[UInt8]]
 }
 
 extension RekorClient: TransparencyLogClient {}

@@ -27,6 +27,9 @@ public final class ServiceHTTP: Sendable {
         /// Extra trusted CA certificates (PEM), and a client certificate (PEM, leaf first) with its private key (PEM)
         /// for servers that ask for one (cosign's `--timestamp-client-cacert`, `-cert`, `-key`).
         public var caCertificatesPEM: String?, clientCertificatePEM: String?, clientKeyPEM: String?
+        /// Skips verifying the server's certificate (`AWS_TLS_INSECURE_SKIP_VERIFY=1`, `VAULT_SKIP_VERIFY`): only for
+        /// test servers, as the providers' own clients allow.
+        public var insecureSkipVerify = false
         /// Creates the defaults.
         public init() {}
     }
@@ -62,6 +65,7 @@ public final class ServiceHTTP: Sendable {
         } catch {
             throw SigningError(.configuration, "reading the TLS certificates and key: \(error)")
         }
+        if configuration.insecureSkipVerify { tls.certificateVerification = .none }
         self.init(configuration: configuration, tls: tls)
     }
 

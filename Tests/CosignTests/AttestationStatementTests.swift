@@ -133,10 +133,10 @@ struct AttestationStatementTests {
 struct DSSESigningTests {
     @Test("every key kind signs over the PAE; the envelope verifies and a changed payload does not",
           arguments: [KeyKind.ecdsaP256, .ecdsaP384, .ecdsaP521, .rsa(bits: 2048), .ed25519])
-    func roundTrip(kind: KeyKind) throws {
+    func roundTrip(kind: KeyKind) async throws {
         let key = try SigningKey.generate(kind)
         let statement = Array(#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"p","predicate":{}}"#.utf8)
-        let envelope = try DSSESigning.envelope(payload: statement, key: key)
+        let envelope = try await DSSESigning.envelope(payload: statement, key: key)
         try AttestationChecks.verifyEnvelope(envelope, publicKey: key.publicKey)
         // The signature covers the PAE, not the bare payload.
         let pae = DSSEEnvelope.preAuthenticationEncoding(payloadType: envelope.payloadType, payload: statement)

@@ -19,7 +19,7 @@ struct BlobTests {
         let key = try SigningKey.generate(kind)
         let path = try temporaryFile("payload")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let signature = try BlobSigning.sign(.file(path: path), with: key)
+        let signature = try await BlobSigning.sign(.file(path: path), with: key)
         let bundle = signature.bundle()
         let reparsed = try SigstoreBundle(jsonData: bundle.jsonData())
         #expect(reparsed == bundle)
@@ -37,7 +37,7 @@ struct BlobTests {
         let key = SigningKey.generateP256()
         let path = try temporaryFile("payload")
         let other = try temporaryFile("payload!")
-        let signature = try BlobSigning.sign(.file(path: path), with: key)
+        let signature = try await BlobSigning.sign(.file(path: path), with: key)
         let verifier = BlobVerifier(publicKey: key.publicKey, configuration: .init(ignoreTransparencyLog: true))
         await #expect(throws: CosignError(.verificationFailed, "")) {
             try await verifier.verify(bundle: signature.bundle(), artifact: .file(path: other))
@@ -56,7 +56,7 @@ struct BlobTests {
     func ed25519() async throws {
         let key = try SigningKey.generate(.ed25519)
         let path = try temporaryFile("ed25519 payload")
-        let signature = try BlobSigning.sign(.file(path: path), with: key)
+        let signature = try await BlobSigning.sign(.file(path: path), with: key)
         #expect(signature.signature.count == 64)
         let verifier = BlobVerifier(publicKey: key.publicKey, configuration: .init(ignoreTransparencyLog: true))
         try verifier.verify(signature: signature.signature, artifact: .file(path: path))

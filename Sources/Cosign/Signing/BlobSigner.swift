@@ -65,9 +65,9 @@ public struct BlobSigner: Sendable {
             var signed: SignedContent
             do {
                 if index == 0, let speculated, !signingKey.signsWholeMessage, signingKey.kind.defaultHashAlgorithm == .sha256 {
-                    signed = try BlobSigning.sign(digest: try speculated.get(), with: signingKey)
+                    signed = try await BlobSigning.sign(digest: try speculated.get(), with: signingKey)
                 } else {
-                    signed = try BlobSigning.sign(artifact, with: signingKey)
+                    signed = try await BlobSigning.sign(artifact, with: signingKey)
                 }
             } catch let error as any ReportableError {
                 throw error.adding(context: "signing \(blob)")

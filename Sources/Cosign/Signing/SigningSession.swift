@@ -57,7 +57,7 @@ public struct SigningSession: Sendable {
             if plan.keyless {
                 signer = try await keylessSigner(plan, services: services, http: http, console: console)
             } else if let key = plan.key {
-                let signingKey = try KeyReference.signingKey(key, console: console)
+                let signingKey = try await KeyReference.signer(key, console: console)
                 signer = ArtifactSigner(
                     key: signingKey, attachedCertificateChain: try AttachedCertificate.chain(o, for: signingKey.publicKey), services: services,
                     now: now)
@@ -103,9 +103,9 @@ public struct SigningSession: Sendable {
         guard let issuer = SigningConfig.first(config.oidcURLs, at: now()) else {
             throw CosignError(.invalidInput, "selecting OIDC issuer: the signing config lists no usable OIDC issuer")
         }
-        let ephemeral: SigningKey
+        let ephemeral: any Signer
         if let key = plan.key {
-            ephemeral = try KeyReference.signingKey(key, console: console)
+            ephemeral = try await KeyReference.signer(key, console: console)
         } else {
             console.info("Generating ephemeral keys...")
             ephemeral = try SigningKey.generate(plan.options.signingAlgorithm)
@@ -158,7 +158,7 @@ extension SigningPlan {
         _ body: (SignFunction) async throws -> T
     ) async throws -> T {
         if !needsServices(key: key, options: options), let key {
-            let signingKey = try KeyReference.signingKey(key, console: console)
+            let signingKey = try await KeyReference.signer(key, console: console)
             let signer = ArtifactSigner(
                 key: signingKey, attachedCertificateChain: try AttachedCertificate.chain(options, for: signingKey.publicKey), services: SigningServices())
             return try await body { try await signer.sign($0) }

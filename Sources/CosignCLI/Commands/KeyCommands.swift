@@ -27,7 +27,13 @@ struct GenerateKeyPair: CosignSubcommand {
     var reference: [String] = []
 
     func execute(_ console: Console) async throws {
-        if kms != nil { throw CLIError("creating keys in a KMS is not supported yet") }
+        if let kms {
+            let publicKey = try await KeyReference.createManagedKey(kms, console: console)
+            let path = "\(outputKeyPrefix).pub"
+            try FileSystem.writeAtomically(Array(publicKey.pemRepresentation.utf8), to: path, mode: 0o600)
+            console.info("Public key written to \(path)")
+            return
+        }
         if let first = reference.first {
             guard let scheme = first.firstRange(of: "://") else { throw CLIError("could not parse scheme, use <scheme>://<ref> format") }
             throw CLIError("storing key pairs in \(first[..<scheme.lowerBound])://… is not supported yet")
@@ -95,7 +101,7 @@ struct PublicKeyCommand: CosignSubcommand {
     func execute(_ console: Console) async throws {
         if sk { throw CLIError("hardware security keys (--sk) are not supported yet") }
         guard let key else { throw CLIError("one of --key or --sk is required") }
-        let pem = try KeyReference.signingKey(key, console: console).publicKey.pemRepresentation
+        let pem = try await KeyReference.signerPublicKey(key, console: console).pemRepresentation
         if let outfile {
             try FileSystem.writeAtomically(Array(pem.utf8), to: outfile, mode: 0o644)
             console.info("Public key written to \(outfile)")
