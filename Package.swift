@@ -227,6 +227,13 @@ let package = Package(
             exclude: ["token_server.py", "fault_proxy.py"],
             swiftSettings: strictSettings
         ),
+        // Test support: the managed-key services on loopback (moto for AWS KMS, OpenBao for Vault transit, SoftHSM2).
+        .target(
+            name: "KeyServiceTesting",
+            dependencies: ["RegistryTesting", "SigstoreTesting"],
+            exclude: ["moto_kms.py", "throttling_kms.py"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Cosign",
             dependencies: [
@@ -355,7 +362,7 @@ let package = Package(
             dependencies: [
                 "SigstoreCore", "SigstoreJSON",
                 "CosignCLI", "Cosign", "CosignOCI", "SigstoreCrypto", "SigstoreModels", "SigstoreTesting", "OCIModels", "OCIRegistry",
-                "RegistryTesting",
+                "RegistryTesting", "KeyServiceTesting", "SigstoreKMS", "SigstorePKCS11",
             ],
             swiftSettings: strictSettings
         ),

@@ -87,6 +87,6 @@ struct CosignCommand: AsyncParsableCommand {
             GenerateKeyPair.self, ImportKeyPair.self, PublicKeyCommand.self, Sign.self, Verify.self, Attest.self, VerifyAttestation.self,
             SignBlob.self, VerifyBlob.self, AttestBlob.self, VerifyBlobAttestation.self, Tree.self, Triangulate.self, Download.self, Attach.self, Upload.self, Copy.self, Clean.self, Save.self, Load.self,
             Initialize.self, Login.self, TrustedRootCommand.self, SigningConfigCommand.self, BundleCommand.self,
-            EnvCommand.self, VersionCommand.self, CompletionCommand.self,
+            PKCS11ToolCommand.self, EnvCommand.self, VersionCommand.self, CompletionCommand.self,
         ])
 }
