@@ -358,6 +358,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SigstoreKMSTests",
+            dependencies: ["SigstoreKMS", "SigstorePKCS11", "SigstoreTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "CosignCLITests",
             dependencies: [
                 "SigstoreCore", "SigstoreJSON",

@@ -28,7 +28,7 @@ public struct SigV4Signer: Sendable {
         let day = String(amzDate.prefix(8))
         var signed = headers.map { ($0.0.lowercased(), Self.canonicalValue($0.1)) }
         signed.append(("x-amz-date", amzDate))
-        if let token = credentials.sessionToken { signed.append(("x-amz-security-token", token)) }
+        if let token = credentials.sessionToken { signed.append(("x-amz-security-token", Self.canonicalValue(token))) }
         // Repeated names join their values with commas, in order.
         var merged: [String: [String]] = [:]
         for (name, value) in signed { merged[name, default: []].append(value) }
