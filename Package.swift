@@ -148,7 +148,6 @@ let package = Package(
             dependencies: [
                 "CPKCS11", "SigstoreCore", "SigstoreCrypto", "SigstoreKMS",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -231,7 +230,7 @@ let package = Package(
         .target(
             name: "KeyServiceTesting",
             dependencies: ["RegistryTesting", "SigstoreTesting"],
-            exclude: ["moto_kms.py", "throttling_kms.py"],
+            exclude: ["moto_kms.py", "throttling_kms.py", "cloud_kms_fakes.py"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -5,13 +5,14 @@ import SigstoreCore
 import SigstoreSign
 
 /// Resolves `--key` references: a file path, `env://VAR`, an `http(s)://` URL (public keys), or a managed key
-/// (`awskms://`, `hashivault://`, `openbao://`, `pkcs11:`); other cosign schemes are refused clearly.
+/// (`awskms://`, `hashivault://`, `openbao://`, `gcpkms://`, `azurekms://`, `pkcs11:`); other cosign schemes are refused
+/// clearly.
 public enum KeyReference {
     /// Reference schemes Go cosign accepts that this build does not support yet.
-    public static let unsupportedSchemes = ["k8s://", "gitlab://", "github://", "gcpkms://", "azurekms://"]
+    public static let unsupportedSchemes = ["k8s://", "gitlab://", "github://"]
 
     /// Schemes of keys held by a KMS or a token.
-    public static let managedSchemes = ["awskms://", "hashivault://", "openbao://", "pkcs11:"]
+    public static let managedSchemes = ["awskms://", "hashivault://", "openbao://", "gcpkms://", "azurekms://", "pkcs11:"]
 
     /// Whether `reference` names a key held by a KMS or a PKCS#11 token.
     public static func isManaged(_ reference: String) -> Bool { managedSchemes.contains { reference.hasPrefix($0) } }
@@ -22,6 +23,10 @@ public enum KeyReference {
         if reference.hasPrefix(AWSKMSKey.scheme) { return try AWSKMSKey(reference: reference, environment: environment, now: console.now) }
         if VaultTransitKey.schemes.contains(where: { reference.hasPrefix($0) }) {
             return try VaultTransitKey(reference: reference, environment: environment)
+        }
+        if reference.hasPrefix(GCPKMSKey.scheme) { return try GCPKMSKey(reference: reference, environment: environment, now: console.now) }
+        if reference.hasPrefix(AzureKeyVaultKey.scheme) {
+            return try AzureKeyVaultKey(reference: reference, environment: environment, now: console.now)
         }
         if reference.hasPrefix("pkcs11:") {
             let ask = signing ? pinPrompt(console) : nil
@@ -50,7 +55,7 @@ public enum KeyReference {
             if let scheme = unsupportedSchemes.first(where: { reference.hasPrefix($0) }) {
                 throw CosignError(.unsupported, "creating keys in \(scheme) is not supported yet")
             }
-            throw CosignError(.invalidInput, "--kms \(reference) is not a KMS key reference (awskms://, hashivault://, openbao://)")
+            throw CosignError(.invalidInput, "--kms \(reference) is not a KMS key reference (awskms://, hashivault://, openbao://, gcpkms://, azurekms://)")
         }
         return try await managedKey(reference, console: console, signing: true).create()
     }

@@ -247,3 +247,87 @@ public final class SoftHSMToken: @unchecked Sendable {
 
     public func stop() { try? FileManager.default.removeItem(at: directory) }
 }
+
+/// Fakes of Google Cloud KMS and Azure Key Vault (`cloud_kms_fakes.py`, written from their REST references, with the
+/// Google and Entra ID token endpoints) behind HTTPS on 127.0.0.1: no emulator of either exists.
+public final class CloudKMSFakes: @unchecked Sendable {
+    public static let requirements = [Requirement.pythonModules("cryptography"), .tool("openssl"), .tool("curl")]
+    public static let azureTenant = "tenant-6a1f"
+    public static let azureClientID = "client-2b7d"
+    /// Distinctive, so that tests can look for it in output.
+    public static let azureClientSecret = "secret-azure-5c0e8b"
+
+    public let directory: URL
+    public let server: KeyServiceProcess
+    public let caBundle: String
+    public var host: String { "127.0.0.1:\(server.port)" }
+    /// The service-account key file (`GOOGLE_APPLICATION_CREDENTIALS`).
+    public var serviceAccountFile: String { directory.appendingPathComponent("service-account.json").path }
+    /// Each request's method and path, one per line.
+    public var requestLog: URL { directory.appendingPathComponent("requests.log") }
+
+    /// What cosign reads to reach the Cloud KMS fake.
+    public var gcpEnvironment: [String: String] {
+        ["GOOGLE_APPLICATION_CREDENTIALS": serviceAccountFile, "CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS": "https://\(host)/", "SSL_CERT_FILE": caBundle]
+    }
+
+    /// What cosign reads to reach the Key Vault fake.
+    public var azureEnvironment: [String: String] {
+        [
+            "AZURE_TENANT_ID": Self.azureTenant, "AZURE_CLIENT_ID": Self.azureClientID, "AZURE_CLIENT_SECRET": Self.azureClientSecret,
+            "AZURE_AUTHORITY_HOST": "https://\(host)/", "SSL_CERT_FILE": caBundle,
+        ]
+    }
+
+    public init() throws {
+        directory = try makeDirectory("cloudkms")
+        let certificate = try LoopbackCertificate(in: directory)
+        caBundle = certificate.certificate
+        let port = try TestRegistry.freePort()
+        let keyPath = directory.appendingPathComponent("sa.key").path
+        let (status, out) = try TestRegistry.run("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", keyPath])
+        guard status == 0 else { throw HarnessError("openssl genpkey failed: \(out)") }
+        let (pubStatus, publicPEM) = try TestRegistry.run("openssl", ["pkey", "-in", keyPath, "-pubout"])
+        guard pubStatus == 0 else { throw HarnessError("openssl pkey failed: \(publicPEM)") }
+        struct ServiceAccount: Encodable {
+            var type = "service_account", project_id = "test-project", private_key_id = "k1", private_key: String
+            var client_email = "cosign@test-project.iam.gserviceaccount.com", token_uri: String
+        }
+        struct Config: Encodable {
+            var gcp_service_account_public_key: String, azure_tenant: String, azure_client_id: String, azure_client_secret: String
+            var request_log: String
+        }
+        let encoder = JSONEncoder()
+        try encoder.encode(
+            ServiceAccount(private_key: try String(contentsOfFile: keyPath, encoding: .utf8), token_uri: "https://127.0.0.1:\(port)/google/token")
+        ).write(to: directory.appendingPathComponent("service-account.json"))
+        let configPath = directory.appendingPathComponent("config.json")
+        try encoder.encode(
+            Config(
+                gcp_service_account_public_key: publicPEM, azure_tenant: Self.azureTenant, azure_client_id: Self.azureClientID,
+                azure_client_secret: Self.azureClientSecret, request_log: directory.appendingPathComponent("requests.log").path)
+        ).write(to: configPath)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("cloud_kms_fakes.py").path
+        server = try KeyServiceProcess(
+            "cloud KMS fakes", port: port, arguments: ["python3", script, String(port), certificate.certificate, certificate.key, configPath.path],
+            log: directory.appendingPathComponent("fakes.log"))
+    }
+
+    /// Creates a key directly in a fake (what the provider's console or CLI would do): `/fake/gcp/key` with a
+    /// cryptoKey name and algorithm, `/fake/azure/key` with a name and key type.
+    public func addKey(_ provider: String, _ json: String) throws {
+        let (status, out) = try TestRegistry.run(
+            "curl", ["-s", "-f", "--cacert", caBundle, "-X", "POST", "-d", json, "https://\(host)/fake/\(provider)/key"])
+        guard status == 0 else { throw HarnessError("adding a \(provider) key failed (curl \(status)): \(out)") }
+    }
+
+    /// How many requests whose path contains `fragment` arrived.
+    public func requests(containing fragment: String) -> Int {
+        ((try? String(contentsOf: requestLog, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(fragment) }.count
+    }
+
+    public func stop() {
+        server.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

@@ -80,6 +80,18 @@ public struct PublicKey: Sendable {
         self.init(backing: .rsa(key))
     }
 
+    /// An RSA public key from its modulus and public exponent (big-endian), as JWKs and PKCS#11 tokens give them.
+    public init(rsaModulus modulus: [UInt8], exponent: [UInt8]) throws {
+        let key: _RSA.Signing.PublicKey
+        do {
+            key = try _RSA.Signing.PublicKey(n: modulus, e: exponent)
+        } catch {
+            throw SigstoreCryptoError(.malformedKey, "malformed RSA public key: \(error)")
+        }
+        try Self.checkRSASize(key.keySizeInBits)
+        self.init(backing: .rsa(key))
+    }
+
     static func checkRSASize(_ bits: Int) throws {
         guard [2048, 3072, 4096].contains(bits) else {
             throw SigstoreCryptoError(.unsupportedKey, "unsupported RSA key size \(bits) bits (supported: 2048, 3072, 4096)")

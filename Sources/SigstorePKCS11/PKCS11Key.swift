@@ -1,7 +1,6 @@
 import Foundation
 import CPKCS11
 import Crypto
-import _CryptoExtras
 public import SigstoreCrypto
 public import SigstoreKMS
 import SigstoreCore
@@ -135,7 +134,7 @@ public final class PKCS11Key: ManagedKey, @unchecked Sendable {
                 guard let modulus = try session.attribute(object, CK_ATTRIBUTE_TYPE(CKA_MODULUS)),
                     let exponent = try session.attribute(object, CK_ATTRIBUTE_TYPE(CKA_PUBLIC_EXPONENT))
                 else { throw KMSError(.provider, "the RSA public key object lacks its modulus or exponent") }
-                return try PublicKey(derEncoded: Array(_RSA.Signing.PublicKey(n: modulus, e: exponent).derRepresentation))
+                return try PublicKey(rsaModulus: modulus, exponent: exponent)
             default:
                 throw KMSError(.unsupportedKey, "the token key is of type 0x\(String(type, radix: 16)): cosign signs with EC and RSA keys")
             }

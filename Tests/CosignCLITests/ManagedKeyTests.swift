@@ -39,7 +39,7 @@ private func runBinary(_ args: [String], env: [String: String]) -> RunResult {
 }
 
 private enum Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case aws, vault, pkcs11
+    case aws, vault, pkcs11, gcp, azure
     var testDescription: String { rawValue }
 
     var requirements: [Requirement] {
@@ -47,6 +47,7 @@ private enum Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .aws: MotoKMS.requirements
         case .vault: OpenBaoTransit.requirements
         case .pkcs11: SoftHSMToken.requirements + [Requirement("the cosign binary (swift build)") { cosignBinary() != nil }]
+        case .gcp, .azure: CloudKMSFakes.requirements
         }
     }
 
@@ -73,6 +74,19 @@ private enum Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try token.generateKey(type: "EC:prime256v1", label: "signing-key", id: "01")
             let reference = "pkcs11:token=\(SoftHSMToken.label);object=signing-key?module-path=\(SoftHSMToken.modulePath)&pin-value=\(SoftHSMToken.pin)"
             return Provider(name: "pkcs11", reference: reference, env: token.environment, inProcess: false, stop: { token.stop() })
+        case .gcp:
+            let fakes = try CloudKMSFakes()
+            let provider = Provider(
+                name: "gcp", reference: "gcpkms://projects/test-project/locations/global/keyRings/cosign/cryptoKeys/signing",
+                env: fakes.gcpEnvironment, inProcess: true, stop: { fakes.stop() })
+            try await Self.generate(provider, dir: dir)
+            return provider
+        case .azure:
+            let fakes = try CloudKMSFakes()
+            let provider = Provider(
+                name: "azure", reference: "azurekms://\(fakes.host)/signing", env: fakes.azureEnvironment, inProcess: true, stop: { fakes.stop() })
+            try await Self.generate(provider, dir: dir)
+            return provider
         }
     }
 
@@ -90,7 +104,7 @@ private enum Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 }
 
-@Suite("managed keys: AWS KMS (moto), Vault transit (OpenBao), PKCS#11 (SoftHSM2)")
+@Suite("managed keys: AWS KMS (moto), Vault transit (OpenBao), PKCS#11 (SoftHSM2), GCP and Azure (fakes)")
 struct ManagedKeyTests {
     @Test(
         "a KMS or token key signs blobs, images and attestations; openssl and the exported PEM verify",
@@ -183,7 +197,7 @@ struct ManagedKeyTests {
         let result = await provider.run(["sign-blob", "--key", reference, "--tlog-upload=false", "--bundle", out, "-y", "\(dir)/blob.txt"], env: env)
         expectOneLineError(result, containing: fragment, sourceLocation: sourceLocation)
         #expect(!FileManager.default.fileExists(atPath: out), "a failed signing wrote \(out)", sourceLocation: sourceLocation)
-        for secret in [SoftHSMToken.pin, MotoKMS.secret, OpenBaoTransit.rootToken, "pin-wrong-0000"] {
+        for secret in [SoftHSMToken.pin, MotoKMS.secret, OpenBaoTransit.rootToken, CloudKMSFakes.azureClientSecret, "pin-wrong-0000", "PRIVATE KEY"] {
             #expect(!(result.stdout + result.stderr).contains(secret), "output shows a secret: \(result.stderr)", sourceLocation: sourceLocation)
         }
     }
@@ -313,5 +327,83 @@ struct ManagedKeyTests {
         let tokens = await provider.run(["pkcs11-tool", "list-tokens", "--module-path", module])
         #expect(tokens.status == 0, "\(tokens.stderr)")
         #expect(tokens.stdout.contains("\tLabel: \(SoftHSMToken.label)\n\tManufacturer: SoftHSM project\n"), "\(tokens.stdout)")
+    }
+
+    @Test("GCP Cloud KMS (fake): a key made outside cosign signs with one remote call per signature; failures refused",
+          .enabled(if: Kind.gcp.available))
+    func gcpFailures() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "x\n".write(toFile: "\(dir)/blob.txt", atomically: true, encoding: .utf8)
+        let fakes = try CloudKMSFakes()
+        defer { fakes.stop() }
+        let ring = "projects/p/locations/global/keyRings/r"
+        try fakes.addKey("gcp", #"{"name":"\#(ring)/cryptoKeys/p384","algorithm":"EC_SIGN_P384_SHA384"}"#)
+        try fakes.addKey("gcp", #"{"name":"\#(ring)/cryptoKeys/pss","algorithm":"RSA_SIGN_PSS_2048_SHA256"}"#)
+        try fakes.addKey("gcp", #"{"name":"\#(ring)/cryptoKeys/sym","algorithm":"GOOGLE_SYMMETRIC_ENCRYPTION","purpose":"ENCRYPT_DECRYPT"}"#)
+        let provider = Provider(name: "gcp", reference: "", env: fakes.gcpEnvironment, inProcess: true, stop: {})
+        // Three blobs, one process: one token, one public key, one signature per blob.
+        for name in ["b1", "b2"] { try name.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8) }
+        let pinned = "gcpkms://\(ring)/cryptoKeys/p384/cryptoKeyVersions/1"
+        let signed = await provider.run(
+            ["sign-blob", "--key", pinned, "--tlog-upload=false", "--new-bundle-format=false", "-y", "\(dir)/blob.txt", "\(dir)/b1", "\(dir)/b2"])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        #expect(fakes.requests(containing: ":asymmetricSign") == 3)
+        #expect(fakes.requests(containing: "/publicKey") == 1)
+        #expect(fakes.requests(containing: "/google/token") == 1)
+        let unpinned = await provider.run(["public-key", "--key", "gcpkms://\(ring)/cryptoKeys/p384"])
+        #expect(unpinned.status == 0 && unpinned.stdout.contains("BEGIN PUBLIC KEY"), "\(unpinned.stderr)")
+        await expectRefused(provider, "gcpkms://\(ring)/cryptoKeys/missing", "NOT_FOUND", dir: dir)
+        await expectRefused(provider, "gcpkms://\(ring)/cryptoKeys/sym", "specified key cannot be used to sign", dir: dir)
+        await expectRefused(provider, "gcpkms://\(ring)/cryptoKeys/pss", "RSA_SIGN_PSS_2048_SHA256, which cosign does not sign with", dir: dir)
+        let closed = try TestRegistry.freePort()
+        await expectRefused(
+            provider, pinned, env: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS": "https://127.0.0.1:\(closed)/", "GOOGLE_OAUTH_ACCESS_TOKEN": "t"],
+            "GCP KMS unreachable", dir: dir)
+        await expectRefused(provider, pinned, env: ["GOOGLE_OAUTH_ACCESS_TOKEN": "forged"], "UNAUTHENTICATED", dir: dir)
+        await expectRefused(provider, pinned, env: ["GOOGLE_APPLICATION_CREDENTIALS": ""], "no credentials", dir: dir)
+        // A service-account key the token endpoint does not know.
+        let (status, other) = try runProcess("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
+        try #require(status == 0)
+        var account = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: fakes.serviceAccountFile)))
+        account["private_key"] = other
+        try JSONEncoder().encode(account).write(to: URL(fileURLWithPath: "\(dir)/forged.json"))
+        await expectRefused(provider, pinned, env: ["GOOGLE_APPLICATION_CREDENTIALS": "\(dir)/forged.json"], "refused the service account", dir: dir)
+        for bad in ["gcpkms://", "gcpkms://projects/p", "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/", "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/"] {
+            await expectRefused(provider, bad, "kms specification should be in the format gcpkms://", dir: dir)
+        }
+    }
+
+    @Test("Azure Key Vault (fake): an RSA key made outside cosign signs; failures refused", .enabled(if: Kind.azure.available))
+    func azureFailures() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "x\n".write(toFile: "\(dir)/blob.txt", atomically: true, encoding: .utf8)
+        let fakes = try CloudKMSFakes()
+        defer { fakes.stop() }
+        try fakes.addKey("azure", #"{"name":"rsa","kty":"RSA-HSM"}"#)
+        try fakes.addKey("azure", #"{"name":"p384","kty":"EC","crv":"P-384"}"#)
+        try fakes.addKey("azure", #"{"name":"secret","kty":"oct"}"#)
+        try fakes.addKey("azure", #"{"name":"verify-only","kty":"EC","crv":"P-256","key_ops":["verify"]}"#)
+        let provider = Provider(name: "azure", reference: "", env: fakes.azureEnvironment, inProcess: true, stop: {})
+        for key in ["rsa", "p384"] {
+            let reference = "azurekms://\(fakes.host)/\(key)"
+            let signed = await provider.run(["sign-blob", "--key", reference, "--tlog-upload=false", "--bundle", "\(dir)/\(key).json", "-y", "\(dir)/blob.txt"])
+            #expect(signed.status == 0, "\(key): \(signed.stderr)")
+            let exported = await provider.run(["public-key", "--key", reference, "--outfile", "\(dir)/\(key).pem"])
+            #expect(exported.status == 0, "\(exported.stderr)")
+            let verified = await cosign(["verify-blob", "--key", "\(dir)/\(key).pem", "--bundle", "\(dir)/\(key).json", "--insecure-ignore-tlog", "\(dir)/blob.txt"])
+            #expect(verified.status == 0, "\(key): \(verified.stderr)")
+        }
+        await expectRefused(provider, "azurekms://\(fakes.host)/missing", "KeyNotFound", dir: dir)
+        await expectRefused(provider, "azurekms://\(fakes.host)/secret", "of type oct: it cannot sign", dir: dir)
+        await expectRefused(provider, "azurekms://\(fakes.host)/verify-only", "does not allow the sign operation", dir: dir)
+        await expectRefused(provider, "azurekms://\(fakes.host)/rsa", env: ["AZURE_CLIENT_SECRET": "wrong"], "Invalid client secret", dir: dir)
+        await expectRefused(provider, "azurekms://\(fakes.host)/rsa", env: ["AZURE_TENANT_ID": ""], "no credentials", dir: dir)
+        let closed = try TestRegistry.freePort()
+        await expectRefused(provider, "azurekms://127.0.0.1:\(closed)/rsa", "unreachable", dir: dir)
+        for bad in ["azurekms://", "azurekms://vault", "azurekms://vault/key/VERSION", "azurekms://vault/key/v/extra"] {
+            await expectRefused(provider, bad, "kms specification should be in the format azurekms://", dir: dir)
+        }
     }
 }
