@@ -13,7 +13,8 @@
 # (goal >= 950 per core, >= 1.8x sigstore-python, >= 1.8x speed-up on 2 cores). VECTORS_DIR (default
 # ../shared/vectors) holds the bundles; without it the verification section is skipped. bench/registry.sh (registry
 # requests and times), bench/attest.sh (attest-blob / verify-blob-attestation with a 50 MB SPDX predicate) and
-# bench/sigstore-local.sh (transparency-log appends per second, SQLite and PostgreSQL) add
+# bench/sigstore-local.sh (transparency-log appends per second, SQLite and PostgreSQL) and bench/kms.sh (sign-blob
+# with a Vault transit key: streaming and remote calls per signature) add
 # their own sections.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -226,5 +227,6 @@ else
 fi
 COSIGN_BIN="$COSIGN_BIN" RUNS="$RUNS" bench/attest.sh >/dev/null
 bench/sigstore-local.sh >/dev/null
+COSIGN_BIN="$COSIGN_BIN" RUNS="$RUNS" bench/kms.sh >/dev/null
 COSIGN_BIN="$COSIGN_BIN" RUNS="$RUNS" bench/keyless.sh >/dev/null
 cat "$ROOT/bench/RESULTS.md"
