@@ -6,14 +6,14 @@
 GO_DOC_DIR holds Go cosign's generated `doc/cosign_*.md` (cobra's help as markdown; for example
 `git --git-dir=<cosign mirror> archive v3.1.2 doc | tar -x`). COSIGN_BIN (default .build/debug/cosign) is asked for
 `<command> --help`. Writes docs/FLAGS.md (every command and flag) and the per-command summary table into README.md
-(between its flag-table markers). Commands Go builds only with hardware-key tags (piv-tool, pkcs11-tool) are listed as not applicable.
+(between its flag-table markers). Commands Go builds only with hardware-key tags are listed as not applicable (piv-tool; pkcs11-tool is ours).
 """
 import os
 import re
 import subprocess
 import sys
 
-HARDWARE = ("piv-tool", "pkcs11-tool")
+HARDWARE = ("piv-tool",)  # pkcs11-tool is built: PKCS#11 needs no build tag here
 HARDWARE_FLAGS = {"slot"}  # the PIV key slot, with --sk
 GO_FLAG = re.compile(r"^\s+(?:-\w, )?--([a-z0-9][a-z0-9-]*)")
 OUR_FLAG = re.compile(r"--([a-z0-9][a-z0-9-]*)")

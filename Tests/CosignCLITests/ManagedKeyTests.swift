@@ -187,6 +187,28 @@ struct ManagedKeyTests {
         #expect(attestVerified.status == 0, "\(attestVerified.stderr)")
     }
 
+    /// Signs a blob with `reference` (a key made with the provider's own tool), exports its public key, and has
+    /// openssl and cosign verify the signature with it.
+    private func expectSignsAndVerifies(
+        _ provider: Provider, _ reference: String, digest: String = "-sha256", env: [String: String] = [:], dir: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let tag = UUID().uuidString
+        let blob = "\(dir)/blob.txt"
+        let signed = await provider.run(
+            ["sign-blob", "--key", reference, "--tlog-upload=false", "--new-bundle-format=false", "--output-signature", "\(dir)/\(tag).sig", "-y", blob],
+            env: env)
+        #expect(signed.status == 0, "\(signed.stderr)", sourceLocation: sourceLocation)
+        let exported = await provider.run(["public-key", "--key", reference, "--outfile", "\(dir)/\(tag).pem"], env: env)
+        #expect(exported.status == 0, "\(exported.stderr)", sourceLocation: sourceLocation)
+        let text = try String(contentsOfFile: "\(dir)/\(tag).sig", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(Data(base64Encoded: text)).write(to: URL(fileURLWithPath: "\(dir)/\(tag).der"))
+        let (status, out) = try runProcess("openssl", ["dgst", digest, "-verify", "\(dir)/\(tag).pem", "-signature", "\(dir)/\(tag).der", blob])
+        #expect(status == 0, "openssl: \(out)", sourceLocation: sourceLocation)
+        let verified = await cosign(["verify-blob", "--key", "\(dir)/\(tag).pem", "--signature", "\(dir)/\(tag).sig", "--insecure-ignore-tlog", blob])
+        #expect(verified.status == 0, "\(verified.stderr)", sourceLocation: sourceLocation)
+    }
+
     /// Runs `sign-blob` with `reference` and expects one error line containing `fragment`, no bundle written, and
     /// none of the secrets in the output.
     private func expectRefused(
@@ -220,14 +242,10 @@ struct ManagedKeyTests {
         let symmetric = try moto.boto3(#"print(kms.create_key(KeySpec="SYMMETRIC_DEFAULT", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"])"#)
         await expectRefused(provider, "awskms://\(moto.endpoint)/\(symmetric)", "cannot sign", dir: dir)
         // A key made with the provider's own tooling signs.
-        let made = try moto.boto3(#"print(kms.create_key(KeySpec="ECC_NIST_P384", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"])"#)
-        let viaARN = await provider.run(["sign-blob", "--key", "awskms://\(moto.endpoint)/\(made)", "--tlog-upload=false", "--bundle", "\(dir)/arn.json", "-y", "\(dir)/blob.txt"])
-        #expect(viaARN.status == 0, "\(viaARN.stderr)")
-        let publicKey = await provider.run(["public-key", "--key", "awskms://\(moto.endpoint)/\(made)"])
-        #expect(publicKey.status == 0 && publicKey.stdout.contains("BEGIN PUBLIC KEY"), "\(publicKey.stderr)")
-        try publicKey.stdout.write(toFile: "\(dir)/p384.pem", atomically: true, encoding: .utf8)
-        let viaPEM = await cosign(["verify-blob", "--key", "\(dir)/p384.pem", "--bundle", "\(dir)/arn.json", "--insecure-ignore-tlog", "\(dir)/blob.txt"])
-        #expect(viaPEM.status == 0, "\(viaPEM.stderr)")
+        for spec in ["ECC_NIST_P384", "RSA_2048"] {
+            let made = try moto.boto3(#"print(kms.create_key(KeySpec="\#(spec)", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"])"#)
+            try await expectSignsAndVerifies(provider, "awskms://\(moto.endpoint)/\(made)", digest: spec == "ECC_NIST_P384" ? "-sha384" : "-sha256", dir: dir)
+        }
         // Throttling that outlasts the retries.
         let throttling = try ThrottlingKMS()
         defer { throttling.stop() }
@@ -260,10 +278,14 @@ struct ManagedKeyTests {
         defer { bao.stop() }
         try bao.request("POST", "transit/keys/cosign", #"{"type":"ecdsa-p256"}"#)
         try bao.request("POST", "transit/keys/aes", #"{"type":"aes256-gcm96"}"#)
+        try bao.request("POST", "transit/keys/rsa", #"{"type":"rsa-3072"}"#)
+        try bao.request("POST", "transit/keys/p521", #"{"type":"ecdsa-p521"}"#)
         // A key made with the provider's own API signs.
         let provider = Provider(name: "vault", reference: "", env: bao.environment, inProcess: true, stop: {})
         let signed = await provider.run(["sign-blob", "--key", "hashivault://cosign", "--tlog-upload=false", "--bundle", "\(dir)/ok.json", "-y", "\(dir)/blob.txt"])
         #expect(signed.status == 0, "\(signed.stderr)")
+        try await expectSignsAndVerifies(provider, "hashivault://rsa", dir: dir)
+        try await expectSignsAndVerifies(provider, "hashivault://p521", digest: "-sha512", dir: dir)
         let closed = try TestRegistry.freePort()
         await expectRefused(provider, "hashivault://cosign", env: ["VAULT_ADDR": "http://127.0.0.1:\(closed)"], "Vault unreachable", dir: dir)
         await expectRefused(provider, "hashivault://cosign", env: ["VAULT_TOKEN": "wrong-token"], "permission denied", dir: dir)
@@ -285,8 +307,15 @@ struct ManagedKeyTests {
         defer { token.stop() }
         try token.generateKey(type: "EC:prime256v1", label: "signing-key", id: "01")
         try token.generateKey(type: "EC:secp256k1", label: "k1-key", id: "02")
+        try token.generateKey(type: "rsa:2048", label: "rsa-key", id: "03")
+        try token.generateKey(type: "EC:secp384r1", label: "p384-key", id: "04")
         let provider = Provider(name: "pkcs11", reference: "", env: token.environment, inProcess: false, stop: {})
         let module = SoftHSMToken.modulePath
+        try await expectSignsAndVerifies(
+            provider, "pkcs11:token=\(SoftHSMToken.label);id=%03?module-path=\(module)", env: ["COSIGN_PKCS11_PIN": SoftHSMToken.pin], dir: dir)
+        try await expectSignsAndVerifies(
+            provider, "pkcs11:token=\(SoftHSMToken.label);object=p384-key?module-path=\(module)&pin-value=\(SoftHSMToken.pin)", digest: "-sha384",
+            dir: dir)
         let base = "pkcs11:token=\(SoftHSMToken.label);object=signing-key?module-path=\(module)"
         await expectRefused(provider, base + "&pin-value=pin-wrong-0000", "CKR_PIN_INCORRECT", dir: dir)
         await expectRefused(provider, base, env: ["COSIGN_PKCS11_PIN": "pin-wrong-0000"], "CKR_PIN_INCORRECT", dir: dir)

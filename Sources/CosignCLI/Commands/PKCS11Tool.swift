@@ -5,12 +5,18 @@ struct PKCS11ToolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkcs11-tool", abstract: "Provides utilities for retrieving information from a PKCS11 token.",
         subcommands: [PKCS11ListTokens.self, PKCS11ListKeysURIs.self])
+
+    @Flag(name: [.customShort("f"), .customLong("no-input")], help: "skip warnings and confirmations")
+    var noInput = false
 }
 
 struct PKCS11ListTokens: CosignSubcommand {
-    static let configuration = CommandConfiguration(commandName: "list-tokens", abstract: "list-tokens lists all PKCS11 tokens linked to a PKCS11 module")
+    static let configuration = CommandConfiguration(commandName: "list-tokens", abstract: "List all PKCS11 tokens linked to a module")
 
     @OptionGroup var global: GlobalOptions
+
+    @Flag(name: [.customShort("f"), .customLong("no-input")], help: "skip warnings and confirmations")
+    var noInput = false
 
     @Option(name: .customLong("module-path"), help: "absolute path to the PKCS11 module")
     var modulePath: String?
@@ -22,9 +28,12 @@ struct PKCS11ListTokens: CosignSubcommand {
 
 struct PKCS11ListKeysURIs: CosignSubcommand {
     static let configuration = CommandConfiguration(
-        commandName: "list-keys-uris", abstract: "list-keys-uris lists URIs of all keys in a PKCS11 token")
+        commandName: "list-keys-uris", abstract: "List URIs of all keys in a PKCS11 token")
 
     @OptionGroup var global: GlobalOptions
+
+    @Flag(name: [.customShort("f"), .customLong("no-input")], help: "skip warnings and confirmations")
+    var noInput = false
 
     @Option(name: .customLong("module-path"), help: "absolute path to the PKCS11 module")
     var modulePath: String?
