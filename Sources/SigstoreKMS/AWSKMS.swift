@@ -31,20 +31,8 @@ public struct AWSKMSKey: ManagedKey {
         (endpoint, keyID, alias) = parsed
         self.environment = environment
         self.now = now
-        var configuration = ServiceHTTP.Configuration()
-        configuration.insecureSkipVerify = environment["AWS_TLS_INSECURE_SKIP_VERIFY"] == "1"
-        if let bundle = environment["AWS_CA_BUNDLE"], !bundle.isEmpty {
-            do {
-                configuration.caCertificatesPEM = try FileSystem.readText(bundle, limit: 4 << 20)
-            } catch let error as any ReportableError {
-                throw KMSError(.authentication, "AWS_CA_BUNDLE: \(error.message)")
-            }
-        }
-        do {
-            http = try ServiceHTTP(tls: configuration)
-        } catch let error as any ReportableError {
-            throw KMSError(.authentication, "AWS KMS TLS settings: \(error.message)")
-        }
+        http = try ProviderHTTP.client(
+            environment, provider: "AWS KMS", caBundleVariable: "AWS_CA_BUNDLE", insecure: environment["AWS_TLS_INSECURE_SKIP_VERIFY"] == "1")
     }
 
     /// Splits a reference into endpoint, key id and alias, with Go cosign's grammar.

@@ -182,25 +182,9 @@ public struct AzureKeyVaultKey: ManagedKey {
 
     func call(_ method: String, _ path: String, body: [UInt8]? = nil, doing what: String) async throws -> OrderedJSON {
         let bearer = try await accessToken()
-        var headers = [("Authorization", "Bearer \(bearer)")]
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        let url = "https://\(vault)/\(path)?api-version=\(Self.apiVersion)"
-        let response: ServiceHTTP.Response
-        do {
-            response = try await http.send(method, url, headers: headers, body: body, maxBody: 1 << 20, service: "Azure Key Vault")
-        } catch let error as any ReportableError {
-            throw KMSError(.unavailable, "Azure Key Vault: \(what): \(error.message)")
-        }
-        let json = try? JSONParser.parse(response.body)
-        if response.status == 200, let json { return json }
-        let code = json?["error"]?["code"]?.stringValue ?? "HTTP \(response.status)"
-        let message = json?["error"]?["message"]?.stringValue ?? ""
-        let text = "Azure Key Vault: \(what) \(name): \(code)\(message.isEmpty ? "" : ": \(message)")"
-        switch response.status {
-        case 404: throw KMSError(.notFound, text)
-        case 401, 403: throw KMSError(.authentication, text)
-        case 429, 500...: throw KMSError(.unavailable, text)
-        default: throw KMSError(.provider, text)
-        }
+        return try await ProviderHTTP.exchange(
+            http, method, "https://\(vault)/\(path)?api-version=\(Self.apiVersion)", headers: [("Authorization", "Bearer \(bearer)")], body: body,
+            provider: "Azure Key Vault", context: "Azure Key Vault: \(what) \(name)",
+            detail: { ProviderHTTP.errorObject($0, status: $1, codeKey: "code") })
     }
 }

@@ -167,25 +167,10 @@ public struct GCPKMSKey: ManagedKey {
 
     func call(_ method: String, _ path: String, body: [UInt8]? = nil, doing what: String) async throws -> OrderedJSON {
         let bearer = try await accessToken()
-        var headers = [("Authorization", "Bearer \(bearer)")]
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        let response: ServiceHTTP.Response
-        do {
-            response = try await http.send(method, base + path, headers: headers, body: body, maxBody: 1 << 20, service: "GCP KMS")
-        } catch let error as any ReportableError {
-            throw KMSError(.unavailable, "GCP KMS: \(what): \(error.message)")
-        }
-        let json = try? JSONParser.parse(response.body)
-        if response.status == 200, let json { return json }
-        let status = json?["error"]?["status"]?.stringValue ?? "HTTP \(response.status)"
-        let message = json?["error"]?["message"]?.stringValue ?? ""
-        let text = "GCP KMS: \(what): \(status)\(message.isEmpty ? "" : ": \(message)")"
-        switch response.status {
-        case 404: throw KMSError(.notFound, text)
-        case 401, 403: throw KMSError(.authentication, text)
-        case 429, 500...: throw KMSError(.unavailable, text)
-        default: throw KMSError(status == "FAILED_PRECONDITION" ? .unsupportedKey : .provider, text)
-        }
+        return try await ProviderHTTP.exchange(
+            http, method, base + path, headers: [("Authorization", "Bearer \(bearer)")], body: body, provider: "GCP KMS", context: "GCP KMS: \(what)",
+            detail: { ProviderHTTP.errorObject($0, status: $1, codeKey: "status") },
+            code: { $0?["error"]?["status"]?.stringValue == "FAILED_PRECONDITION" ? .unsupportedKey : .provider })
     }
 }
 

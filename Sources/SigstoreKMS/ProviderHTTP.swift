@@ -27,6 +27,43 @@ enum ProviderHTTP {
         }
     }
 
+    /// One JSON request to a provider's API. A transport failure is `.unavailable`; a 2xx answer returns its JSON (an
+    /// empty object for 204); any other status becomes one error whose text is `context` and `detail(json, status)`,
+    /// with its code from the status (404 not found, 401/403 authentication, 429/5xx unavailable, else `code(json)`).
+    static func exchange(
+        _ http: ServiceHTTP, _ method: String, _ url: String, headers: [(String, String)], body: [UInt8]?, provider: String, context: String,
+        detail: (OrderedJSON?, Int) -> String, code: (OrderedJSON?) -> KMSErrorCode = { _ in .provider }
+    ) async throws -> OrderedJSON {
+        var headers = headers
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let response: ServiceHTTP.Response
+        do {
+            response = try await http.send(method, url, headers: headers, body: body, maxBody: 1 << 20, service: provider)
+        } catch let error as any ReportableError {
+            throw KMSError(.unavailable, "\(context): \(error.message)")
+        }
+        let json = try? JSONParser.parse(response.body)
+        if (200...299).contains(response.status) {
+            if response.status == 204 { return .object([]) }
+            if let json { return json }
+            throw KMSError(.provider, "\(context): the response is not JSON")
+        }
+        let text = "\(context): \(detail(json, response.status))"
+        switch response.status {
+        case 404: throw KMSError(.notFound, text)
+        case 401, 403: throw KMSError(.authentication, text)
+        case 429, 500...: throw KMSError(.unavailable, text)
+        default: throw KMSError(code(json), text)
+        }
+    }
+
+    /// `code: message` from a `{"error": {…}}` body (Google's `status`, Azure's `code`), else the HTTP status.
+    static func errorObject(_ json: OrderedJSON?, status: Int, codeKey: String) -> String {
+        let code = json?["error"]?[codeKey]?.stringValue ?? "HTTP \(status)"
+        let message = json?["error"]?["message"]?.stringValue ?? ""
+        return message.isEmpty ? code : "\(code): \(message)"
+    }
+
     /// `application/x-www-form-urlencoded` encoding of `pairs`.
     static func form(_ pairs: [(String, String)]) -> [UInt8] {
         var allowed = CharacterSet.alphanumerics

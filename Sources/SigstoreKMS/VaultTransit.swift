@@ -46,20 +46,8 @@ public struct VaultTransitKey: ManagedKey {
         let mount = value("TRANSIT_SECRET_ENGINE_PATH") ?? "transit"
         self.mount = mount.split(separator: "/").joined(separator: "/")
         namespace = value("VAULT_NAMESPACE")
-        var configuration = ServiceHTTP.Configuration()
-        if let skip = value("VAULT_SKIP_VERIFY") { configuration.insecureSkipVerify = ["1", "t", "true", "TRUE", "True"].contains(skip) }
-        if let ca = value("VAULT_CACERT") {
-            do {
-                configuration.caCertificatesPEM = try FileSystem.readText(ca, limit: 4 << 20)
-            } catch let error as any ReportableError {
-                throw KMSError(.authentication, "VAULT_CACERT: \(error.message)")
-            }
-        }
-        do {
-            http = try ServiceHTTP(tls: configuration)
-        } catch let error as any ReportableError {
-            throw KMSError(.authentication, "Vault TLS settings: \(error.message)")
-        }
+        let skip = value("VAULT_SKIP_VERIFY").map { ["1", "t", "T", "true", "TRUE", "True"].contains($0) } ?? false
+        http = try ProviderHTTP.client(environment, provider: "Vault", caBundleVariable: "VAULT_CACERT", insecure: skip)
     }
 
     /// The key name in `hashivault://KEY`: word characters, `-` and `.`, starting and ending with a word character.
@@ -134,30 +122,15 @@ public struct VaultTransitKey: ManagedKey {
     func request(_ method: String, _ path: String, body: [UInt8]?, doing what: String) async throws -> OrderedJSON {
         var headers = [("X-Vault-Token", token), ("X-Vault-Request", "true")]
         if let namespace { headers.append(("X-Vault-Namespace", namespace)) }
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        let url = "\(address)/v1/\(mount)/\(path)"
-        let response: ServiceHTTP.Response
+        func errors(_ json: OrderedJSON?) -> String { json?["errors"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "; ") ?? "" }
         do {
-            response = try await http.send(method, url, headers: headers, body: body, maxBody: 1 << 20, service: "Vault")
-        } catch let error as any ReportableError {
-            throw KMSError(.unavailable, "Vault: \(what) \(name): \(error.message)")
-        }
-        let json = try? JSONParser.parse(response.body)
-        if (200...299).contains(response.status) {
-            if response.status == 204 { return .object([]) }
-            if let json { return json }
-            throw KMSError(.provider, "Vault: \(what) \(name): the response is not JSON")
-        }
-        let errors = json?["errors"]?.arrayValue?.compactMap(\.stringValue).joined(separator: "; ") ?? ""
-        let text = "Vault: \(what) \(name): HTTP \(response.status)\(errors.isEmpty ? "" : ": \(errors)")"
-        switch response.status {
-        case 404: throw KMSError(.notFound, method == "GET" ? "Vault: could not read data from transit key path: /\(mount)/keys/\(name)" : text)
-        case 401, 403: throw KMSError(.authentication, text)
-        case 429, 500...: throw KMSError(.unavailable, text)
-        default:
-            // Vault answers 400 for a key that cannot sign (e.g. an aes256-gcm96 key).
-            if errors.contains("signing") || errors.contains("does not support") { throw KMSError(.unsupportedKey, text) }
-            throw KMSError(.provider, text)
+            return try await ProviderHTTP.exchange(
+                http, method, "\(address)/v1/\(mount)/\(path)", headers: headers, body: body, provider: "Vault", context: "Vault: \(what) \(name)",
+                detail: { json, status in errors(json).isEmpty ? "HTTP \(status)" : "HTTP \(status): \(errors(json))" },
+                // Vault answers 400 for a key that cannot sign (e.g. an aes256-gcm96 key).
+                code: { errors($0).contains("signing") || errors($0).contains("does not support") ? .unsupportedKey : .provider })
+        } catch let error as KMSError where error.code == .notFound && method == "GET" {
+            throw KMSError(.notFound, "Vault: could not read data from transit key path: /\(mount)/keys/\(name)")
         }
     }
 }
