@@ -75,8 +75,10 @@ struct CLITests {
         #expect(try String(contentsOfFile: "\(dir)/out.pem", encoding: .utf8) == (try String(contentsOfFile: "\(dir)/k.pub", encoding: .utf8)))
         let unset = await cosign(["public-key", "--key", "env://NOT_SET"])
         expectOneLineError(unset, containing: "NOT_SET")
-        let kms = await cosign(["public-key", "--key", "awskms://localhost/alias/x"])
-        expectOneLineError(kms, containing: "not supported yet")
+        let k8s = await cosign(["public-key", "--key", "k8s://namespace/secret"])
+        expectOneLineError(k8s, containing: "not supported yet")
+        let kms = await cosign(["public-key", "--key", "awskms://localhost/alias/x"], env: ["HOME": dir])
+        expectOneLineError(kms, containing: "AWS KMS: no region")
     }
 
     @Test("generate-key-pair writes cosign's files with the right modes and never prints the password")
