@@ -66,6 +66,9 @@ public final class RegistryClient: Sendable {
         /// The client certificate (PEM, leaf first) and its private key (PEM) for registries that ask for one
         /// (mutual TLS: `--registry-client-cert`, `--registry-client-key`).
         public var clientCertificatePEM: String?, clientKeyPEM: String?
+        /// The name the registry's TLS certificate is checked against, and sent as SNI, when it is not the host
+        /// connected to (`--registry-server-name`, Go's `tls.Config.ServerName`).
+        public var serverName: String?
         /// Attempts per request, including the first.
         public var maxAttempts = 4
         /// First backoff delay; doubles each retry, with jitter.
@@ -124,23 +127,30 @@ public final class RegistryClient: Sendable {
         httpConfig.timeout.connect = .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
             + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
+        self.serverNames = configuration.serverName.map { ServerNameRouter(serverName: $0, configuration: httpConfig) }
         self.configuration = configuration
         self.credentials = credentials
     }
+
+    /// Routes requests when ``Configuration/serverName`` is set.
+    private let serverNames: ServerNameRouter?
+
+    private func route(_ url: String) -> (HTTPClient, String) { serverNames?.route(url, fallback: http) ?? (http, url) }
 
     private let isShutDown = Atomic<Bool>(false)
 
     /// Closes connections. A client that is dropped without this shuts down in the background.
     public func shutdown() async throws {
         guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
+        await serverNames?.shutdown()
         try await http.shutdown()
     }
 
     deinit {
         guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
         // AsyncHTTPClient traps when a client is released without shutting down: keep it alive until it has.
-        let http = self.http
-        Task { try? await http.shutdown() }
+        let clients = [http] + (serverNames?.clients ?? [])
+        Task { for client in clients { try? await client.shutdown() } }
     }
 
     /// How many HTTP requests this client has sent (token requests included).
@@ -499,11 +509,12 @@ public final class RegistryClient: Sendable {
         var policy = RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.baseDelay, maxDelay: configuration.maxDelay)
         if let attempts { policy.maxAttempts = attempts }
         do {
+            let (client, routed) = route(url)
             let response = try await RetryingExchange.run(
-                on: http, policy: policy, timeout: configuration.timeout, maxBody: method == .HEAD ? 0 : maxBody,
+                on: client, policy: policy, timeout: configuration.timeout, maxBody: method == .HEAD ? 0 : maxBody,
                 onAttempt: { requestCounter.add(1, ordering: .relaxed) }
             ) {
-                var request = HTTPClientRequest(url: url)
+                var request = HTTPClientRequest(url: routed)
                 request.method = method
                 request.headers.add(name: "User-Agent", value: configuration.userAgent)
                 for (name, value) in headers { request.headers.add(name: name, value: value) }

@@ -18,6 +18,8 @@ public final class TestRegistry: @unchecked Sendable {
     }
 
     public let mode: Mode
+    /// The only name the TLS certificate carries, when one was chosen.
+    public let serverName: String?
     public let port: Int
     public let directory: URL
     public let process: Process
@@ -34,8 +36,11 @@ public final class TestRegistry: @unchecked Sendable {
     public var clientCertificatePath: String { directory.path + "/client.pem" }
     public var clientKeyPath: String { directory.path + "/client.key" }
 
-    public init(_ mode: Mode) throws {
+    /// `serverName`, in the TLS modes, is the only name the server certificate carries (not 127.0.0.1): clients must
+    /// be told it (`--registry-server-name`).
+    public init(_ mode: Mode, serverName: String? = nil) throws {
         self.mode = mode
+        self.serverName = serverName
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -89,7 +94,8 @@ public final class TestRegistry: @unchecked Sendable {
                 ["x509", "-req", "-in", "\(d)/server.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/server.pem", "-days", "2", "-extfile", "\(d)/san.cnf"],
             ] {
                 if args.contains("-extfile") {
-                    try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: "\(d)/san.cnf", atomically: true, encoding: .utf8)
+                    let san = serverName.map { "DNS:\($0)" } ?? "IP:127.0.0.1,DNS:localhost"
+                    try "subjectAltName=\(san)\n".write(toFile: "\(d)/san.cnf", atomically: true, encoding: .utf8)
                 }
                 let (status, out) = try Self.run("openssl", args)
                 guard status == 0 else { throw HarnessError("openssl \(args[0]) failed: \(out)") }
@@ -143,6 +149,7 @@ public final class TestRegistry: @unchecked Sendable {
         configuration.connectTimeout = .seconds(1)
         if mode != .tls && mode != .mutualTLS { configuration.allowHTTP = true }
         if mode == .tls || mode == .mutualTLS, trustCA { configuration.caCertificatesPEM = caPEM }
+        configuration.serverName = serverName
         if mode == .mutualTLS {
             configuration.clientCertificatePEM = try String(contentsOfFile: clientCertificatePath, encoding: .utf8)
             configuration.clientKeyPEM = try String(contentsOfFile: clientKeyPath, encoding: .utf8)

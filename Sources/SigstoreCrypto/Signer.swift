@@ -23,8 +23,8 @@ extension Signer {
     /// Whether this key signs whole messages (pure Ed25519) rather than digests.
     public var signsWholeMessage: Bool { publicKey.signsWholeMessage }
 
-    /// Hash-then-sign; signers whose keys sign whole messages implement this themselves.
-    public func signature(forMessage message: [UInt8]) async throws -> [UInt8] {
+    /// Hash-then-sign with the key's hash: what a signer whose key signs digests answers for a whole message.
+    public func hashingThenSigning(_ message: [UInt8]) async throws -> [UInt8] {
         guard !signsWholeMessage else {
             throw SigstoreCryptoError(.unsupportedKey, "this \(kind) key cannot sign whole messages")
         }

@@ -52,4 +52,6 @@ public struct ManagedKeySigner: Signer {
         }
         return signature
     }
+
+    public func signature(forMessage message: [UInt8]) async throws -> [UInt8] { try await hashingThenSigning(message) }
 }

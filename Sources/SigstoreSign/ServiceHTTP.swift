@@ -30,6 +30,9 @@ public final class ServiceHTTP: Sendable {
         /// Skips verifying the server's certificate (`AWS_TLS_INSECURE_SKIP_VERIFY=1`, `VAULT_SKIP_VERIFY`): only for
         /// test servers, as the providers' own clients allow.
         public var insecureSkipVerify = false
+        /// The name the server's certificate is checked against, and sent as SNI, when it is not the host connected to
+        /// (`--timestamp-server-name`, Go's `tls.Config.ServerName`).
+        public var serverName: String?
         /// Creates the defaults.
         public init() {}
     }
@@ -82,18 +85,23 @@ public final class ServiceHTTP: Sendable {
         // the connect timeout.
         config.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        serverNames = configuration.serverName.map { ServerNameRouter(serverName: $0, configuration: config) }
         self.configuration = configuration
     }
 
+    /// Routes requests when ``Configuration/serverName`` is set.
+    private let serverNames: ServerNameRouter?
+
     deinit {
         guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
-        let http = self.http
-        Task { try? await http.shutdown() }
+        let clients = [http] + (serverNames?.clients ?? [])
+        Task { for client in clients { try? await client.shutdown() } }
     }
 
     /// Closes connections.
     public func shutdown() async {
         guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
+        await serverNames?.shutdown()
         try? await http.shutdown()
     }
 
@@ -109,10 +117,11 @@ public final class ServiceHTTP: Sendable {
         var policy = RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.baseDelay, maxDelay: configuration.maxDelay)
         if !retry { policy.maxAttempts = 1 }
         do {
+            let (client, routed) = serverNames?.route(url, fallback: http) ?? (http, url)
             let response = try await RetryingExchange.run(
-                on: http, policy: policy, timeout: configuration.timeout, maxBody: maxBody, onAttempt: { counter.add(1, ordering: .relaxed) }
+                on: client, policy: policy, timeout: configuration.timeout, maxBody: maxBody, onAttempt: { counter.add(1, ordering: .relaxed) }
             ) {
-                var request = HTTPClientRequest(url: url)
+                var request = HTTPClientRequest(url: routed)
                 request.method = HTTPMethod(rawValue: method)
                 request.headers.add(name: "User-Agent", value: configuration.userAgent)
                 for (name, value) in headers { request.headers.add(name: name, value: value) }

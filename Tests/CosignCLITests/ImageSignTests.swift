@@ -68,6 +68,35 @@ struct ImageFixture {
 
 @Suite("cosign sign / verify on images against docker-registry")
 struct ImageSignTests {
+    @Test("--registry-server-name: a registry whose certificate names another host is reached through that name; without it the certificate is refused")
+    func registryServerName() async throws {
+        let registry = try TestRegistry(.tls, serverName: "registry.test")
+        defer { registry.stop() }
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try registry.caPEM!.write(toFile: "\(dir)/ca.pem", atomically: true, encoding: .utf8)
+        let env = ["COSIGN_PASSWORD": "pw", "DOCKER_CONFIG": dir, "HOME": dir]
+        #expect(await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/k"], env: env).status == 0)
+        let client = try registry.client()
+        let digest = try await TestImage().push(with: client, to: try registry.reference("named", tag: "v1"))
+        try await client.shutdown()
+        let image = "\(registry.host)/named@\(digest)"
+        let tls = ["--registry-cacert", "\(dir)/ca.pem"]
+        let refused = await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "-y"] + tls + [image], env: env)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("certificate"), "\(refused.stderr)")
+        let named = tls + ["--registry-server-name", "registry.test"]
+        for legacy in [false, true] {
+            let scheme = legacy ? ["--new-bundle-format=false"] : []
+            let signed = await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "-y"] + scheme + named + [image], env: env)
+            #expect(signed.status == 0, "legacy=\(legacy): \(signed.stderr)")
+        }
+        let verified = await cosign(["verify", "--key", "\(dir)/k.pub", "--insecure-ignore-tlog"] + named + [image], env: env)
+        #expect(verified.status == 0, "\(verified.stderr)")
+        let wrongName = await cosign(["verify", "--key", "\(dir)/k.pub", "--insecure-ignore-tlog", "--registry-server-name", "other.test"] + tls + [image], env: env)
+        #expect(wrongName.status != 0)
+    }
+
     @Test("sign and verify, both storage schemes, in every registry mode", arguments: TestRegistry.Mode.allCases)
     func signVerify(mode: TestRegistry.Mode) async throws {
         let f = try await ImageFixture(mode)

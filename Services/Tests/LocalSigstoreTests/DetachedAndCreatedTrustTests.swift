@@ -138,7 +138,7 @@ struct DetachedAndCreatedTrustTests {
     }
 
     @Test(
-        "--timestamp-client-cacert/-cert/-key: the timestamp authority behind a TLS front that demands a client certificate (socat) stamps the signature; without the certificate or the CA, signing fails",
+        "--timestamp-client-cacert/-cert/-key and --timestamp-server-name: the timestamp authority behind a TLS front that demands a client certificate and whose certificate names tsa.test (socat) stamps the signature; without the certificate, the CA or the name, signing fails",
         .enabled(if: Requirement.tool("socat").shouldRun, "needs socat"))
     func timestampMutualTLS() async throws {
         let f = try KeylessFixture()
@@ -150,7 +150,7 @@ struct DetachedAndCreatedTrustTests {
             ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "\(d)/client.key", "-out", "\(d)/client.csr", "-subj", "/CN=signer"],
             ["x509", "-req", "-in", "\(d)/client.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial", "-out", "\(d)/client.pem", "-days", "2"],
         ] {
-            if args.contains("-extfile") { _ = try f.write("san.cnf", "subjectAltName=IP:127.0.0.1\n") }
+            if args.contains("-extfile") { _ = try f.write("san.cnf", "subjectAltName=DNS:tsa.test\n") }
             let (status, output) = try shell(["openssl"] + args)
             #expect(status == 0, "openssl: \(output)")
         }
@@ -177,17 +177,20 @@ struct DetachedAndCreatedTrustTests {
             try CosignBinary.run(
                 ["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", d + "/artifact.sigstore.json", blob] + f.urlFlags(tsa: false) + tsaFlags + extra)
         }
-        let signed = try sign([
+        let client = [
             "--timestamp-client-cacert", "\(d)/ca.pem", "--timestamp-client-cert", "\(d)/client.pem", "--timestamp-client-key", "\(d)/client.key",
-        ])
+        ]
+        let signed = try sign(client + ["--timestamp-server-name", "tsa.test"])
         #expect(signed.status == 0, "sign-blob: \(signed.output)")
         let stamped = try f.json(d + "/artifact.sigstore.json")["verificationMaterial"] as? [String: Any]
         #expect(stamped?["timestampVerificationData"] != nil)
         let verify = try CosignBinary.run(["verify-blob", "--bundle", d + "/artifact.sigstore.json", "--use-signed-timestamps"] + f.identityFlags + [blob])
         #expect(verify.status == 0, "verify-blob: \(verify.output)")
-        let noCertificate = try sign(["--timestamp-client-cacert", "\(d)/ca.pem"])
+        let noName = try sign(client)
+        #expect(noName.status != 0, "\(noName.output)")
+        let noCertificate = try sign(["--timestamp-client-cacert", "\(d)/ca.pem", "--timestamp-server-name", "tsa.test"])
         #expect(noCertificate.status != 0, "\(noCertificate.output)")
-        let noCA = try sign(["--timestamp-client-cert", "\(d)/client.pem", "--timestamp-client-key", "\(d)/client.key"])
+        let noCA = try sign(["--timestamp-client-cert", "\(d)/client.pem", "--timestamp-client-key", "\(d)/client.key", "--timestamp-server-name", "tsa.test"])
         #expect(noCA.status != 0, "\(noCA.output)")
         let half = try sign(["--timestamp-client-cert", "\(d)/client.pem"])
         #expect(half.status != 0 && half.stderr.contains("must be given together"), "\(half.output)")

@@ -61,6 +61,8 @@ public struct SigningOptions: Sendable {
     /// `--timestamp-client-cacert`, `--timestamp-client-cert`, `--timestamp-client-key`: TLS to the timestamp
     /// authority with extra trusted CAs and a client certificate (paths, PEM).
     public var timestampClientCACert: String?, timestampClientCert: String?, timestampClientKey: String?
+    /// `--timestamp-server-name`: the name the TSA's certificate is checked against when it is not the URL's host.
+    public var timestampServerName: String?
     /// `--certificate`: a certificate (PEM) for the `--key`, carried with the signature instead of the key.
     public var certificatePath: String?
     /// `--certificate-chain`: the CA certificates above `--certificate` (PEM, root last).

@@ -74,7 +74,8 @@ public struct SigningSession: Sendable {
 
     /// A client of its own for the timestamp authorities when `--timestamp-client-*` ask for TLS settings.
     private static func timestampHTTP(_ o: SigningOptions) throws -> ServiceHTTP? {
-        guard o.timestampClientCACert != nil || o.timestampClientCert != nil || o.timestampClientKey != nil else { return nil }
+        guard o.timestampClientCACert != nil || o.timestampClientCert != nil || o.timestampClientKey != nil || o.timestampServerName != nil
+        else { return nil }
         if (o.timestampClientCert == nil) != (o.timestampClientKey == nil) {
             throw CosignError(.invalidInput, "--timestamp-client-cert and --timestamp-client-key must be given together")
         }
@@ -90,6 +91,7 @@ public struct SigningSession: Sendable {
         configuration.caCertificatesPEM = try read(o.timestampClientCACert, "--timestamp-client-cacert")
         configuration.clientCertificatePEM = try read(o.timestampClientCert, "--timestamp-client-cert")
         configuration.clientKeyPEM = try read(o.timestampClientKey, "--timestamp-client-key")
+        configuration.serverName = o.timestampServerName
         return try ServiceHTTP(tls: configuration)
     }
 

@@ -32,6 +32,9 @@ struct RegistryOptions: ParsableArguments {
     @Option(name: .customLong("registry-client-key"), help: "path to the X.509 private key file in PEM format to be used, together with the 'registry-client-cert' value, for the connection to the registry")
     var registryClientKey: String?
 
+    @Option(name: .customLong("registry-server-name"), help: "SAN name to use as the 'ServerName' tls.Config field to verify the mTLS connection to the registry")
+    var registryServerName: String?
+
     @Flag(name: .customLong("k8s-keychain"), help: "whether to use the kubernetes keychain instead of the default keychain (supports workload identity).")
     var k8sKeychain = false
 
@@ -44,6 +47,7 @@ struct RegistryOptions: ParsableArguments {
         var configuration = RegistryClient.Configuration()
         configuration.allowHTTP = allowHTTPRegistry
         configuration.allowInsecureTLS = allowInsecureRegistry
+        configuration.serverName = registryServerName.flatMap { $0.isEmpty ? nil : $0 }
         if let registryCACert {
             do {
                 configuration.caCertificatesPEM = try String(contentsOfFile: registryCACert, encoding: .utf8)

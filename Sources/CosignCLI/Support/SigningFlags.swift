@@ -34,6 +34,9 @@ struct SigningServiceFlags: ParsableArguments {
     @Option(name: .customLong("timestamp-client-key"), help: "path to the X.509 private key file in PEM format to be used, together with the 'timestamp-client-cert' value, for the connection to the TSA Server")
     var timestampClientKey: String?
 
+    @Option(name: .customLong("timestamp-server-name"), help: "SAN name to use as the 'ServerName' tls.Config field to verify the mTLS connection to the TSA Server")
+    var timestampServerName: String?
+
     @Option(name: .customLong("identity-token"), help: "identity token to use for certificate from fulcio (a JWT, or a path to a file holding one)")
     var identityToken: String?
 
@@ -86,6 +89,7 @@ struct SigningServiceFlags: ParsableArguments {
         (o.tlogUpload, o.useSigningConfig, o.signingConfigPath, o.trustedRootPath) = (tlogUpload, useSigningConfig, signingConfig, trustedRoot)
         (o.fulcioURL, o.rekorURL, o.timestampServerURL, o.oidcIssuer) = (fulcioURL, rekorURL, timestampServerURL, oidcIssuer)
         (o.timestampClientCACert, o.timestampClientCert, o.timestampClientKey) = (timestampClientCACert, timestampClientCert, timestampClientKey)
+        o.timestampServerName = timestampServerName.flatMap { $0.isEmpty ? nil : $0 }
         (o.identityToken, o.oidcClientID, o.oidcClientSecretFile, o.oidcRedirectURL) = (identityToken, oidcClientID, oidcClientSecretFile, oidcRedirectURL)
         (o.oidcProvider, o.oidcDisableAmbientProviders, o.insecureSkipVerify) = (oidcProvider, oidcDisableAmbientProviders, insecureSkipVerify)
         o.authFlow = fulcioAuthFlow.flatMap(SigningOptions.AuthFlow.init(rawValue:))
