@@ -548,6 +548,12 @@ public final class RegistryClient: Sendable {
             guard let realm = challenge.parameters["realm"] else {
                 throw OCIError(.unauthorized, "\(ref.registry) sent a bearer challenge without a realm")
             }
+            // Credentials that travel over HTTPS to the registry never go in clear text to its token server.
+            if creds != nil, realm.lowercased().hasPrefix("http://"), try await baseURL(ref).hasPrefix("https://") {
+                throw OCIError(
+                    .unauthorized,
+                    "\(ref.registry) (HTTPS) names a plain-HTTP token realm \(Self.redact(realm)): refusing to send its credentials unencrypted")
+            }
             var query: [String] = []
             if let service = challenge.parameters["service"] { query.append("service=\(Self.percentEncode(service))") }
             let scope = "repository:\(ref.repository):\(action)"

@@ -169,7 +169,10 @@ struct DetachedAndCreatedTrustTests {
             kill(front.processIdentifier, SIGKILL)
             front.waitUntilExit()
         }
-        for _ in 0..<100 where (try? shell(["bash", "-c", "echo > /dev/tcp/127.0.0.1/\(port)"]).status) != 0 { usleep(50_000) }
+        for _ in 0..<100 {
+            if (try? shell(["bash", "-c", "echo > /dev/tcp/127.0.0.1/\(port)"]).status) == 0 { break }
+            usleep(50_000)
+        }
 
         let blob = try f.write("artifact.txt", "timestamped through mutual TLS\n")
         let tsaFlags = ["--timestamp-server-url", "https://127.0.0.1:\(port)/api/v1/timestamp"]
