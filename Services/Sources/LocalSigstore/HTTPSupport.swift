@@ -147,6 +147,9 @@ extension Request {
             return Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
             throw ServiceError(.contentTooLarge, "request body is larger than \(limit) bytes")
+        } catch {
+            // The body ended before its declared length, or its framing was broken: the client's fault.
+            throw ServiceError.badRequest("the request body could not be read: it ended early or its framing is broken")
         }
     }
 

@@ -89,7 +89,11 @@ public enum LocalStack {
         logger.logLevel = configuration.logLevel
         let dir = configuration.dataDirectory
         do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            // Owner-only whatever the umask (it holds the log and, in keys/, the private keys); an existing directory keeps
+            // its mode.
+            if !FileManager.default.fileExists(atPath: dir) {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
         } catch {
             throw InstanceError(.storage, "cannot create \(dir): \(error.localizedDescription)")
         }

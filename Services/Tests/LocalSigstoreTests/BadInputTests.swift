@@ -19,6 +19,36 @@ struct BadInputTests {
         #expect(message?.isEmpty == false, "\(what): message in \(reply.text)", sourceLocation: sourceLocation)
     }
 
+    @Test("a data directory the server creates is owner-only under umask 000; a body shorter than its Content-Length gets 400, not 500")
+    func umaskAndTruncatedBodies() async throws {
+        let tmp = try TemporaryDirectory()
+        let stack = try StackProcess(dataDirectory: tmp.path + "/fresh/data", umask: "000")
+        defer { stack.stop() }
+        let mode = try FileManager.default.attributesOfItem(atPath: stack.dataDirectory)[.posixPermissions] as? Int
+        #expect(mode == 0o700, "data directory mode \(String(mode ?? 0, radix: 8))")
+        // A client that declares 100 bytes, sends 10 and half-closes: the answer is a 4xx.
+        let script = """
+            import socket, sys
+            host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+            s = socket.create_connection((host, port), timeout=10)
+            s.sendall(f"POST {path} HTTP/1.1\\r\\nHost: {host}\\r\\nContent-Type: application/json\\r\\nContent-Length: 100\\r\\n\\r\\n{{\\"a\\": 1,".encode())
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk: break
+                data += chunk
+            print(data.split(b"\\r\\n", 1)[0].decode())
+            """
+        try script.write(toFile: tmp.path + "/truncated.py", atomically: true, encoding: .utf8)
+        for (service, path) in [("rekor", "/api/v1/log/entries"), ("fulcio", "/api/v2/signingCert"), ("rekor-v2", "/api/v2/log/entries")] {
+            guard let url = URL(string: stack[service]), let host = url.host, let port = url.port else { continue }
+            let (status, output) = try run("/usr/bin/env", ["python3", tmp.path + "/truncated.py", host, String(port), path])
+            #expect(status == 0, "\(service): \(output)")
+            #expect(output.hasPrefix("HTTP/1.1 4"), "\(service) answered: \(output)")
+        }
+    }
+
     // Fulcio verifies identity tokens against the development issuer's keys over HTTP, so this suite needs the
     // process; the logs' and the TSA's refusals are tested in process (RouterTests).
     @Test("Fulcio: bad proofs, expired, foreign and forged tokens, CSRs that are not PKCS#10 or do not verify", .enabled(if: Requirement.tool("openssl").shouldRun, "needs openssl"))

@@ -44,13 +44,22 @@ final class StackProcess: @unchecked Sendable {
     let dataDirectory: String
     private let stderrPath: String
 
-    /// Starts the binary and waits (up to 30 s) for its ready line.
-    init(dataDirectory: String, arguments: [String] = []) throws {
+    /// Starts the binary and waits (up to 30 s) for its ready line. With `umask`, the server runs under that umask and
+    /// creates the data directory itself.
+    init(dataDirectory: String, arguments: [String] = [], umask: String? = nil) throws {
         self.dataDirectory = dataDirectory
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Paths.binary)
-        p.arguments = ["serve", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        let serve = ["serve", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        if let umask {
+            try FileManager.default.createDirectory(
+                atPath: (dataDirectory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", Paths.binary] + serve
+        } else {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            p.executableURL = URL(fileURLWithPath: Paths.binary)
+            p.arguments = serve
+        }
         let out = Pipe()
         stderrPath = dataDirectory + "/../stderr-\(UUID().uuidString).log"
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
