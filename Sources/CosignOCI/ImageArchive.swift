@@ -50,8 +50,8 @@ public struct ImageArchive: Sendable {
     }
 
     /// Saves a manifest, and first everything it names (index children, config and layers).
-    func saveManifest(_ digest: String, from repo: ImageReference, to layout: OCILayout, depth: Int = 0) async throws
-        -> RegistryClient.FetchedManifest
+    func saveManifest(_ digest: String, from repo: ImageReference, to layout: OCILayout, depth: Int = 0, walk: ManifestWalk = ManifestWalk())
+        async throws -> RegistryClient.FetchedManifest
     {
         guard depth < 8 else { throw OCIError(.malformedDocument, "indexes nested more than 8 deep under \(repo.name)") }
         let fetched = try await store.client.manifest(repo.withDigest(digest))
@@ -59,7 +59,9 @@ public struct ImageArchive: Sendable {
             guard let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes)) else {
                 throw OCIError(.malformedDocument, "index \(digest) in \(repo.repositoryName) is not valid JSON")
             }
-            for child in index.manifests { _ = try await saveManifest(child.digest, from: repo, to: layout, depth: depth + 1) }
+            for child in index.manifests where try walk.firstVisit(child.digest, under: repo.name) {
+                _ = try await saveManifest(child.digest, from: repo, to: layout, depth: depth + 1, walk: walk)
+            }
         } else {
             guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(fetched.bytes)) else {
                 throw OCIError(.malformedDocument, "manifest \(digest) in \(repo.repositoryName) is not valid JSON")
@@ -104,17 +106,18 @@ public struct ImageArchive: Sendable {
     }
 
     /// Pushes the manifest `descriptor` names (children and blobs first) to `target` in `repo`.
-    func pushManifest(_ descriptor: Descriptor, from layout: OCILayout, to repo: ImageReference, target: ImageReference, depth: Int = 0)
-        async throws
-    {
+    func pushManifest(
+        _ descriptor: Descriptor, from layout: OCILayout, to repo: ImageReference, target: ImageReference, depth: Int = 0,
+        walk: ManifestWalk = ManifestWalk()
+    ) async throws {
         guard depth < 8 else { throw OCIError(.malformedDocument, "indexes nested more than 8 deep in \(layout.path)") }
         let bytes = try layout.readBlob(descriptor.digest, maxBytes: 16 << 20)
         if MediaType.isIndex(descriptor.mediaType) {
             guard let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(bytes)) else {
                 throw OCIError(.malformedDocument, "index \(descriptor.digest) in \(layout.path) is not valid JSON")
             }
-            for child in index.manifests {
-                try await pushManifest(child, from: layout, to: repo, target: repo.withDigest(child.digest), depth: depth + 1)
+            for child in index.manifests where try walk.firstVisit(child.digest, under: layout.path) {
+                try await pushManifest(child, from: layout, to: repo, target: repo.withDigest(child.digest), depth: depth + 1, walk: walk)
             }
         } else {
             guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes)) else {

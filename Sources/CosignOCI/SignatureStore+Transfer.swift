@@ -83,10 +83,12 @@ extension SignatureStore {
             throw CosignError(.invalidInput, "image \"\(dst.name)\" already exists. Use `-f` to overwrite")
         }
         let kinds: [AttachmentKind] = only.isEmpty ? AttachmentKind.allCases : AttachmentKind.allCases.filter { only.contains($0.rawValue) }
+        // One walk for the whole copy: a manifest an index repeats, or that an earlier entity's tree held, is copied once.
+        let copied = ManifestWalk()
         for entity in try await walk(root, in: src, recursive: true) {
-            if only.isEmpty {
+            if only.isEmpty, try copied.firstVisit(entity.digest, under: src.name) {
                 console.info("Copying \(src.withDigest(entity.digest).name) to \(dst.withDigest(entity.digest).name)...")
-                try await copyManifest(entity.digest, from: src, to: dst)
+                try await copyManifest(entity.digest, from: src, to: dst, depth: 0, walk: copied)
             }
             for kind in kinds {
                 let from = try legacyTag(for: src, digest: entity.digest, kind: kind)

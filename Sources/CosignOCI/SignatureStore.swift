@@ -7,6 +7,7 @@ public import OCIModels
 public import OCIRegistry
 public import SigstoreModels
 import SigstoreCore
+import Synchronization
 
 /// Where and how cosign's signatures of images are stored in a registry, and the read-modify-write appends that keep
 /// concurrent writers from losing each other's signatures.
@@ -305,14 +306,21 @@ public struct SignatureStore: Sendable {
     /// Copies the manifest `digest` (and, for an index, every manifest below it) with its blobs from `source` to
     /// `destination`'s repository: blobs first, then the manifest by digest. Returns the copied manifest's descriptor.
     @discardableResult
-    public func copyManifest(_ digest: String, from source: ImageReference, to destination: ImageReference, depth: Int = 0) async throws -> Descriptor {
+    public func copyManifest(_ digest: String, from source: ImageReference, to destination: ImageReference) async throws -> Descriptor {
+        try await copyManifest(digest, from: source, to: destination, depth: 0, walk: ManifestWalk())
+    }
+
+    @discardableResult
+    func copyManifest(_ digest: String, from source: ImageReference, to destination: ImageReference, depth: Int, walk: ManifestWalk) async throws
+        -> Descriptor
+    {
         let fetched = try await client.manifest(source.withDigest(digest))
         if MediaType.isIndex(fetched.mediaType) {
             guard depth < 8, let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes)) else {
                 throw OCIError(.malformedDocument, "\(source.repositoryName)@\(digest) is not a valid image index")
             }
-            for child in index.manifests {
-                try await copyManifest(child.digest, from: source, to: destination, depth: depth + 1)
+            for child in index.manifests where try walk.firstVisit(child.digest, under: source.name) {
+                try await copyManifest(child.digest, from: source, to: destination, depth: depth + 1, walk: walk)
             }
         } else {
             guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(fetched.bytes)) else {
@@ -371,6 +379,25 @@ public struct SignatureStore: Sendable {
                 }
             }
             return results.map { $0! }
+        }
+    }
+}
+
+/// One walk of an index tree (`save`, `copy`, `load`): each manifest is visited once however often indexes repeat it,
+/// and the walk stops with an error past ``limit`` distinct manifests.
+final class ManifestWalk: Sendable {
+    /// The most distinct manifests a walk visits (a multi-platform image has tens).
+    static let limit = 10_000
+    private let seen = Mutex<Set<String>>([])
+
+    /// Whether `digest` is new to this walk (so the caller visits it); throws past the limit.
+    func firstVisit(_ digest: String, under name: String) throws -> Bool {
+        try seen.withLock { seen in
+            guard seen.insert(digest).inserted else { return false }
+            guard seen.count <= Self.limit else {
+                throw OCIError(.malformedDocument, "the index tree of \(name) names more than \(Self.limit) manifests")
+            }
+            return true
         }
     }
 }

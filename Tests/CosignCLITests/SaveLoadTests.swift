@@ -8,6 +8,40 @@ import Testing
 
 @Suite("cosign save / load / --local-image against docker-registry")
 struct SaveLoadTests {
+    @Test("an index DAG of 10^6 paths (six indexes, each naming the next ten times): save, load and copy fetch each manifest once (issue 23 item 2)")
+    func indexDAG() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let leaf = try TestImage()
+        var child = Descriptor(mediaType: MediaType.ociManifest, digest: try await leaf.push(with: f.client, to: try f.registry.reference("dag", tag: "leaf")),
+                               size: Int64(leaf.manifestBytes.count))
+        for level in 1...6 {
+            let entries = (0..<10).map { _ in #"{"mediaType":"\#(child.mediaType)","digest":"\#(child.digest)","size":\#(child.size)}"# }
+            let bytes = Array(#"{"schemaVersion":2,"mediaType":"\#(MediaType.ociIndex)","manifests":[\#(entries.joined(separator: ","))]}"#.utf8)
+            let digest = try await f.client.putManifest(bytes, mediaType: MediaType.ociIndex, to: try f.registry.reference("dag", tag: "level\(level)"))
+            child = Descriptor(mediaType: MediaType.ociIndex, digest: digest, size: Int64(bytes.count))
+        }
+        let proxy = try FaultProxy(upstream: f.registry)
+        defer { proxy.stop() }
+        try proxy.plan([])
+        let top = "127.0.0.1:\(proxy.port)/dag@\(child.digest)"
+        let start = ContinuousClock.now
+        let saved = await f.run(["save", "--allow-http-registry", "-t", "60s", "--dir", "\(f.dir)/dag", top])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        let afterSave = try proxy.requestCount()
+        // 7 manifests and 2 blobs, plus discovery of signatures, referrers and attestations: far from 10^6.
+        #expect(afterSave < 60, "save sent \(afterSave) requests")
+        let loaded = await f.run(["load", "--allow-http-registry", "-t", "60s", "--dir", "\(f.dir)/dag", "127.0.0.1:\(proxy.port)/dag-loaded@\(child.digest)"])
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let afterLoad = try proxy.requestCount() - afterSave
+        #expect(afterLoad < 60, "load sent \(afterLoad) requests")
+        let copied = await f.run(["copy", "--allow-http-registry", "-t", "60s", top, "127.0.0.1:\(proxy.port)/dag-copy"])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let afterCopy = try proxy.requestCount() - afterSave - afterLoad
+        #expect(afterCopy < 80, "copy sent \(afterCopy) requests")
+        #expect(ContinuousClock.now - start < .seconds(60))
+    }
+
     @Test("a save that fails into an existing layout leaves its index.json as the earlier save wrote it")
     func failedSaveKeepsLayout() async throws {
         let f = try await ImageFixture(.plain)
