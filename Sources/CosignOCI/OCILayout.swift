@@ -81,7 +81,9 @@ public struct OCILayout: Sendable {
 
     /// Reads a blob, checking its digest.
     public func readBlob(_ digest: String, maxBytes: Int = Limits.maxDocumentBytes) throws -> [UInt8] {
-        let bytes = try FileSystem.readFile(try blobPath(digest), limit: maxBytes)
+        let file = try blobPath(digest)
+        try FileSystem.checkRegularFile(file)
+        let bytes = try FileSystem.readFile(file, limit: maxBytes)
         guard SignatureLayout.sha256(bytes) == digest else {
             throw OCIError(.digestMismatch, "blob \(digest) in \(path) does not match its digest")
         }
@@ -90,7 +92,9 @@ public struct OCILayout: Sendable {
 
     /// A reader of a blob's bytes in pieces of `chunkSize` (empty at the end), for chunked uploads.
     public func blobReader(_ descriptor: Descriptor, chunkSize: Int = 8 << 20) throws -> BlobReader {
-        try BlobReader(path: try blobPath(descriptor.digest), chunkSize: chunkSize)
+        let file = try blobPath(descriptor.digest)
+        try FileSystem.checkRegularFile(file)
+        return try BlobReader(path: file, chunkSize: chunkSize)
     }
 
     /// The size of a blob's file, or nil when there is none.
@@ -141,6 +145,7 @@ public struct OCILayout: Sendable {
         guard FileManager.default.fileExists(atPath: file) else {
             throw OCIError(.notFound, "\(path) is not an image layout written by cosign save (no index.json)")
         }
+        try FileSystem.checkRegularFile(file)
         let bytes = try FileSystem.readFile(file, limit: 16 << 20)
         guard let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(bytes)) else {
             throw OCIError(.malformedDocument, "\(file) is not an OCI image index")

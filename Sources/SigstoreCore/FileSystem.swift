@@ -37,6 +37,14 @@ public enum FileSystem {
         }
     }
 
+    /// Throws unless `path` is a regular file (not a directory, FIFO, device or socket, which could block or never end):
+    /// for files that must be what a tool wrote, such as an image layout's.
+    public static func checkRegularFile(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw error(errno, path: path, verb: "open") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw FileError(.io, "read \(path): not a regular file") }
+    }
+
     /// Reads a whole (small) file, refusing directories and files over `limit` bytes.
     public static func readFile(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
         try checkReadableFile(path)

@@ -1,5 +1,6 @@
 import CosignCLI
 import Foundation
+import SigstoreTesting
 import Testing
 
 @Suite("cosign command line, in-process")
@@ -304,5 +305,51 @@ struct BadInputTests {
         let result = await cosign(args)
         expectOneLineError(result, containing: testCase.fragment)
         #expect(!result.stderr.contains("test-password"))
+    }
+}
+
+@Suite("--timeout bounds local I/O; layouts hold regular files only (issue 23 item 4)")
+struct LocalDeadlineTests {
+    @Test(
+        "a FIFO as --signature and /dev/zero as the blob end at -t with exit 1; a FIFO in a layout is refused at once",
+        .enabled(if: cosignBinary() != nil && Requirement.tool("mkfifo").shouldRun && Requirement.tool("timeout").shouldRun))
+    func localDeadlines() async throws {
+        let binary = try #require(cosignBinary())
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/k"], env: ["COSIGN_PASSWORD": "pw"]).status == 0)
+        try "blob\n".write(toFile: "\(dir)/blob", atomically: true, encoding: .utf8)
+        #expect(await cosign(
+            ["sign-blob", "--key", "\(dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false", "--output-signature", "\(dir)/sig", "-y",
+             "\(dir)/blob"], env: ["COSIGN_PASSWORD": "pw"]).status == 0)
+        try runProcess("mkfifo", ["\(dir)/fifo"])
+        func timed(_ args: [String]) throws -> (Int32, String, Duration) {
+            let start = ContinuousClock.now
+            let (status, output) = try runProcess("timeout", ["30", binary] + args, env: ["TUF_ROOT": "\(dir)/tuf", "TUF_MIRROR": "file:///nonexistent"])
+            return (status, output, ContinuousClock.now - start)
+        }
+        for args in [
+            ["verify-blob", "-t", "2s", "--key", "\(dir)/k.pub", "--signature", "\(dir)/fifo", "--insecure-ignore-tlog", "\(dir)/blob"],
+            ["verify-blob", "-t", "2s", "--key", "\(dir)/k.pub", "--signature", "\(dir)/sig", "--insecure-ignore-tlog", "/dev/zero"],
+        ] {
+            let (status, output, elapsed) = try timed(args)
+            #expect(status == 1, "\(args): exit \(status): \(output)")
+            #expect(output.contains("context deadline exceeded"), "\(output)")
+            #expect(elapsed < .seconds(15), "\(elapsed)")
+        }
+        // A layout whose index.json is a FIFO: refused, not waited on.
+        let layout = "\(dir)/layout"
+        try FileManager.default.createDirectory(atPath: layout + "/blobs/sha256", withIntermediateDirectories: true)
+        try #"{"imageLayoutVersion": "1.0.0"}"#.write(toFile: layout + "/oci-layout", atomically: true, encoding: .utf8)
+        try runProcess("mkfifo", [layout + "/index.json"])
+        for args in [
+            ["verify", "--key", "\(dir)/k.pub", "--insecure-ignore-tlog", "--local-image", layout],
+            ["load", "--dir", layout, "127.0.0.1:1/app:v1"],
+        ] {
+            let (status, output, elapsed) = try timed(args)
+            #expect(status != 0 && status != 124, "\(args): exit \(status): \(output)")
+            #expect(output.contains("not a regular file"), "\(output)")
+            #expect(elapsed < .seconds(10), "\(elapsed)")
+        }
     }
 }

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import ArgumentParser
+import Synchronization
 import Cosign
 import SigstoreCore
 
@@ -42,19 +43,14 @@ struct GlobalOptions: ParsableArguments {
             try await body(captured)
             return
         }
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await Console.$current.withValue(captured) { try await body(captured) }
-                return true
-            }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return false
-            }
-            let finished = try await group.next() ?? false
-            group.cancelAll()
-            if !finished { throw CLIError("context deadline exceeded: the command took longer than --timeout \(timeout)") }
+        // Not a task group: it would wait for a body blocked in a read that cancellation cannot interrupt (a FIFO, an
+        // endless device). At the deadline the command fails and the process exits, whatever the body is doing.
+        let race = DeadlineRace()
+        let finished: Bool = try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation, limit: limit) { try await Console.$current.withValue(captured) { try await body(captured) } }
         }
+        race.cancel()
+        if !finished { throw CLIError("context deadline exceeded: the command took longer than --timeout \(timeout)") }
     }
 }
 
@@ -71,5 +67,40 @@ extension CosignSubcommand {
     func run() async throws {
         let command = self
         try await global.run { console in try await command.execute(console) }
+    }
+}
+
+/// The body of a command against its deadline: the first to end resumes the continuation (true: the body finished).
+private final class DeadlineRace: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Bool, any Error>?>(nil)
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    func start(_ continuation: CheckedContinuation<Bool, any Error>, limit: Duration, body: @escaping @Sendable () async throws -> Void) {
+        self.continuation.withLock { $0 = continuation }
+        let work = Task {
+            do {
+                try await body()
+                self.finish(.success(true))
+            } catch {
+                self.finish(.failure(error))
+            }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            self.finish(.success(false))
+        }
+        tasks.withLock { $0 = [work, timer] }
+    }
+
+    private func finish(_ result: Result<Bool, any Error>) {
+        continuation.withLock { pending in
+            pending?.resume(with: result)
+            pending = nil
+        }
+    }
+
+    /// Stops the timer, and asks a body past its deadline to stop (the process exits anyway).
+    func cancel() {
+        for task in tasks.withLock({ $0 }) { task.cancel() }
     }
 }
