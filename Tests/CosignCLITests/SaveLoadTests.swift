@@ -25,7 +25,7 @@ struct SaveLoadTests {
         defer { proxy.stop() }
         try proxy.plan([])
         let top = "127.0.0.1:\(proxy.port)/dag@\(child.digest)"
-        let start = ContinuousClock.now
+        // Each command is bounded by -t (before the walk kept a visited set, save ran into it after about 1,250 requests).
         let saved = await f.run(["save", "--allow-http-registry", "-t", "60s", "--dir", "\(f.dir)/dag", top])
         #expect(saved.status == 0, "\(saved.stderr)")
         let afterSave = try proxy.requestCount()
@@ -39,7 +39,6 @@ struct SaveLoadTests {
         #expect(copied.status == 0, "\(copied.stderr)")
         let afterCopy = try proxy.requestCount() - afterSave - afterLoad
         #expect(afterCopy < 80, "copy sent \(afterCopy) requests")
-        #expect(ContinuousClock.now - start < .seconds(60))
     }
 
     @Test("a save that fails into an existing layout leaves its index.json as the earlier save wrote it")
