@@ -24,6 +24,8 @@ public struct SignatureStore: Sendable {
         public var maxAttachmentSize = 128 << 20
         /// Most layers read from a legacy tag image.
         public var maxLayers = 1000
+        /// Most referrers of one image considered: past it, discovery stops with an error rather than fetch them all.
+        public var maxReferrers = 1000
         /// Write attempts when a concurrent writer dropped our entry.
         public var maxAppendAttempts = 10
         /// Downloads in flight at once.
@@ -264,9 +266,20 @@ public struct SignatureStore: Sendable {
     }
 
     /// The referrers of `digest` in `repo`: from the referrers API, else from the referrers tag.
+    /// More than ``Options/maxReferrers`` is an error: nobody attaches that many, and fetching them would take hours.
     public func referrers(of digest: String, in repo: ImageReference) async throws -> [Descriptor] {
-        if let index = try await client.referrers(repo, digest: digest) { return index.manifests }
-        return try await referrersTagIndex(repo.withTag(SignatureLayout.tag(for: digest, kind: nil)))?.manifests ?? []
+        let found: [Descriptor]
+        if let index = try await client.referrers(repo, digest: digest) {
+            found = index.manifests
+        } else {
+            found = try await referrersTagIndex(repo.withTag(SignatureLayout.tag(for: digest, kind: nil)))?.manifests ?? []
+        }
+        guard found.count <= options.maxReferrers else {
+            throw OCIError(
+                .malformedDocument,
+                "\(repo.repositoryName)@\(digest) has \(found.count) referrers, more than the \(options.maxReferrers) cosign considers")
+        }
+        return found
     }
 
     /// Every Sigstore bundle stored as a referrer of `digest` (cosign's discovery: no artifact-type filter; a referrer
@@ -274,7 +287,10 @@ public struct SignatureStore: Sendable {
     /// that layer parses as a bundle of version 0.3 or later). Other referrers are skipped.
     public func bundles(of digest: String, image: ImageReference) async throws -> [StoredBundle] {
         let repo = try signatureRepository(for: image)
-        let descriptors = try await referrers(of: digest, in: repo).filter { !MediaType.isIndex($0.mediaType) }
+        // A referrer whose descriptor names another artifact type is not fetched.
+        let descriptors = try await referrers(of: digest, in: repo).filter {
+            !MediaType.isIndex($0.mediaType) && ($0.artifactType.map { $0.hasPrefix("application/vnd.dev.sigstore.bundle") } ?? true)
+        }
         let found: [StoredBundle?] = try await concurrentMap(descriptors) { d in
             let fetched = try await self.client.manifest(repo.withDigest(d.digest), accept: [MediaType.ociManifest])
             guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(fetched.bytes)), manifest.layers.count == 1,

@@ -68,6 +68,38 @@ struct ImageFixture {
 
 @Suite("cosign sign / verify on images against docker-registry")
 struct ImageSignTests {
+    @Test("a referrers index of more than 1,000 entries ends discovery with a clear error; referrers of other artifact types are not fetched (issue 23 item 5)")
+    func hostileReferrers() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        // The registry checks that an index's entries exist: every entry names one real manifest.
+        let filler = try TestImage(platform: "filler")
+        let fillerDigest = try await filler.push(with: f.client, to: try f.registry.reference("hostile", tag: "filler"))
+        func referrersIndex(for digest: String, count: Int, artifactType: String) async throws {
+            let entry = #"{"mediaType":"\#(filler.manifest.mediaType ?? "application/vnd.oci.image.manifest.v1+json")","digest":"\#(fillerDigest)","size":\#(filler.manifestBytes.count),"artifactType":"\#(artifactType)"}"#
+            let entries = Array(repeating: entry, count: count)
+            let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\#(entries.joined(separator: ","))]}"#.utf8)
+            _ = try await f.client.putManifest(
+                bytes, mediaType: "application/vnd.oci.image.index.v1+json",
+                to: try f.registry.reference("hostile", tag: "sha256-\(digest.dropFirst(7))"))
+        }
+        let (_, flooded) = try await f.pushImage("hostile", tag: "flooded")
+        try await referrersIndex(for: flooded, count: 1_001, artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json")
+        let refused = await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(f.registry.host)/hostile@\(flooded)"])
+        expectOneLineError(refused, containing: "has 1001 referrers, more than the 1000 cosign considers")
+
+        let (_, other) = try await f.pushImage("hostile", tag: "other")
+        try await referrersIndex(for: other, count: 500, artifactType: "application/spdx+json")
+        let proxy = try FaultProxy(upstream: f.registry)
+        defer { proxy.stop() }
+        try proxy.plan([])
+        let none = await f.run(["verify", "--allow-http-registry", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "127.0.0.1:\(proxy.port)/hostile@\(other)"])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("no signatures found"), "\(none.stderr)")
+        let requests = try proxy.requestCount()
+        #expect(requests < 20, "requests: \(requests)")
+    }
+
     @Test("--registry-server-name: a registry whose certificate names another host is reached through that name; without it the certificate is refused")
     func registryServerName() async throws {
         let registry = try TestRegistry(.tls, serverName: "registry.test")
