@@ -33,10 +33,30 @@ public final class DevelopmentIssuer: Sendable {
         var clientID: String, userCode: String, email: String?, expires: Date
     }
 
+    /// Most sign-ins (authorization codes and device grants) outstanding at once.
+    static let maxPendingGrants = 10_000
+
     struct FlowState {
         var codes: [String: AuthorizationCode] = [:]
         var devices: [String: DeviceGrant] = [:]
+        var lastSweep = Date.distantPast
+
+        /// Drops expired grants (every 10 seconds, or at once when full); false when the outstanding ones still fill
+        /// the table.
+        mutating func makeRoom(now: Date) -> Bool {
+            if now.timeIntervalSince(lastSweep) >= 10 || codes.count + devices.count >= DevelopmentIssuer.maxPendingGrants {
+                codes = codes.filter { $0.value.expires > now }
+                devices = devices.filter { $0.value.expires > now }
+                lastSweep = now
+            }
+            return codes.count + devices.count < DevelopmentIssuer.maxPendingGrants
+        }
     }
+
+    /// Authorization codes and device grants not yet redeemed or expired-and-swept.
+    public var pendingGrants: Int { state.withLock { $0.codes.count + $0.devices.count } }
+
+    static var busy: ServiceError { ServiceError(.serviceUnavailable, "too many sign-ins in progress: try again in a few minutes") }
 
     /// Creates the issuer; `issuerURL` gives its own base URL (known once its port is bound).
     public init(
@@ -98,7 +118,7 @@ public final class DevelopmentIssuer: Sendable {
         group.get("/authorize") { request, _ in
             let q = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
             let params = try self.authorizationParameters(q)
-            if self.autoApprove { return self.approve(params, email: self.defaultEmail) }
+            if self.autoApprove { return try self.approve(params, email: self.defaultEmail) }
             return Response.bytes(Array(self.loginPage(params).utf8), contentType: "text/html; charset=utf-8")
         }
         group.post("/authorize") { request, _ in
@@ -108,7 +128,7 @@ public final class DevelopmentIssuer: Sendable {
             guard let email = form["email"], IdentityTokenVerifier.isEmailAddress(email) else {
                 throw ServiceError.badRequest("enter an email address")
             }
-            return self.approve(params, email: email)
+            return try self.approve(params, email: email)
         }
         group.post("/token") { request, _ in
             var request = request
@@ -124,7 +144,13 @@ public final class DevelopmentIssuer: Sendable {
             let grant = DeviceGrant(
                 clientID: clientID, userCode: userCode, email: self.autoApprove ? self.defaultEmail : nil,
                 expires: self.now().addingTimeInterval(600))
-            self.state.withLock { $0.devices[deviceCode] = grant }
+            let now = self.now()
+            let stored = self.state.withLock { state -> Bool in
+                guard state.makeRoom(now: now) else { return false }
+                state.devices[deviceCode] = grant
+                return true
+            }
+            guard stored else { throw Self.busy }
             let base = self.issuerURL()
             return Response.json(.object([
                 ("device_code", .string(deviceCode)), ("user_code", .string(userCode)),
@@ -178,13 +204,17 @@ public final class DevelopmentIssuer: Sendable {
         return AuthorizationParameters(clientID: clientID, redirectURI: redirect, state: q["state"], challenge: challenge, nonce: q["nonce"])
     }
 
-    func approve(_ p: AuthorizationParameters, email: String) -> Response {
+    func approve(_ p: AuthorizationParameters, email: String) throws -> Response {
         let code = Self.randomToken()
-        state.withLock {
-            $0.codes[code] = AuthorizationCode(
+        let now = now()
+        let stored = state.withLock { state -> Bool in
+            guard state.makeRoom(now: now) else { return false }
+            state.codes[code] = AuthorizationCode(
                 clientID: p.clientID, redirectURI: p.redirectURI, challenge: p.challenge, nonce: p.nonce, email: email,
-                expires: now().addingTimeInterval(120))
+                expires: now.addingTimeInterval(120))
+            return true
         }
+        guard stored else { throw Self.busy }
         if p.redirectURI == "urn:ietf:wg:oauth:2.0:oob" {
             return Response.bytes(Array("<!doctype html><p>Your code: <code>\(code)</code></p>".utf8), contentType: "text/html; charset=utf-8")
         }

@@ -52,6 +52,9 @@ public enum LocalStack {
         public var trustedIssuers: [String] = []
         /// Request log level.
         public var logLevel: Logger.Level = .info
+        /// How long a connection may stay silent, between requests or within one, before it is closed (a client
+        /// that opens connections and sends nothing, or half a body, does not hold them).
+        public var idleTimeout: Duration = .seconds(30)
 
         /// Creates a configuration for `dataDirectory`.
         public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
@@ -128,6 +131,7 @@ public enum LocalStack {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
         @Sendable func url(_ s: Service) -> String { urls.get(s) }
+        let idle = configuration.idleTimeout
         var applications: [(Service, any ServiceLifecycle.Service)] = []
         func application(_ service: Service, _ register: (Router<BasicRequestContext>) -> Void) {
             let router = Router()
@@ -137,6 +141,7 @@ public enum LocalStack {
             serviceLogger[metadataKey: "service"] = "\(service.rawValue)"
             let app = Application(
                 router: router,
+                server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000))),
                 configuration: .init(address: .hostname(host, port: ports[service] ?? 0), serverName: "sigstore-local"),
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0

@@ -58,6 +58,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The identity used by --auto-approve and prefilled on the login page.")
     var defaultEmail = "developer@sigstore.local"
 
+    @Option(help: "Seconds a connection may stay silent (idle between requests, or in the middle of one) before it is closed.")
+    var idleTimeout = 30
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (debug logs every request).")
     var logLevel = "info"
 
@@ -71,6 +74,8 @@ struct Serve: AsyncParsableCommand {
         configuration.autoApprove = autoApprove
         configuration.defaultEmail = defaultEmail
         configuration.trustedIssuers = trustIssuers
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be a positive number of seconds") }
+        configuration.idleTimeout = .seconds(idleTimeout)
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         configuration.logLevel = level
         if let services {

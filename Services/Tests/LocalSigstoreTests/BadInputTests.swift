@@ -19,6 +19,21 @@ struct BadInputTests {
         #expect(message?.isEmpty == false, "\(what): message in \(reply.text)", sourceLocation: sourceLocation)
     }
 
+    @Test("a second serve on the same data directory refuses to start with one error line, and the first keeps answering (issue 23 item 8)")
+    func secondServeRefused() async throws {
+        let tmp = try TemporaryDirectory()
+        let first = try StackProcess(dataDirectory: tmp.path + "/data")
+        defer { first.stop() }
+        let trustBefore = try Data(contentsOf: URL(fileURLWithPath: first.dataDirectory + "/trusted_root.json"))
+        let (status, output) = try shell([Paths.binary, "serve", "--data-dir", first.dataDirectory, "--log-level", "warning"])
+        #expect(status != 0)
+        let lines = output.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(lines.count == 1 && output.contains("is in use by sigstore-local process"), "\(output)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: first.dataDirectory + "/trusted_root.json")) == trustBefore, "trust files untouched")
+        let health = try await HTTP.get(first["rekor"] + "/healthz")
+        #expect(health.status == 200)
+    }
+
     @Test("a data directory the server creates is owner-only under umask 000; a body shorter than its Content-Length gets 400, not 500")
     func umaskAndTruncatedBodies() async throws {
         let tmp = try TemporaryDirectory()
@@ -119,4 +134,37 @@ struct RogueClaims: JWTPayload {
     var email: String
     var email_verified: Bool
     func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+@Suite("sigstore-local closes silent connections (issue 23 item 3)")
+struct IdleConnectionTests {
+    @Test("a connection that sends nothing, or half a request, is closed after --idle-timeout; the service keeps answering")
+    func idleAndHalfSent() async throws {
+        let tmp = try TemporaryDirectory()
+        let stack = try StackProcess(dataDirectory: tmp.path + "/data", arguments: ["--idle-timeout", "2"])
+        defer { stack.stop() }
+        let script = """
+            import socket, sys, time
+            host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+            s = socket.create_connection((host, port), timeout=20)
+            if mode == "half":
+                s.sendall(f"POST /api/v1/log/entries HTTP/1.1\\\\r\\\\nHost: {host}\\\\r\\\\nContent-Length: 100\\\\r\\\\n\\\\r\\\\n{{".encode())
+            start = time.monotonic()
+            try:
+                while s.recv(4096):
+                    pass
+            except OSError:
+                pass
+            print(f"{time.monotonic() - start:.1f}")
+            """
+        try script.write(toFile: tmp.path + "/idle.py", atomically: true, encoding: .utf8)
+        let url = try #require(URL(string: stack["rekor"]))
+        for mode in ["silent", "half"] {
+            let (status, output) = try run("/usr/bin/env", ["python3", tmp.path + "/idle.py", url.host ?? "", String(url.port ?? 0), mode])
+            let seconds = Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99
+            #expect(status == 0 && seconds < 10, "\(mode): closed after \(output)")
+        }
+        let health = try await HTTP.get(stack["rekor"] + "/healthz")
+        #expect(health.status == 200)
+    }
 }
