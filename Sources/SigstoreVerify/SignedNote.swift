@@ -44,7 +44,11 @@ public struct SignedNote: Sendable, Hashable {
                 throw VerificationError(.transparencyLog, "malformed checkpoint: signature line does not start with an em dash")
             }
             let fields = s.dropFirst(2).split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count == 2, !fields[0].isEmpty, let raw = Base64.decodeStrict(fields[1]), raw.count > 4 else {
+            // Canonical base64 only: a signature line whose padding bits were changed decodes to the same bytes, and a
+            // checkpoint is taken exactly as its signer wrote it.
+            guard fields.count == 2, !fields[0].isEmpty, let raw = Base64.decodeStrict(fields[1]), raw.count > 4,
+                Base64.encode(raw) == fields[1]
+            else {
                 throw VerificationError(.transparencyLog, "malformed checkpoint signature line")
             }
             parsed.append(Signature(name: String(fields[0]), keyHint: Array(raw[0..<4]), signature: Array(raw[4...])))
