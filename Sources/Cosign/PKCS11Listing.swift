@@ -1,4 +1,5 @@
 import SigstoreCore
+import SigstoreCrypto
 import SigstorePKCS11
 
 /// `cosign pkcs11-tool list-tokens` and `list-keys-uris`: the tokens of a module and the keys on one, printed as
@@ -33,7 +34,7 @@ public enum PKCS11Listing {
         for (index, key) in listing.keys.enumerated() {
             text += "Object \(index)\n"
             if let label = key.label { text += "\tLabel: \(label)\n" }
-            if let id = key.id { text += "\tID: \(id.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined())\n" }
+            if let id = key.id { text += "\tID: \(Hex.encode(id))\n" }
             text += "\tURI: \(key.uri.uriString)\n"
         }
         console.stdout.write(text)

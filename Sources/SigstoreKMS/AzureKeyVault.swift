@@ -81,16 +81,13 @@ public struct AzureKeyVaultKey: ManagedKey {
         guard let value = json["value"]?.stringValue, let raw = ProviderHTTP.base64URLDecode(value), !raw.isEmpty else {
             throw KMSError(.provider, "Azure Key Vault: the sign response has no signature")
         }
-        do {
-            switch publicKey.kind {
-            case .ecdsaP256: return Array(try P256.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
-            case .ecdsaP384: return Array(try P384.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
-            case .ecdsaP521: return Array(try P521.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
-            default: return raw
+        guard case .rsa = publicKey.kind else {
+            guard let der = RawECDSASignature.der(raw, kind: publicKey.kind) else {
+                throw KMSError(.provider, "Azure Key Vault: the signature is not r‖s for the key's curve (\(raw.count) bytes)")
             }
-        } catch {
-            throw KMSError(.provider, "Azure Key Vault: the signature is not r‖s for the key's curve (\(raw.count) bytes)")
+            return der
         }
+        return raw
     }
 
     /// Creates an EC P-256 key for signing unless one exists.

@@ -1,3 +1,4 @@
+import Crypto
 import SigstoreCore
 public import SigstoreCrypto
 
@@ -54,4 +55,17 @@ public struct ManagedKeySigner: Signer {
     }
 
     public func signature(forMessage message: [UInt8]) async throws -> [UInt8] { try await hashingThenSigning(message) }
+}
+
+/// ECDSA signatures that KMSs and tokens return as r‖s (JOSE, PKCS#11), re-encoded as the ASN.1 DER cosign writes.
+public enum RawECDSASignature {
+    /// The DER form of `raw` for a key of `kind`, or nil when `kind` is not ECDSA or `raw` is not r‖s of its size.
+    public static func der(_ raw: [UInt8], kind: KeyKind) -> [UInt8]? {
+        switch kind {
+        case .ecdsaP256: (try? P256.Signing.ECDSASignature(rawRepresentation: raw)).map { Array($0.derRepresentation) }
+        case .ecdsaP384: (try? P384.Signing.ECDSASignature(rawRepresentation: raw)).map { Array($0.derRepresentation) }
+        case .ecdsaP521: (try? P521.Signing.ECDSASignature(rawRepresentation: raw)).map { Array($0.derRepresentation) }
+        default: nil
+        }
+    }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import SigstoreCrypto
 
 /// AWS Signature Version 4 request signing (the `Authorization` header), as AWS's "Signature Version 4 signing
 /// process" describes it and its published test suite checks it.
@@ -37,16 +38,16 @@ public struct SigV4Signer: Sendable {
         let signedHeaders = names.joined(separator: ";")
         let canonicalRequest = [
             method, Self.canonicalPath(path), Self.canonicalQuery(query), canonicalHeaders, signedHeaders,
-            Self.hex(SHA256.hash(data: body)),
+            Hex.encode(SHA256.hash(data: body)),
         ].joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))]
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Hex.encode(SHA256.hash(data: Array(canonicalRequest.utf8)))]
             .joined(separator: "\n")
         var key = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let signature = Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
         var result = [("X-Amz-Date", amzDate)]
         if let token = credentials.sessionToken { result.append(("X-Amz-Security-Token", token)) }
         result.append((
@@ -103,16 +104,6 @@ public struct SigV4Signer: Sendable {
                 let digits = Array("0123456789ABCDEF")
                 out += "%\(digits[Int(byte >> 4)])\(digits[Int(byte & 15)])"
             }
-        }
-        return out
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
         }
         return out
     }

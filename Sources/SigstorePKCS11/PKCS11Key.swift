@@ -45,7 +45,10 @@ public final class PKCS11Key: ManagedKey, @unchecked Sendable {
             switch publicKey.kind {
             case .ecdsaP256, .ecdsaP384, .ecdsaP521:
                 let raw = try opened.session.sign(digest.bytes, key: opened.privateKey, mechanism: CK_MECHANISM_TYPE(CKM_ECDSA))
-                return try Self.derSignature(raw, kind: publicKey.kind)
+                guard let der = RawECDSASignature.der(raw, kind: publicKey.kind) else {
+                    throw KMSError(.provider, "DSA signature length is invalid from token (\(raw.count) bytes)")
+                }
+                return der
             case .rsa:
                 let info = Self.digestInfoPrefix(digest.algorithm) + digest.bytes
                 return try opened.session.sign(info, key: opened.privateKey, mechanism: CK_MECHANISM_TYPE(CKM_RSA_PKCS))
@@ -160,22 +163,6 @@ public final class PKCS11Key: ManagedKey, @unchecked Sendable {
         }
         guard der.count == offset + length else { return nil }
         return Array(der[offset...])
-    }
-
-    /// r‖s from the token as an ASN.1 DER ECDSA signature.
-    static func derSignature(_ raw: [UInt8], kind: KeyKind) throws -> [UInt8] {
-        do {
-            switch kind {
-            case .ecdsaP256: return Array(try P256.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
-            case .ecdsaP384: return Array(try P384.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
-            case .ecdsaP521: return Array(try P521.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
-            default: throw KMSError(.unsupportedKey, "not an ECDSA key")
-            }
-        } catch let error as KMSError {
-            throw error
-        } catch {
-            throw KMSError(.provider, "DSA signature length is invalid from token (\(raw.count) bytes)")
-        }
     }
 
     /// The DER DigestInfo header before a digest (PKCS#1 v1.5, RFC 8017 §9.2 note 1).
