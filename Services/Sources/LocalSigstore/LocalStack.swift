@@ -55,6 +55,9 @@ public enum LocalStack {
         /// How long a connection may stay silent, between requests or within one, before it is closed (a client
         /// that opens connections and sends nothing, or half a body, does not hold them).
         public var idleTimeout: Duration = .seconds(30)
+        /// The most connections all services hold together; past it the longest-quiet connection is closed to make
+        /// room for a new one. Lowered to what the process's open-file limit allows.
+        public var maxConnections = 4096
 
         /// Creates a configuration for `dataDirectory`.
         public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
@@ -132,6 +135,7 @@ public enum LocalStack {
 
         @Sendable func url(_ s: Service) -> String { urls.get(s) }
         let idle = configuration.idleTimeout
+        let governor = ConnectionGovernor(limit: configuration.maxConnections)
         var applications: [(Service, any ServiceLifecycle.Service)] = []
         func application(_ service: Service, _ register: (Router<BasicRequestContext>) -> Void) {
             let router = Router()
@@ -141,8 +145,11 @@ public enum LocalStack {
             serviceLogger[metadataKey: "service"] = "\(service.rawValue)"
             let app = Application(
                 router: router,
-                server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000))),
-                configuration: .init(address: .hostname(host, port: ports[service] ?? 0), serverName: "sigstore-local"),
+                server: .http1(
+                    configuration: .init(
+                        additionalChannelHandlers: [governor.handler()],
+                        idleTimeout: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000))),
+                configuration: .init(address: .hostname(host, port: ports[service] ?? 0), serverName: "sigstore-local", backlog: 1024),
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
                     urls.set(service, "http://\(host):\(port)")

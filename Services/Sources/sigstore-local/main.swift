@@ -61,6 +61,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay silent (idle between requests, or in the middle of one) before it is closed.")
     var idleTimeout = 30
 
+    @Option(help: "Most connections the services hold together; past it the longest-quiet one is closed for a new one.")
+    var maxConnections = 4096
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (debug logs every request).")
     var logLevel = "info"
 
@@ -76,6 +79,8 @@ struct Serve: AsyncParsableCommand {
         configuration.trustedIssuers = trustIssuers
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be a positive number of seconds") }
         configuration.idleTimeout = .seconds(idleTimeout)
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be a positive number") }
+        configuration.maxConnections = maxConnections
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
         configuration.logLevel = level
         if let services {

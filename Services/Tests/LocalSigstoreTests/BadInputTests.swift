@@ -167,4 +167,89 @@ struct IdleConnectionTests {
         let health = try await HTTP.get(stack["rekor"] + "/healthz")
         #expect(health.status == 200)
     }
+
+    /// Opens `count` connections spread over every service (two client processes, so neither runs out of descriptors),
+    /// waits until the handshakes are done, then times one `/healthz` on each service over a fresh connection.
+    static let floodScript = """
+        import multiprocessing, select, socket, sys, time
+        targets = [(a.split(":")[0], int(a.split(":")[1])) for a in sys.argv[2:]]
+        count = int(sys.argv[1])
+        def hold(first, n, ready):
+            # In batches, each connected and sent one byte of a request line before the next: idle connections the
+            # server has taken in, not a SYN flood.
+            socks, opened = [], 0
+            for b in range(0, n, 250):
+                batch = []
+                for i in range(b, min(n, b + 250)):
+                    s = socket.socket()
+                    s.setblocking(False)
+                    # Many loopback source addresses, so the flood is not limited by one address's ephemeral ports.
+                    s.bind((f"127.0.{first + 1}.{2 + i % 200}", 0))
+                    s.connect_ex(targets[(first + i) % len(targets)])
+                    batch.append(s)
+                poller, pending = select.poll(), {s.fileno(): s for s in batch}
+                for fd in pending:
+                    poller.register(fd, select.POLLOUT)
+                deadline = time.monotonic() + 10
+                while pending and time.monotonic() < deadline:
+                    for fd, _ in poller.poll(1000):
+                        poller.unregister(fd)
+                        pending.pop(fd, None)
+                for s in batch:
+                    if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                        try:
+                            s.send(b"G")
+                            opened += 1
+                        except OSError:
+                            pass
+                socks += batch
+            ready.put(opened)
+            time.sleep(600)
+        ready = multiprocessing.Queue()
+        workers = [multiprocessing.Process(target=hold, args=(k, count // 2, ready), daemon=True) for k in range(2)]
+        for w in workers: w.start()
+        opened = ready.get(timeout=60) + ready.get(timeout=60)
+        time.sleep(10)
+        # Probe every second while the server takes the flood in (it accepts a few thousand a second).
+        for host, port in targets * 20:
+            time.sleep(0.2)
+            start = time.monotonic()
+            try:
+                s = socket.create_connection((host, port), timeout=5)
+                s.sendall(f"GET /healthz HTTP/1.1\\r\\nHost: {host}\\r\\nConnection: close\\r\\n\\r\\n".encode())
+                reply = b""
+                while chunk := s.recv(4096):
+                    reply += chunk
+                status = reply.split(b" ")[1].decode() if reply else "none"
+            except OSError as e:
+                status = type(e).__name__
+            print(f"{port} {status} {time.monotonic() - start:.3f}", flush=True)
+        print(f"opened {opened}", flush=True)
+        for w in workers: w.kill()
+        """
+
+    @Test("under 20,000 idle connections every service still answers /healthz within 1 s (issue 23 item 3)")
+    func connectionFlood() async throws {
+        let tmp = try TemporaryDirectory()
+        let stack = try StackProcess(dataDirectory: tmp.path + "/data")
+        defer { stack.stop() }
+        try Self.floodScript.write(toFile: tmp.path + "/flood.py", atomically: true, encoding: .utf8)
+        let services = ["oidc", "fulcio", "rekor", "rekor-v2", "tsa"]
+        let targets = try services.map { name in
+            let url = try #require(URL(string: stack[name]), "\(name) in the ready line")
+            return "\(url.host ?? ""):\(url.port ?? 0)"
+        }
+        let (status, output) = try run("/usr/bin/env", ["python3", tmp.path + "/flood.py", "20000"] + targets)
+        #expect(status == 0, "\(output)")
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.last.map { Int($0.split(separator: " ").last ?? "") ?? 0 } ?? 0 >= 19_000, "connections opened: \(output)")
+        for line in lines.dropLast() {
+            let fields = line.split(separator: " ")
+            #expect(fields.count == 3 && fields[1] == "200" && (Double(fields[2]) ?? 99) < 1, "healthz under the flood: \(line) in \(output)")
+        }
+        #expect(lines.count == services.count * 20 + 1, "\(output)")
+        // The flood is gone: the server answers as before.
+        let health = try await HTTP.get(stack["rekor"] + "/healthz")
+        #expect(health.status == 200)
+    }
 }
