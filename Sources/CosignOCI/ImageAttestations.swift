@@ -63,10 +63,10 @@ extension ImageVerifier {
     /// are any, else the layers of the legacy `sha256-<hex>.att` image. Fails with "no matching attestations" when none
     /// verifies.
     public func verifyAttestations(_ image: ImageReference, subject: Descriptor) async throws -> AttestationOutcome {
-        let bundles = try await store.bundles(of: subject.digest, image: image)
+        let bundles = try await store.bundleList(of: subject.digest, image: image)
         let store = self.store
         return try await verifyAttestations(bundles: bundles, digest: subject.digest, legacyDigest: subject.digest) {
-            try await store.legacyImage(try store.legacyTag(for: image, digest: subject.digest, kind: .attestation))?.layers
+            try await store.legacyLayerList(try store.legacyTag(for: image, digest: subject.digest, kind: .attestation))?.layers
         }
     }
 
@@ -75,25 +75,29 @@ extension ImageVerifier {
     public func verifyAttestations(
         bundles: [SignatureStore.StoredBundle], digest: String, legacyDigest: String, legacyLayers: () async throws -> [LegacyLayer]?
     ) async throws -> AttestationOutcome {
+        try await verifyAttestations(bundles: AttachmentList(loaded: bundles), digest: digest, legacyDigest: legacyDigest) {
+            try await legacyLayers().map { AttachmentList(loaded: $0) }
+        }
+    }
+
+    /// Verifies attestations from attachment lists, each downloaded as it is verified and released if it fails.
+    public func verifyAttestations(
+        bundles: AttachmentList<SignatureStore.StoredBundle>, digest: String, legacyDigest: String,
+        legacyLayers: () async throws -> AttachmentList<LegacyLayer>?
+    ) async throws -> AttestationOutcome {
         var failures: [String] = []
         var verified: [VerifiedAttestation] = []
-        if !bundles.isEmpty {
-            let artifactDigest = try Self.sha256Digest(digest)
-            for stored in bundles {
-                do {
-                    guard case .dsseEnvelope(let envelope) = stored.bundle.content else {
-                        throw CosignError(.verificationFailed, "bundle does not contain a DSSE envelope")
-                    }
-                    let verification = BundleVerification(trustMaterial: options.trustMaterial, options: options.bundle, now: now)
-                    let result = try await verification.verify(bundle: stored.bundle, artifact: ArtifactInput.digest(artifactDigest))
-                    verified.append(
-                        VerifiedAttestation(
-                            output: envelope.orderedJSON.serialized(escapeHTML: true), envelope: envelope,
-                            predicateType: try envelope.statementPredicateType(), result: result))
-                } catch let e as VerificationError {
-                    failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
-                } catch let e as CosignError where e.isVerificationFailure {
-                    failures.append(e.message)
+        let artifactDigest = try Self.sha256Digest(digest)
+        let bundleChecks = try await bundles.map { stored in
+            await Result(asyncCatching: { try await self.verifyBundleAttestation(stored, digest: artifactDigest) })
+        }
+        if !bundleChecks.isEmpty {
+            for check in bundleChecks {
+                switch check {
+                case .success(let attestation): verified.append(attestation)
+                case .failure(let e as VerificationError): failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
+                case .failure(let e as CosignError) where e.isVerificationFailure: failures.append(e.message)
+                case .failure(let e): throw e
                 }
             }
             guard !verified.isEmpty else {
@@ -101,20 +105,33 @@ extension ImageVerifier {
             }
             return AttestationOutcome(attestations: verified, fromBundles: true)
         }
-        let layers = try await legacyLayers() ?? []
-        for layer in layers {
-            do {
-                verified.append(try await verifyLegacyAttestation(layer, digest: legacyDigest))
-            } catch let e as CosignError where e.isVerificationFailure {
-                failures.append(e.message)
-            } catch let e as VerificationError {
-                failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
+        let checks = try await legacyLayers()?.map { layer in
+            await Result(asyncCatching: { try await self.verifyLegacyAttestation(layer, digest: legacyDigest) })
+        } ?? []
+        for check in checks {
+            switch check {
+            case .success(let attestation): verified.append(attestation)
+            case .failure(let e as CosignError) where e.isVerificationFailure: failures.append(e.message)
+            case .failure(let e as VerificationError): failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
+            case .failure(let e): throw e
             }
         }
         guard !verified.isEmpty else {
             throw CosignError(.verificationFailed, "no matching attestations: " + Self.summarize(failures))
         }
         return AttestationOutcome(attestations: verified, fromBundles: false)
+    }
+
+    /// One bundle referrer: a DSSE envelope whose statement names `digest`.
+    func verifyBundleAttestation(_ stored: SignatureStore.StoredBundle, digest: ArtifactDigest) async throws -> VerifiedAttestation {
+        guard case .dsseEnvelope(let envelope) = stored.bundle.content else {
+            throw CosignError(.verificationFailed, "bundle does not contain a DSSE envelope")
+        }
+        let verification = BundleVerification(trustMaterial: options.trustMaterial, options: options.bundle, now: now)
+        let result = try await verification.verify(bundle: stored.bundle, artifact: ArtifactInput.digest(digest))
+        return VerifiedAttestation(
+            output: envelope.orderedJSON.serialized(escapeHTML: true), envelope: envelope,
+            predicateType: try envelope.statementPredicateType(), result: result)
     }
 
     /// One legacy `.att` layer: a DSSE envelope over an in-toto statement, signed with the key.

@@ -100,12 +100,13 @@ public struct ImageVerifier: Sendable {
         self.now = now
     }
 
-    /// Verifies the signatures of `image` (whose manifest is `subject`).
+    /// Verifies the signatures of `image` (whose manifest is `subject`). Attachments are downloaded as they are
+    /// verified and those that fail are released at once (``AttachmentList``).
     public func verify(_ image: ImageReference, subject: Descriptor) async throws -> Outcome {
-        let bundles = try await store.bundles(of: subject.digest, image: image)
+        let bundles = try await store.bundleList(of: subject.digest, image: image)
         let store = self.store
         return try await verify(bundles: bundles, digest: subject.digest, legacyDigest: subject.digest, dockerReference: image.name) {
-            try await store.legacyImage(try store.legacyTag(for: image, digest: subject.digest, kind: .signature))?.layers
+            try await store.legacyLayerList(try store.legacyTag(for: image, digest: subject.digest, kind: .signature))?.layers
         }
     }
 
@@ -116,28 +117,43 @@ public struct ImageVerifier: Sendable {
         bundles: [SignatureStore.StoredBundle], digest: String, legacyDigest: String, dockerReference: String,
         legacyLayers: () async throws -> [LegacyLayer]?
     ) async throws -> Outcome {
-        if !bundles.isEmpty {
+        try await verify(bundles: AttachmentList(loaded: bundles), digest: digest, legacyDigest: legacyDigest, dockerReference: dockerReference) {
+            try await legacyLayers().map { AttachmentList(loaded: $0) }
+        }
+    }
+
+    /// Verifies signatures from attachment lists (see ``verify(bundles:digest:legacyDigest:dockerReference:legacyLayers:)``).
+    public func verify(
+        bundles: AttachmentList<SignatureStore.StoredBundle>, digest: String, legacyDigest: String, dockerReference: String,
+        legacyLayers: () async throws -> AttachmentList<LegacyLayer>?
+    ) async throws -> Outcome {
+        let bundleChecks = try await bundles.map { stored in
+            await Result(asyncCatching: { try await self.verifyBundle(stored, dockerReference: dockerReference, digest: digest) })
+        }
+        if !bundleChecks.isEmpty {
             var failures: [String] = []
             var verified: [VerifiedSignature] = []
-            for stored in bundles {
-                do {
-                    verified.append(try await verifyBundle(stored, dockerReference: dockerReference, digest: digest))
-                } catch let e as VerificationError {
-                    failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
-                } catch let e as CosignError {
-                    failures.append(e.message)
+            for check in bundleChecks {
+                switch check {
+                case .success(let signature): verified.append(signature)
+                case .failure(let e as VerificationError): failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
+                case .failure(let e as CosignError): failures.append(e.message)
+                case .failure(let e): throw e
                 }
             }
             if !verified.isEmpty { return Outcome(signatures: verified, fromBundles: true) }
             // Anyone who can push a referrer could otherwise hide a valid legacy signature: when no bundle verifies,
             // the `.sig` image still gets its turn, and its failures join the bundles' in the error.
-            if let layers = try? await legacyLayers(), !layers.isEmpty {
+            if let layers = try? await legacyLayers(),
+                let checks = try? await layers.map({ layer in await Result(asyncCatching: { try await self.verifyLegacy(layer, digest: legacyDigest) }) }),
+                !checks.isEmpty
+            {
                 var legacyFailures: [String] = []
-                for layer in layers {
-                    do {
-                        verified.append(try await verifyLegacy(layer, digest: legacyDigest))
-                    } catch let e as any ReportableError {
-                        legacyFailures.append(e.message)
+                for check in checks {
+                    switch check {
+                    case .success(let signature): verified.append(signature)
+                    case .failure(let e as any ReportableError): legacyFailures.append(e.message)
+                    case .failure(let e): throw e
                     }
                 }
                 if !verified.isEmpty { return Outcome(signatures: verified, fromBundles: false) }
@@ -146,22 +162,22 @@ public struct ImageVerifier: Sendable {
             // cosign's bundle path returns its error unwrapped: exit status 1, not one of the legacy codes.
             throw CosignError(.verificationFailed, "no matching attestations: " + Self.summarize(failures))
         }
-        guard let layers = try await legacyLayers(), !layers.isEmpty else {
+        guard let layers = try await legacyLayers(), layers.count > 0 else {
             throw ImageVerificationError(.noSignaturesFound, "no signatures found")
         }
+        let checks = try await layers.map { layer in await Result(asyncCatching: { try await self.verifyLegacy(layer, digest: legacyDigest) }) }
         var failures: [String] = []
         var verified: [VerifiedSignature] = []
         let singleLayer = layers.count == 1
-        for layer in layers {
-            do {
-                verified.append(try await verifyLegacy(layer, digest: legacyDigest))
-            } catch let e as CosignError {
-                failures.append(e.message)
-            } catch let e as VerificationError {
-                failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
-            } catch let e as ImageVerificationError where e.code == .noCertificateFound {
+        for check in checks {
+            switch check {
+            case .success(let signature): verified.append(signature)
+            case .failure(let e as CosignError): failures.append(e.message)
+            case .failure(let e as VerificationError): failures.append("verification failed (\(e.check.rawValue) check): \(e.message)")
+            case .failure(let e as ImageVerificationError) where e.code == .noCertificateFound:
                 if singleLayer { throw e }
                 failures.append(e.message)
+            case .failure(let e): throw e
             }
         }
         guard !verified.isEmpty else {

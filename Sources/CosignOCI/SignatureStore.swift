@@ -27,9 +27,18 @@ public struct SignatureStore: Sendable {
         /// Most referrers of one image considered: past it, discovery stops with an error rather than fetch them all.
         public var maxReferrers = 1000
         /// Write attempts when a concurrent writer dropped our entry.
-        public var maxAppendAttempts = 10
+        public var maxAppendAttempts = 20
+        /// The least time an append watches its tag, unchanged and holding its entry, before it counts as kept (it also
+        /// grows to four times the append's own read-to-write time): a writer that read the tag before our write has
+        /// written by then, and a write that dropped our entry is seen and redone.
+        public var appendQuietPeriod: Duration = .milliseconds(200)
+        /// The longest an append keeps watching a tag that other writers keep changing, once its entry is there.
+        public var appendWatchLimit: Duration = .seconds(30)
         /// Downloads in flight at once.
         public var maxConcurrency = 8
+        /// Declared bytes of attachments downloaded at once while verifying; a larger attachment is downloaded alone,
+        /// so memory holds about one large attachment however many there are.
+        public var inFlightBytes: Int64 = 32 << 20
         /// Creates default options.
         public init() {}
     }
@@ -108,26 +117,33 @@ public struct SignatureStore: Sendable {
 
     /// Reads the legacy image at `tag` with every layer's payload, or nil when the tag does not exist.
     public func legacyImage(_ tag: ImageReference) async throws -> LegacyImage? {
+        guard let (digest, list) = try await legacyLayerList(tag) else { return nil }
+        return LegacyImage(reference: tag, manifestDigest: digest, layers: try await list.map { $0 })
+    }
+
+    /// The layers of the legacy image at `tag`, each downloaded only when used (nil when the tag does not exist), and
+    /// the image's manifest digest.
+    public func legacyLayerList(_ tag: ImageReference) async throws -> (manifestDigest: String, layers: AttachmentList<LegacyLayer>)? {
         guard let (digest, descriptors, _) = try await legacyDescriptors(tag) else { return nil }
-        let payloads = try await concurrentMap(descriptors) { d in
-            guard d.size <= self.options.maxAttachmentSize else {
+        let limit = options.maxAttachmentSize
+        let list = AttachmentList(sizes: descriptors.map(\.size), options: options) { i in
+            let d = descriptors[i]
+            guard d.size <= limit else {
                 throw OCIError(
-                    .registry,
-                    "layer \(d.digest) of \(tag) is \(d.size) bytes, larger than the \(self.options.maxAttachmentSize)-byte limit (COSIGN_MAX_ATTACHMENT_SIZE)")
+                    .registry, "layer \(d.digest) of \(tag) is \(d.size) bytes, larger than the \(limit)-byte limit (COSIGN_MAX_ATTACHMENT_SIZE)")
             }
-            return try await self.client.blob(tag, digest: d.digest, maxBytes: self.options.maxAttachmentSize)
+            let payload = try await self.client.blob(tag, digest: d.digest, maxBytes: limit)
+            return LegacyLayer(payload: payload, mediaType: d.mediaType, annotations: d.annotations ?? [:])
         }
-        let layers = zip(descriptors, payloads).map { d, payload in
-            LegacyLayer(payload: payload, mediaType: d.mediaType, annotations: d.annotations ?? [:])
-        }
-        return LegacyImage(reference: tag, manifestDigest: digest, layers: layers)
+        return (digest, list)
     }
 
     /// Appends `layer` to the legacy image at `tag` (read-modify-write). When `isDuplicate` accepts a layer already
     /// there (cosign's duplicate detector: same payload digest and media type, our annotations present, and the signer's
-    /// key verifies its signature), nothing is written. After writing, the tag is read again after a short random
-    /// pause; when a concurrent writer replaced the image without our layer, the append is redone (up to
-    /// ``Options/maxAppendAttempts`` times). Blobs are uploaded before the manifest that names them.
+    /// key verifies its signature), nothing is written. After writing, the tag is watched until it is seen to keep our
+    /// layer (``confirmedAppend(_:to:what:read:alreadyThere:keep:write:)``); when a concurrent writer replaced the image
+    /// without it, the append is redone (up to ``Options/maxAppendAttempts`` writes). Blobs are uploaded before the
+    /// manifest that names them.
     ///
     /// - Parameter replacing: layers for which this returns true are dropped (`attest --replace`).
     /// - Parameter created: the image config's creation time (`--record-creation-timestamp`); zero time when nil.
@@ -138,34 +154,93 @@ public struct SignatureStore: Sendable {
         replacing: (@Sendable (Descriptor) -> Bool)? = nil, created: Date? = nil
     ) async throws -> Bool {
         let ours = layer.descriptor
-        var uploaded = false
-        for attempt in 1...options.maxAppendAttempts {
-            let current = try await legacyDescriptors(tag)
-            let existing = current?.layers ?? []
-            if attempt == 1, let isDuplicate, existing.contains(where: isDuplicate) { return false }
-            if existing.contains(where: { Self.sameLayer($0, ours) }) {
-                guard attempt > 1 else { return false }
-                // Written by an earlier attempt and still there: confirm once more after a pause, as a concurrent
-                // writer that read before our write may still replace it.
-                try await pause(attempt: attempt)
-                if try await legacyDescriptors(tag)?.layers.contains(where: { Self.sameLayer($0, ours) }) == true { return true }
+        let uploaded = Mutex(false)
+        return try await confirmedAppend(
+            ours, to: tag, what: "the signature",
+            read: {
+                try await self.legacyDescriptors(tag).map { AppendTarget(digest: $0.digest, entries: $0.layers, mediaType: $0.mediaType) }
+            },
+            alreadyThere: { existing in existing.contains { Self.sameLayer($0, ours) } || (isDuplicate.map { existing.contains(where: $0) } ?? false) },
+            keep: { !(replacing?($0) ?? false) },
+            write: { current, layers in
+                if !uploaded.withLock({ $0 }) {
+                    try await self.client.uploadBlob(layer.payload, mediaType: layer.mediaType, to: tag)
+                    uploaded.withLock { $0 = true }
+                }
+                // An existing image keeps its media types (as go-containerregistry's append does).
+                try await self.putLegacy(
+                    layers, to: tag, docker: current.map { $0.mediaType == MediaType.dockerManifest } ?? self.options.dockerMediaTypes,
+                    created: created)
+            })
+    }
+
+    /// What an append reads from its tag: the manifest's digest, its entries (layers or index entries) and media type.
+    struct AppendTarget: Sendable {
+        var digest: String
+        var entries: [Descriptor]
+        var mediaType: String
+    }
+
+    /// The read-modify-write both storage schemes use, which registries cannot make atomic. After writing, the append
+    /// watches the tag until it has stayed unchanged, with our entry, for a quiet period longer than any writer's
+    /// read-to-write time (``Options/appendQuietPeriod``, at least four times ours): a concurrent writer that read the
+    /// tag before our write has written by then, and if it dropped our entry, the entry is written again. Every write
+    /// also puts back entries this append saw earlier that a concurrent writer dropped, so signers repair each other.
+    ///
+    /// - Parameter alreadyThere: on the first read, whether an equivalent entry is there already (nothing is written).
+    /// - Parameter keep: entries for which this returns false are dropped (`attest --replace`).
+    /// - Returns: whether the entry was added.
+    func confirmedAppend(
+        _ ours: Descriptor, to tag: ImageReference, what: String,
+        read: @Sendable () async throws -> AppendTarget?,
+        alreadyThere: ([Descriptor]) -> Bool,
+        keep: (Descriptor) -> Bool,
+        write: @Sendable (AppendTarget?, [Descriptor]) async throws -> Void
+    ) async throws -> Bool {
+        let clock = ContinuousClock()
+        var seen: [Descriptor] = []
+        var writes = 0
+        var quiet = options.appendQuietPeriod
+        var unchangedSince: (digest: String, at: ContinuousClock.Instant)?
+        var watchingSince: ContinuousClock.Instant?
+        var backedOff = false
+        while true {
+            let readAt = clock.now
+            let current = try await read()
+            let entries = current?.entries ?? []
+            if writes == 0, alreadyThere(entries) { return false }
+            for e in entries where !Self.sameLayer(e, ours) && !seen.contains(where: { Self.sameLayer($0, e) }) { seen.append(e) }
+            if let current, entries.contains(where: { Self.sameLayer($0, ours) }) {
+                if let since = unchangedSince, since.digest == current.digest {
+                    if clock.now - since.at >= quiet { return true }
+                } else {
+                    unchangedSince = (current.digest, readAt)
+                }
+                let watching = watchingSince ?? readAt
+                watchingSince = watching
+                if clock.now - watching >= options.appendWatchLimit { return true }
+                try await Task.sleep(for: quiet / 2 + .milliseconds(Int.random(in: 0...20)))
                 continue
             }
-            if !uploaded {
-                try await client.uploadBlob(layer.payload, mediaType: layer.mediaType, to: tag)
-                uploaded = true
+            if writes > 0 && !backedOff {
+                // Our write was lost to a concurrent one: back off (longer each time, randomly, to spread the writers
+                // that collided), then read afresh, so the next write merges what they wrote meanwhile.
+                backedOff = true
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...min(2000, 25 << min(writes, 7)))))
+                continue
             }
-            var layers = existing.filter { !(replacing?($0) ?? false) }
-            layers.append(ours)
-            // An existing image keeps its media types (as go-containerregistry's append does).
-            try await putLegacy(
-                layers, to: tag, docker: current.map { $0.mediaType == MediaType.dockerManifest } ?? options.dockerMediaTypes, created: created)
-            try await pause(attempt: attempt)
-            if try await legacyDescriptors(tag)?.layers.contains(where: { Self.sameLayer($0, ours) }) == true { return true }
+            backedOff = false
+            guard writes < options.maxAppendAttempts else {
+                throw OCIError(
+                    .registry, "could not add \(what) to \(tag): concurrent writers kept replacing it (\(options.maxAppendAttempts) attempts)")
+            }
+            let restored = seen.filter { e in keep(e) && !entries.contains(where: { Self.sameLayer($0, e) }) }
+            try await write(current, entries.filter(keep) + restored + [ours])
+            writes += 1
+            quiet = max(quiet, (clock.now - readAt) * 4)
+            unchangedSince = nil
+            watchingSince = nil
         }
-        throw OCIError(
-            .registry,
-            "could not add the signature to \(tag): concurrent writers kept replacing it (\(options.maxAppendAttempts) attempts)")
     }
 
     /// Replaces whatever `tag` names with a one-layer image holding `payload` (cosign's `static.NewFile`, as
@@ -188,11 +263,6 @@ public struct SignatureStore: Sendable {
 
     static func sameLayer(_ a: Descriptor, _ b: Descriptor) -> Bool {
         a.digest == b.digest && a.mediaType == b.mediaType && (a.annotations ?? [:]) == (b.annotations ?? [:])
-    }
-
-    private func pause(attempt: Int) async throws {
-        let base = 40 * min(attempt, 5)
-        try await Task.sleep(for: .milliseconds(Int.random(in: base...(base * 3))))
     }
 
     // MARK: - Bundle referrers
@@ -232,27 +302,25 @@ public struct SignatureStore: Sendable {
         return descriptor
     }
 
-    /// Adds `descriptor` to the referrers-tag index of `subjectDigest` (read-modify-write, re-checked like
-    /// ``appendLegacy(_:to:replacing:)``).
+    /// Adds `descriptor` to the referrers-tag index of `subjectDigest` (read-modify-write, confirmed like
+    /// ``appendLegacy(_:to:isDuplicate:replacing:created:)``).
     func appendToReferrersTag(_ descriptor: Descriptor, subjectDigest: String, repo: ImageReference) async throws {
         let tag = repo.withTag(SignatureLayout.tag(for: subjectDigest, kind: nil))
-        for attempt in 1...options.maxAppendAttempts {
-            let existing = try await referrersTagIndex(tag)?.manifests ?? []
-            if existing.contains(where: { $0.digest == descriptor.digest }) {
-                if attempt == 1 { return }
-                try await pause(attempt: attempt)
-                if try await referrersTagIndex(tag)?.manifests.contains(where: { $0.digest == descriptor.digest }) == true { return }
-                continue
-            }
-            try await client.putManifest(SignatureLayout.referrersIndex(existing + [descriptor]), mediaType: MediaType.ociIndex, to: tag)
-            try await pause(attempt: attempt)
-            if try await referrersTagIndex(tag)?.manifests.contains(where: { $0.digest == descriptor.digest }) == true { return }
-        }
-        throw OCIError(
-            .registry, "could not add the referrer to \(tag): concurrent writers kept replacing it (\(options.maxAppendAttempts) attempts)")
+        _ = try await confirmedAppend(
+            descriptor, to: tag, what: "the referrer",
+            read: { try await self.referrersTag(tag).map { AppendTarget(digest: $0.digest, entries: $0.index.manifests, mediaType: MediaType.ociIndex) } },
+            alreadyThere: { $0.contains { $0.digest == descriptor.digest } },
+            keep: { _ in true },
+            write: { _, entries in
+                try await self.client.putManifest(SignatureLayout.referrersIndex(entries), mediaType: MediaType.ociIndex, to: tag)
+            })
     }
 
     func referrersTagIndex(_ tag: ImageReference) async throws -> ImageIndex? {
+        try await referrersTag(tag)?.index
+    }
+
+    func referrersTag(_ tag: ImageReference) async throws -> (digest: String, index: ImageIndex)? {
         let fetched: RegistryClient.FetchedManifest
         do {
             fetched = try await client.manifest(tag, accept: [MediaType.ociIndex])
@@ -262,7 +330,7 @@ public struct SignatureStore: Sendable {
         guard let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(fetched.bytes)) else {
             throw OCIError(.malformedDocument, "referrers tag \(tag) is not an OCI index")
         }
-        return index
+        return (fetched.digest, index)
     }
 
     /// The referrers of `digest` in `repo`: from the referrers API, else from the referrers tag.
@@ -286,22 +354,32 @@ public struct SignatureStore: Sendable {
     /// counts when it has exactly one layer whose media type starts with `application/vnd.dev.sigstore.bundle` and
     /// that layer parses as a bundle of version 0.3 or later). Other referrers are skipped.
     public func bundles(of digest: String, image: ImageReference) async throws -> [StoredBundle] {
+        try await bundleList(of: digest, image: image).map { $0 }
+    }
+
+    /// The bundle referrers of `digest` (as ``bundles(of:image:)`` finds them), each bundle downloaded only when used:
+    /// the referrer manifests are read first, so the bundles' sizes are known before any is downloaded.
+    public func bundleList(of digest: String, image: ImageReference) async throws -> AttachmentList<StoredBundle> {
         let repo = try signatureRepository(for: image)
         // A referrer whose descriptor names another artifact type is not fetched.
         let descriptors = try await referrers(of: digest, in: repo).filter {
             !MediaType.isIndex($0.mediaType) && ($0.artifactType.map { $0.hasPrefix("application/vnd.dev.sigstore.bundle") } ?? true)
         }
-        let found: [StoredBundle?] = try await concurrentMap(descriptors) { d in
+        let limit = options.maxAttachmentSize
+        let candidates: [(Descriptor, Descriptor, [String: String])?] = try await concurrentMap(descriptors) { d in
             let fetched = try await self.client.manifest(repo.withDigest(d.digest), accept: [MediaType.ociManifest])
             guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(fetched.bytes)), manifest.layers.count == 1,
-                let layer = manifest.layers.first, layer.mediaType.hasPrefix("application/vnd.dev.sigstore.bundle"),
-                layer.size <= self.options.maxAttachmentSize
+                let layer = manifest.layers.first, layer.mediaType.hasPrefix("application/vnd.dev.sigstore.bundle"), layer.size <= limit
             else { return nil }
-            let bytes = try await self.client.blob(repo, digest: layer.digest, maxBytes: self.options.maxAttachmentSize)
-            guard let bundle = try? SigstoreBundle(jsonData: bytes), bundle.minorVersion >= 3 else { return nil }
-            return StoredBundle(manifest: d, layer: layer, bytes: bytes, bundle: bundle, annotations: manifest.annotations ?? [:])
+            return (d, layer, manifest.annotations ?? [:])
         }
-        return found.compactMap { $0 }
+        let found = candidates.compactMap { $0 }
+        return AttachmentList(sizes: found.map(\.1.size), options: options) { i in
+            let (d, layer, annotations) = found[i]
+            let bytes = try await self.client.blob(repo, digest: layer.digest, maxBytes: limit)
+            guard let bundle = try? SigstoreBundle(jsonData: bytes), bundle.minorVersion >= 3 else { return nil }
+            return StoredBundle(manifest: d, layer: layer, bytes: bytes, bundle: bundle, annotations: annotations)
+        }
     }
 
     // MARK: - Deleting and copying
@@ -414,6 +492,74 @@ final class ManifestWalk: Sendable {
                 throw OCIError(.malformedDocument, "the index tree of \(name) names more than \(Self.limit) manifests")
             }
             return true
+        }
+    }
+}
+
+/// Attachments of an image (legacy layers, bundles) downloaded only while they are used: at most
+/// ``SignatureStore/Options/maxConcurrency`` at once and at most ``SignatureStore/Options/inFlightBytes`` of their
+/// declared sizes (a larger one alone), each released once `map`'s body is done with it. A verifier keeps what
+/// verified and drops the rest, so memory holds about one large attachment however many an attacker attaches.
+public struct AttachmentList<Item: Sendable>: Sendable {
+    let sizes: [Int64]
+    let maxConcurrency: Int
+    let inFlightBytes: Int64
+    let load: @Sendable (Int) async throws -> Item?
+
+    init(sizes: [Int64], options: SignatureStore.Options, load: @escaping @Sendable (Int) async throws -> Item?) {
+        self.sizes = sizes
+        self.maxConcurrency = max(1, options.maxConcurrency)
+        self.inFlightBytes = options.inFlightBytes
+        self.load = load
+    }
+
+    /// A list of attachments already in memory.
+    public init(loaded items: [Item]) {
+        sizes = items.map { _ in 0 }
+        maxConcurrency = 1
+        inFlightBytes = 0
+        load = { items[$0] }
+    }
+
+    /// How many attachments there are (some may turn out unusable when loaded).
+    public var count: Int { sizes.count }
+
+    /// Loads each attachment and hands it to `body`; returns the results for those that loaded, in order. An error
+    /// loading one (other than its being unusable) ends the whole map.
+    public func map<R: Sendable>(_ body: @escaping @Sendable (Item) async throws -> R) async throws -> [R] {
+        try await withThrowingTaskGroup(of: (Int, R?).self) { group in
+            var results = [R?](repeating: nil, count: sizes.count)
+            var next = 0
+            var running = 0
+            var inFlight: Int64 = 0
+            while next < sizes.count || running > 0 {
+                while next < sizes.count, running == 0 || (running < maxConcurrency && inFlight + sizes[next] <= inFlightBytes) {
+                    let i = next
+                    group.addTask {
+                        guard let item = try await load(i) else { return (i, nil) }
+                        return (i, try await body(item))
+                    }
+                    running += 1
+                    inFlight += sizes[i]
+                    next += 1
+                }
+                guard let (i, r) = try await group.next() else { break }
+                results[i] = r
+                running -= 1
+                inFlight -= sizes[i]
+            }
+            return results.compactMap { $0 }
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an asynchronous throwing `body`.
+    init(asyncCatching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
         }
     }
 }

@@ -65,8 +65,7 @@ public enum RetryingExchange {
             do {
                 let response = try await http.execute(makeRequest(), timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
                 let status = Int(response.status.code)
-                var buffer = try await response.body.collect(upTo: maxBody)
-                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+                let bytes = try await collect(response, upTo: maxBody)
                 if RetryPolicy.isRetryable(status: status) && attempt < attempts {
                     try await Task.sleep(for: policy.delay(afterAttempt: attempt, retryAfter: response.headers.first(name: "Retry-After")))
                     continue
@@ -84,6 +83,21 @@ public enum RetryingExchange {
                 throw ExchangeFailure.transport(attempts: attempt, underlying: error)
             }
         }
+    }
+
+    /// Reads the body into one array, sized from `Content-Length` when it is within the bound, so a large body is held
+    /// once (collecting into a growing buffer and then copying it out held it two to three times over).
+    static func collect(_ response: HTTPClientResponse, upTo maxBody: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        // (A HEAD response declares the length of a body it does not send: only the bytes that arrive count.)
+        if let declared = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), declared > 0, declared <= maxBody {
+            bytes.reserveCapacity(declared)
+        }
+        for try await chunk in response.body {
+            guard chunk.readableBytes <= maxBody - bytes.count else { throw NIOTooManyBytesError(maxBytes: maxBody) }
+            bytes.append(contentsOf: chunk.readableBytesView)
+        }
+        return bytes
     }
 
     /// A transport failure in a few words (`connection refused`, `timed out`), else the error's own text on one line.
