@@ -165,7 +165,7 @@ extension OCILayout {
                 found.append(
                     SignatureStore.StoredBundle(
                         manifest: Descriptor(mediaType: MediaType.ociManifest, digest: digest, size: Int64(bytes.count)), layer: layer,
-                        bytes: blob, bundle: bundle, annotations: manifest.annotations ?? [:]))
+                        bundle: bundle, annotations: manifest.annotations ?? [:]))
             }
         }
         return found

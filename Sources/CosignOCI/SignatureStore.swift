@@ -273,8 +273,6 @@ public struct SignatureStore: Sendable {
         public var manifest: Descriptor
         /// The bundle layer's descriptor.
         public var layer: Descriptor
-        /// The bundle's exact bytes.
-        public var bytes: [UInt8]
         /// The parsed bundle.
         public var bundle: SigstoreBundle
         /// The referrer manifest's annotations.
@@ -376,9 +374,14 @@ public struct SignatureStore: Sendable {
         let found = candidates.compactMap { $0 }
         return AttachmentList(sizes: found.map(\.1.size), options: options) { i in
             let (d, layer, annotations) = found[i]
-            let bytes = try await self.client.blob(repo, digest: layer.digest, maxBytes: limit)
-            guard let bundle = try? SigstoreBundle(jsonData: bytes), bundle.minorVersion >= 3 else { return nil }
-            return StoredBundle(manifest: d, layer: layer, bytes: bytes, bundle: bundle, annotations: annotations)
+            // The downloaded bytes are released once parsed: what verifies is the parsed bundle.
+            var parsed: SigstoreBundle?
+            do {
+                let bytes = try await self.client.blob(repo, digest: layer.digest, maxBytes: limit)
+                parsed = try? SigstoreBundle(jsonData: bytes)
+            }
+            guard let bundle = parsed, bundle.minorVersion >= 3 else { return nil }
+            return StoredBundle(manifest: d, layer: layer, bundle: bundle, annotations: annotations)
         }
     }
 

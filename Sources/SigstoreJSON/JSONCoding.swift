@@ -44,7 +44,13 @@ public enum JSONCoding {
             }
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(data))
+            // Decoded in place where the bytes are contiguous: a copy into `Data` would hold a large document twice.
+            let decoded = try data.withContiguousStorageIfAvailable { buffer -> T in
+                guard let base = buffer.baseAddress, !buffer.isEmpty else { return try JSONDecoder().decode(T.self, from: Data()) }
+                let view = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: buffer.count, deallocator: .none)
+                return try JSONDecoder().decode(T.self, from: view)
+            }
+            return try decoded ?? JSONDecoder().decode(T.self, from: Data(data))
         } catch let error as DecodingError {
             throw JSONError(.malformed, "malformed \(what): \(describe(error))", underlying: error)
         } catch let error as any ReportableError {

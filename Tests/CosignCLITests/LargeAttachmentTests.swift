@@ -72,7 +72,7 @@ struct LargeAttachmentTests {
         let signedBundle = await f.run(["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "\(f.registry.host)/big-bundles@\(bundleDigest)"])
         #expect(signedBundle.status == 0, "\(signedBundle.stderr)")
         let valid = try #require(try await store.bundles(of: bundleDigest, image: bundleImage).first)
-        var object = try #require(try JSONSerialization.jsonObject(with: Data(valid.bytes)) as? [String: Any])
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(valid.bundle.jsonData())) as? [String: Any])
         var envelope = try #require(object["dsseEnvelope"] as? [String: Any])
         envelope["payload"] = Data(repeating: UInt8(ascii: "x"), count: Self.junkSize * 3 / 4).base64EncodedString()
         object["dsseEnvelope"] = envelope
