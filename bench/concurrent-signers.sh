@@ -20,44 +20,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/cosign-concurrent-bench.XXXXXX")
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0; sleep 0.05; done; die "port $1 did not open"; }
-
-PORT=$(free_port)
-cat > "$WORK/config.yml" <<EOF
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage:
-  filesystem: {rootdirectory: $WORK/data}
-  delete: {enabled: true}
-http:
-  addr: 127.0.0.1:$PORT
-  secret: bench
-EOF
-docker-registry serve "$WORK/config.yml" >/dev/null 2>&1 & PIDS+=($!)
-wait_port "$PORT"
-
-push_image() { # repo -> digest (config + one 4 KiB layer, pushed with urllib)
-    python3 - "$PORT" "$1" <<'PY'
-import hashlib, json, os, sys, urllib.request
-port, repo = sys.argv[1:]
-base = f"http://127.0.0.1:{port}/v2/{repo}"
-def upload(b):
-    d = "sha256:" + hashlib.sha256(b).hexdigest()
-    loc = urllib.request.urlopen(urllib.request.Request(base + "/blobs/uploads/", method="POST")).headers["Location"]
-    urllib.request.urlopen(urllib.request.Request(loc + ("&" if "?" in loc else "?") + "digest=" + d, data=b, method="PUT",
-                                                  headers={"Content-Type": "application/octet-stream"}))
-    return d
-config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
-layer = os.urandom(4096)
-m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-     "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": upload(config), "size": len(config)},
-     "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": upload(layer), "size": len(layer)}]}
-body = json.dumps(m).encode()
-urllib.request.urlopen(urllib.request.Request(f"{base}/manifests/v1", data=body, method="PUT", headers={"Content-Type": m["mediaType"]}))
-print("sha256:" + hashlib.sha256(body).hexdigest())
-PY
-}
+source "$ROOT/bench/lib-registry.sh"
+start_registry
 
 export COSIGN_PASSWORD=bench DOCKER_CONFIG="$WORK"
 "$COSIGN_BIN" generate-key-pair --output-key-prefix "$WORK/k" 2>/dev/null
