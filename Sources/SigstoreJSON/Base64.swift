@@ -103,7 +103,8 @@ public enum Base64 {
         return text.withUTF8 { decode(bytes: $0) }
     }
 
-    private static func decode(bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    /// Decodes base64 text given as bytes (the rules of ``decode(_:)``).
+    public static func decode(bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var n = bytes.count
         if n % 4 == 0 {
             var stripped = 0

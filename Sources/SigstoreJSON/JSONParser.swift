@@ -31,6 +31,16 @@ public enum JSONParser {
         }
     }
 
+    /// Where the string at `path` (member names from the top-level object down) lies in `bytes`, quotes excluded, when
+    /// it has no escapes: nil when the path leads elsewhere or the string has escapes. Builds nothing; the document
+    /// must already be known to be well-formed (``validate(_:rejectingDuplicateKeys:)``). Lets a reader decode a large
+    /// value (a DSSE payload's base64) straight from the document instead of through a copy.
+    public static func plainStringRange(at path: [String], in bytes: UnsafeBufferPointer<UInt8>) throws(JSONError) -> Range<Int>? {
+        var reader = Reader(buffer: bytes, build: false)
+        reader.rejectDuplicates = true
+        return try reader.plainStringRange(at: path[...])
+    }
+
     /// Checks that `bytes` is one well-formed JSON document (UTF-8) and returns the kind of its top-level value; builds
     /// nothing. With `rejectingDuplicateKeys`, an object naming a member twice is an error, as Go's protojson (which
     /// reads every Sigstore document) refuses it: readers that keep the first or the last would disagree.
@@ -83,6 +93,35 @@ public enum JSONParser {
             _ = try value()
             try end()
             return kind
+        }
+
+        mutating func plainStringRange(at path: ArraySlice<String>) throws(JSONError) -> Range<Int>? {
+            skipWhitespace()
+            guard position < buffer.count else { return nil }
+            guard let name = path.first else {
+                guard buffer[position] == UInt8(ascii: "\"") else { return nil }
+                let start = position + 1
+                _ = try string()
+                let range = start..<(position - 1)
+                return buffer[range].contains(UInt8(ascii: "\\")) ? nil : range
+            }
+            guard buffer[position] == UInt8(ascii: "{") else { return nil }
+            try enter()
+            position += 1
+            while true {
+                skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { return nil }
+                let key = try string(key: true)
+                skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+                position += 1
+                if key == name { return try plainStringRange(at: path.dropFirst()) }
+                skipWhitespace()
+                _ = try value()
+                skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: ",") else { return nil }
+                position += 1
+            }
         }
 
         private mutating func end() throws(JSONError) {

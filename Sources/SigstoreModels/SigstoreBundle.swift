@@ -40,7 +40,40 @@ public struct SigstoreBundle: Decodable, Hashable, Sendable {
 
     /// Parses bundle JSON, refusing unknown fields and media types.
     public init(jsonData: some Collection<UInt8>) throws {
+        if jsonData.count >= Self.inPlacePayloadSize, jsonData.count <= Limits.maxDocumentBytes,
+            let bundle = try jsonData.withContiguousStorageIfAvailable({ try Self.decodingPayloadInPlace($0) }) ?? nil
+        {
+            self = bundle
+            return
+        }
         self = try decodeDocument(SigstoreBundle.self, from: jsonData, what: "bundle")
+    }
+
+    /// From this size on, a DSSE payload is decoded straight from the document's bytes.
+    static let inPlacePayloadSize = 1 << 20
+
+    /// A large bundle's DSSE payload decoded from its place in `buffer`, and the rest of the document (without that
+    /// base64 text) decoded as usual: Foundation's decoder would hold the document, a String of the base64 text and
+    /// the decoded payload at once, three times a large payload. Nil when the payload is not a plain string there.
+    static func decodingPayloadInPlace(_ buffer: UnsafeBufferPointer<UInt8>) throws -> SigstoreBundle? {
+        do {
+            try JSONParser.validate(buffer, rejectingDuplicateKeys: true)
+        } catch {
+            throw BundleError(.malformed, "malformed bundle: \(error.message)", underlying: error)
+        }
+        guard let range = try? JSONParser.plainStringRange(at: ["dsseEnvelope", "payload"], in: buffer) else { return nil }
+        guard let payload = Base64.decode(bytes: UnsafeBufferPointer(rebasing: buffer[range])) else {
+            throw BundleError(.malformed, "malformed bundle: dsseEnvelope.payload is not valid base64")
+        }
+        var rest = [UInt8]()
+        rest.reserveCapacity(buffer.count - range.count)
+        rest.append(contentsOf: buffer[..<range.lowerBound])
+        rest.append(contentsOf: buffer[range.upperBound...])
+        var bundle = try decodeDocument(SigstoreBundle.self, from: rest, what: "bundle")
+        guard case .dsseEnvelope(var envelope) = bundle.content else { return nil }
+        envelope.payload = Base64Bytes(payload)
+        bundle.content = .dsseEnvelope(envelope)
+        return bundle
     }
 
     /// Compact JSON in protobuf field order.
