@@ -31,14 +31,16 @@ public enum JSONParser {
         }
     }
 
-    /// Where the string at `path` (member names from the top-level object down) lies in `bytes`, quotes excluded, when
-    /// it has no escapes: nil when the path leads elsewhere or the string has escapes. Builds nothing; the document
-    /// must already be known to be well-formed (``validate(_:rejectingDuplicateKeys:)``). Lets a reader decode a large
-    /// value (a DSSE payload's base64) straight from the document instead of through a copy.
-    public static func plainStringRange(at path: [String], in bytes: UnsafeBufferPointer<UInt8>) throws(JSONError) -> Range<Int>? {
+    /// Checks `bytes` as ``validate(_:rejectingDuplicateKeys:)`` does (duplicate keys refused) and, in the same pass,
+    /// finds the string at `path` (member names from the top-level object down): where its text lies, quotes excluded,
+    /// or nil when the path leads elsewhere or the string has escapes. Lets a reader decode a large value (a DSSE
+    /// payload's base64) straight from the document instead of through a copy.
+    public static func validate(_ bytes: UnsafeBufferPointer<UInt8>, locatingPlainString path: [String]) throws(JSONError) -> Range<Int>? {
         var reader = Reader(buffer: bytes, build: false)
         reader.rejectDuplicates = true
-        return try reader.plainStringRange(at: path[...])
+        reader.locate = path
+        _ = try reader.documentKind()
+        return reader.located
     }
 
     /// Checks that `bytes` is one well-formed JSON document (UTF-8) and returns the kind of its top-level value; builds
@@ -74,6 +76,13 @@ public enum JSONParser {
         var position = 0
         var depth = 0
         var rejectDuplicates = false
+        /// A member path to find a plain string at (``JSONParser/validate(_:locatingPlainString:)``), the path of the
+        /// member being read, and where the string was found.
+        var locate: [String] = []
+        var path: [String] = []
+        var located: Range<Int>?
+        /// Whether the last string read had no escapes.
+        var lastStringPlain = true
 
         init(buffer: UnsafeBufferPointer<UInt8>, build: Bool) {
             self.buffer = buffer
@@ -93,35 +102,6 @@ public enum JSONParser {
             _ = try value()
             try end()
             return kind
-        }
-
-        mutating func plainStringRange(at path: ArraySlice<String>) throws(JSONError) -> Range<Int>? {
-            skipWhitespace()
-            guard position < buffer.count else { return nil }
-            guard let name = path.first else {
-                guard buffer[position] == UInt8(ascii: "\"") else { return nil }
-                let start = position + 1
-                _ = try string()
-                let range = start..<(position - 1)
-                return buffer[range].contains(UInt8(ascii: "\\")) ? nil : range
-            }
-            guard buffer[position] == UInt8(ascii: "{") else { return nil }
-            try enter()
-            position += 1
-            while true {
-                skipWhitespace()
-                guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { return nil }
-                let key = try string(key: true)
-                skipWhitespace()
-                guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
-                position += 1
-                if key == name { return try plainStringRange(at: path.dropFirst()) }
-                skipWhitespace()
-                _ = try value()
-                skipWhitespace()
-                guard position < buffer.count, buffer[position] == UInt8(ascii: ",") else { return nil }
-                position += 1
-            }
         }
 
         private mutating func end() throws(JSONError) {
@@ -195,7 +175,13 @@ public enum JSONParser {
                 position += 1
                 skipWhitespace()
                 let member: OrderedJSON?
-                if build, depth == 1, let keep = keepTopLevel, !keep.contains(key) {
+                if !locate.isEmpty { path.append(key) }
+                defer { if !locate.isEmpty { path.removeLast() } }
+                if !locate.isEmpty, path == locate, position < buffer.count, buffer[position] == UInt8(ascii: "\"") {
+                    let start = position + 1
+                    member = .string(try string())
+                    if lastStringPlain { located = start..<(position - 1) }
+                } else if build, depth == 1, let keep = keepTopLevel, !keep.contains(key) {
                     build = false
                     _ = try value()
                     build = true
@@ -313,6 +299,7 @@ public enum JSONParser {
             }
             let end = position
             position += 1
+            lastStringPlain = plain
             guard build || (key && rejectDuplicates) else { return "" }
             let raw = UnsafeBufferPointer(rebasing: buffer[start..<end])
             if plain { return String(decoding: raw, as: UTF8.self) }

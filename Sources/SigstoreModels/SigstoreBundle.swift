@@ -56,12 +56,13 @@ public struct SigstoreBundle: Decodable, Hashable, Sendable {
     /// base64 text) decoded as usual: Foundation's decoder would hold the document, a String of the base64 text and
     /// the decoded payload at once, three times a large payload. Nil when the payload is not a plain string there.
     static func decodingPayloadInPlace(_ buffer: UnsafeBufferPointer<UInt8>) throws -> SigstoreBundle? {
+        let located: Range<Int>?
         do {
-            try JSONParser.validate(buffer, rejectingDuplicateKeys: true)
+            located = try JSONParser.validate(buffer, locatingPlainString: ["dsseEnvelope", "payload"])
         } catch {
             throw BundleError(.malformed, "malformed bundle: \(error.message)", underlying: error)
         }
-        guard let range = try? JSONParser.plainStringRange(at: ["dsseEnvelope", "payload"], in: buffer) else { return nil }
+        guard let range = located else { return nil }
         guard let payload = Base64.decode(bytes: UnsafeBufferPointer(rebasing: buffer[range])) else {
             throw BundleError(.malformed, "malformed bundle: dsseEnvelope.payload is not valid base64")
         }
