@@ -101,9 +101,10 @@ p("- attest-blob checks the predicate with a one-pass JSON validator and embeds 
   "the ECDSA signature hashes the DSSE pre-authentication encoding in pieces instead of copying the statement; the "
   "payload is base64-encoded straight into the bundle text. The key's scrypt decryption (64 MiB, about 0.1 s) runs "
   "on the other core while the predicate is read and checked, so its memory adds to the peak.")
-p("- verify-blob-attestation decodes the bundle (Foundation's JSONDecoder, then base64 straight into bytes), checks "
-  "the signature over a streamed PAE digest, then reads only the statement's type, subject and predicate type "
-  "(the predicate is scanned, not built).")
+p("- verify-blob-attestation checks the bundle file in one pass that also finds the DSSE payload's base64, decodes "
+  "that straight from the file's bytes (the rest of the bundle goes through Foundation's JSONDecoder without it), "
+  "checks the signature over a streamed PAE digest, then reads only the statement's type, subject and predicate type "
+  "(the predicate is scanned, not built). Its peak is the bundle file and the decoded statement, held together.")
 p("- No peer ran: Go cosign is not installed on these machines and sigstore-python cannot attest with a key.")
 print("\\n".join(out))
 PY
