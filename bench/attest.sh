@@ -104,7 +104,8 @@ p("- attest-blob checks the predicate with a one-pass JSON validator and embeds 
 p("- verify-blob-attestation checks the bundle file in one pass that also finds the DSSE payload's base64, decodes "
   "that straight from the file's bytes (the rest of the bundle goes through Foundation's JSONDecoder without it), "
   "checks the signature over a streamed PAE digest, then reads only the statement's type, subject and predicate type "
-  "(the predicate is scanned, not built). Its peak is the bundle file and the decoded statement, held together.")
+  "(the predicate is scanned once, not built: the envelope keeps what its checks read). Its peak is the bundle file "
+  "and the decoded statement, held together.")
 p("- No peer ran: Go cosign is not installed on these machines and sigstore-python cannot attest with a key.")
 print("\\n".join(out))
 PY

@@ -67,7 +67,7 @@ public enum AttestationChecks {
     }
 
     static func statement(_ envelope: DSSEEnvelope) throws -> InTotoStatement {
-        guard let statement = InTotoStatement(payload: envelope.payload.bytes) else {
+        guard let statement = envelope.statement else {
             throw CosignError(.verificationFailed, "unmarshal in-toto statement: the DSSE payload is not an in-toto statement")
         }
         return statement

@@ -108,7 +108,7 @@ public struct BundleVerification: Sendable {
             if let name = m.messageDigest?.algorithm, let alg = HashAlgorithm(protoName: name) { algorithms.append(alg) }
             return Array(Set(algorithms)).sorted { $0.rawValue < $1.rawValue }
         case .dsseEnvelope(let e):
-            let subjects = InTotoStatement(payload: e.payload.bytes)?.subject ?? []
+            let subjects = e.statement?.subject ?? []
             let names = Set(subjects.flatMap { $0?.digest.map { Array($0.keys) } ?? [] })
             let algorithms = HashAlgorithm.allCases.filter { names.contains($0.rawValue) }
             return algorithms.isEmpty ? [.sha256] : algorithms

@@ -34,7 +34,7 @@ public struct SignatureAttachment: Sendable {
             guard case .dsseEnvelope(let envelope) = bundle.content else {
                 throw CosignError(.invalidInput, "bundle does not have DSSE envelope")
             }
-            let predicateType = InTotoStatement(payload: envelope.payload.bytes)?.predicateType ?? ""
+            let predicateType = envelope.statement?.predicateType ?? ""
             try await store.writeBundleReferrer(
                 payloadBytes, subject: subject, of: ref.withDigest(subject.digest), predicateType: predicateType, created: console.now())
             return
@@ -122,7 +122,7 @@ public struct AttestationAttachment: Sendable {
             guard envelope.payloadType == CosignMediaType.inToto else {
                 throw CosignError(.invalidInput, "validation error: unsupported media type")
             }
-            guard let statement = InTotoStatement(payload: envelope.payload.bytes) else {
+            guard let statement = envelope.statement else {
                 throw CosignError(.invalidInput, "validation error: invalid attestation: decoding json")
             }
             return .bundle(bytes, predicateType: statement.predicateType ?? "")

@@ -185,7 +185,7 @@ public enum ImageAttesting {
             guard let envelope = try? JSONCoding.decode(DSSEEnvelope.self, from: layer.payload, what: "attestation") else {
                 throw CosignError(.invalidInput, "invalid payload: could not decode the DSSE envelope of layer \(layer.digest)")
             }
-            guard let statement = InTotoStatement(payload: envelope.payload.bytes) else {
+            guard let statement = envelope.statement else {
                 throw CosignError(.invalidInput, "unmarshal payloadData: layer \(layer.digest) holds no in-toto statement")
             }
             guard let type = statement.predicateType else {

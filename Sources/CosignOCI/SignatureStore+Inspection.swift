@@ -93,7 +93,7 @@ extension SignatureStore {
         for stored in try await bundles(of: top.digest, image: ref) {
             if let uri {
                 guard case .dsseEnvelope(let envelope) = stored.bundle.content, envelope.payloadType == CosignMediaType.inToto,
-                    InTotoStatement(payload: envelope.payload.bytes)?.predicateType == uri
+                    envelope.statement?.predicateType == uri
                 else { continue }
             }
             documents.append(stored.bundle.jsonData())
@@ -110,7 +110,7 @@ extension SignatureStore {
                 throw CosignError(.invalidInput, "unmarshaling payload: \(error.message)", underlying: error)
             }
             if let uri {
-                guard let statement = InTotoStatement(payload: envelope.payload.bytes) else {
+                guard let statement = envelope.statement else {
                     throw CosignError(.invalidInput, "unmarshaling statement: layer \(layer.digest) holds no in-toto statement")
                 }
                 guard statement.predicateType == uri else { continue }

@@ -1,5 +1,6 @@
 public import SigstoreJSON
 import SigstoreCore
+import Synchronization
 
 /// A DSSE envelope (`io.intoto.Envelope`): a payload, its type and signatures over the PAE encoding.
 public struct DSSEEnvelope: Decodable, Hashable, Sendable {
@@ -9,6 +10,12 @@ public struct DSSEEnvelope: Decodable, Hashable, Sendable {
     public var payloadType: String
     /// Signatures over ``preAuthenticationEncoding``.
     public var signatures: [Signature]
+    /// The statement parsed from ``payload``, kept so that the checks that each read it (subjects, predicate type)
+    /// scan a large payload once. Not part of the envelope's value.
+    let statementCache = StatementCache()
+
+    /// The in-toto statement in ``payload`` (nil when it is not one), parsed once per payload.
+    public var statement: InTotoStatement? { statementCache.statement(for: payload.bytes) }
 
     /// One DSSE signature.
     public struct Signature: Decodable, Hashable, Sendable {
@@ -63,3 +70,20 @@ public struct DSSEEnvelope: Decodable, Hashable, Sendable {
         Self.preAuthenticationEncoding(payloadType: payloadType, payload: payload.bytes)
     }
 }
+
+/// The last statement parsed from an envelope's payload. A payload equal to the one parsed (the same storage, in the
+/// usual case, so the comparison costs nothing) gets the stored result.
+final class StatementCache: Hashable, Sendable {
+    private let entry = Mutex<(payload: [UInt8], statement: InTotoStatement?)?>(nil)
+
+    func statement(for payload: [UInt8]) -> InTotoStatement? {
+        if let cached = entry.withLock({ $0 }), cached.payload == payload { return cached.statement }
+        let parsed = InTotoStatement(payload: payload)
+        entry.withLock { $0 = (payload, parsed) }
+        return parsed
+    }
+
+    static func == (lhs: StatementCache, rhs: StatementCache) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
+}
+

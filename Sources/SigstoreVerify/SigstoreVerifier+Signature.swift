@@ -107,7 +107,7 @@ extension SigstoreVerifier {
         guard envelope.payloadType == "application/vnd.in-toto+json" else {
             throw VerificationError(.artifact, "DSSE payload type \"\(envelope.payloadType)\" is not application/vnd.in-toto+json")
         }
-        guard let statement = InTotoStatement(payload: envelope.payload.bytes) else {
+        guard let statement = envelope.statement else {
             throw VerificationError(.artifact, "DSSE payload is not an in-toto statement")
         }
         let subjects = (statement.subject ?? []).compactMap { $0 }
