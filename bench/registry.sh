@@ -88,10 +88,11 @@ p(f"| sign | {ms(${T[sign-bundle]})} | {ms(${T[sign-legacy]})} |")
 for n, b, l in [(1, ${T[verify-bundle-1]}, ${T[verify-legacy-1]}), (10, ${T[verify-bundle-10]}, ${T[verify-legacy-10]}), (100, ${T[verify-bundle-100]}, ${T[verify-legacy-100]})]:
     p(f"| verify, {n} signature{'s' if n > 1 else ''} | {ms(b)} ({b / ${T[verify-bundle-1]}:.1f}×) | {ms(l)} ({l / ${T[verify-legacy-1]}:.1f}×) |")
 p("")
-p("- sign (legacy) re-reads the \`.sig\` tag after a random 40–120 ms pause to confirm a concurrent writer did not "
-  "drop the new layer (the read-modify-write the registry API cannot make atomic); that pause is part of its time. "
-  "The bundle scheme pauses the same way only for the referrers-tag index, which docker-registry 2.8 needs (no "
-  "referrers API).")
+p("- sign (legacy) watches the \`.sig\` tag after writing until it has stayed unchanged, with the new layer, for a "
+  "quiet period (200 ms, at least 4x the signer's read-to-write time), so that a concurrent writer that dropped the "
+  "layer is noticed and the write redone (the read-modify-write the registry API cannot make atomic; "
+  "bench/concurrent-signers.sh): that wait and its reads are part of its time and request count. The bundle scheme "
+  "does the same for the referrers-tag index, which docker-registry 2.8 needs (no referrers API).")
 p("- verify fetches the referrers (or referrers-tag index), then each referrer manifest and bundle, ten at a time "
   "(\`--max-workers\`), and falls back to the \`.sig\` tag when no bundle is found.")
 print("\\n".join(out))
