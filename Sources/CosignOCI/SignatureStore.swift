@@ -459,24 +459,7 @@ public struct SignatureStore: Sendable {
 
     /// Maps with at most ``Options/maxConcurrency`` operations in flight; results in input order.
     func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
-        try await withThrowingTaskGroup(of: (Int, R).self) { group in
-            var results = [R?](repeating: nil, count: items.count)
-            var next = 0
-            for _ in 0..<min(options.maxConcurrency, items.count) {
-                let i = next
-                group.addTask { (i, try await body(items[i])) }
-                next += 1
-            }
-            while let (i, r) = try await group.next() {
-                results[i] = r
-                if next < items.count {
-                    let j = next
-                    group.addTask { (j, try await body(items[j])) }
-                    next += 1
-                }
-            }
-            return results.map { $0! }
-        }
+        try await AttachmentList(sizes: items.map { _ in 0 }, options: options) { items[$0] }.map(body)
     }
 }
 
