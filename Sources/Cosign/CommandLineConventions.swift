@@ -17,8 +17,11 @@ public struct CommandLineConventions {
         public var flags: Set<String> = []
         /// Options that take a value.
         public var options: Set<String> = []
-        /// An empty shape.
-        public init() {}
+        /// A shape with these names.
+        public init(flags: Set<String> = [], options: Set<String> = []) {
+            self.flags = flags
+            self.options = options
+        }
     }
 
     /// cosign's flag aliases.
@@ -28,15 +31,16 @@ public struct CommandLineConventions {
         "cert-identity": "certificate-identity",
     ]
 
-    /// The flag table of every command path, built only when a rewrite needs it.
-    let describe: () -> [[String]: CommandShape]
+    /// The flag table of the command path that leads the given arguments (and of every command on the way), built
+    /// only when a rewrite needs it.
+    let describe: ([String]) -> [[String]: CommandShape]
     var shapes: [[String]: CommandShape] = [:]
     /// cosign's deprecation warnings for what was rewritten.
     public private(set) var warnings: [String] = []
 
-    /// Conventions over the command tree `describe` lists (called at most once, and only when needed: building the
-    /// table costs a few milliseconds of start-up).
-    public init(describe: @escaping () -> [[String]: CommandShape]) {
+    /// Conventions over the command tree `describe` lists for a command line (called at most once, and only when
+    /// needed: introspecting a command costs start-up time).
+    public init(describe: @escaping ([String]) -> [[String]: CommandShape]) {
         self.describe = describe
     }
 
@@ -55,9 +59,8 @@ public struct CommandLineConventions {
 
     /// Normalises `arguments` (without the program name) using `environment` for `COSIGN_*` bindings.
     public mutating func normalize(_ arguments: [String], environment: [String: String]) -> [String] {
-        if Self.needsIntrospection(arguments, environment: environment) {
-            shapes = describe()
-        } else if !arguments.contains(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 || $0.hasPrefix("--") && $0.count == 3 }) {
+        let introspect = Self.needsIntrospection(arguments, environment: environment)
+        if !introspect && !arguments.contains(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.count > 2 || $0.hasPrefix("--") && $0.count == 3 }) {
             return arguments
         }
         var args = [String]()
@@ -70,6 +73,7 @@ public struct CommandLineConventions {
             }
             args.append(rewriteDashes(arg))
         }
+        if introspect { shapes = describe(args) }
         // Find the subcommand path.
         var path = [String]()
         var index = 0

@@ -19,7 +19,7 @@ public enum CosignCLI {
     }
 
     private static func runInContext(_ arguments: [String], context: Console) async -> Int32 {
-        var normalizer = CommandLineConventions { FlagTable.describe(root: CosignCommand.self) }
+        var normalizer = CommandLineConventions { FlagTable.describe(root: CosignCommand.self, words: $0) }
         let normalized = normalizer.normalize(arguments, environment: context.environment)
         for warning in normalizer.warnings { context.warn(warning) }
         let command: any ParsableCommand

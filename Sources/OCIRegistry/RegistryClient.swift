@@ -124,6 +124,10 @@ public final class RegistryClient: Sendable {
         }
         var httpConfig = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false))
         httpConfig.decompression = .disabled
+        // A refused connection fails the attempt at once; the retry policy decides about another one. (Left on,
+        // AsyncHTTPClient retries the connection itself until the connect timeout, so an unreachable registry took
+        // the whole timeout to report.)
+        httpConfig.connectionPool.retryConnectionEstablishment = false
         httpConfig.timeout.connect = .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
             + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
