@@ -2,7 +2,7 @@ SHELL := /bin/bash
 # swift-cosign: the two commands a newcomer needs are `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: demo test build setup bench conformance clean
+.PHONY: demo test build setup bench conformance clean release
 
 setup:
 	@scripts/setup.sh
@@ -32,5 +32,14 @@ bench:
 	$(SWIFT) build -c release --static-swift-stdlib
 	COSIGN_BIN=$(CURDIR)/.build/release/cosign bench/run.sh
 
+# The binary users install: release build, Swift runtime and Foundation linked statically, symbols stripped.
+# It needs only the C and C++ runtimes, zlib and libsodium (Debian: libsodium23) from the system.
+release:
+	$(SWIFT) build -c release --static-swift-stdlib --product cosign
+	mkdir -p dist
+	strip -o dist/cosign.tmp .build/release/cosign && mv dist/cosign.tmp dist/cosign
+	@dist/cosign version >/dev/null
+	@echo "dist/cosign: $$(stat -c %s dist/cosign) bytes ($$(du -m dist/cosign | cut -f1) MiB); shared libraries: $$(ldd dist/cosign | awk '/=>/ {print $$1}' | sort | tr '\n' ' ')"
+
 clean:
-	rm -rf .build bench/work
+	rm -rf .build bench/work dist
