@@ -128,7 +128,7 @@ public struct ImageArchive: Sendable {
         _ = try await store.client.putManifest(bytes, mediaType: descriptor.mediaType, to: target)
     }
 
-    /// Uploads a saved blob: in one request when small, else in chunks read from the file.
+    /// Uploads a saved blob: in one request when small, else streamed from the file.
     func uploadBlob(_ blob: Descriptor, from layout: OCILayout, to repo: ImageReference) async throws {
         guard layout.hasBlob(blob) else {
             throw OCIError(.notFound, "\(layout.path) lacks blob \(blob.digest) (\(blob.size) bytes)")
@@ -137,8 +137,10 @@ public struct ImageArchive: Sendable {
             try await store.client.uploadBlob(try layout.readBlob(blob.digest, maxBytes: 8 << 20), mediaType: blob.mediaType, to: repo)
             return
         }
-        let reader = try layout.blobReader(blob)
-        try await store.client.uploadBlob(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, to: repo) { try reader.next() }
+        try await store.client.uploadBlob(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, to: repo) {
+            let reader = try layout.blobReader(blob)
+            return { try reader.next() }
+        }
     }
 }
 

@@ -90,8 +90,8 @@ public struct OCILayout: Sendable {
         return bytes
     }
 
-    /// A reader of a blob's bytes in pieces of `chunkSize` (empty at the end), for chunked uploads.
-    public func blobReader(_ descriptor: Descriptor, chunkSize: Int = 8 << 20) throws -> BlobReader {
+    /// A reader of a blob's bytes in pieces of `chunkSize` (empty at the end), for streamed uploads.
+    public func blobReader(_ descriptor: Descriptor, chunkSize: Int = 1 << 20) throws -> BlobReader {
         let file = try blobPath(descriptor.digest)
         try FileSystem.checkRegularFile(file)
         return try BlobReader(path: file, chunkSize: chunkSize)

@@ -196,8 +196,10 @@ extension SignatureStore {
         let mediaType = contentType ?? Self.detectContentType(Array(head))
         console.info("Uploading file from [\(path)] to [\(ref.name)] with media type [\(mediaType)]")
         let reader = ChunkReader(handle: handle)
-        let layer = try await client.uploadBlob(
-            digest: "sha256:\(fileDigest.hex)", size: size, mediaType: mediaType, to: ref, nextChunk: { try reader.next() })
+        let layer = try await client.uploadBlob(digest: "sha256:\(fileDigest.hex)", size: size, mediaType: mediaType, to: ref) {
+            try reader.rewind()
+            return { try reader.next() }
+        }
         console.info("File [\(path)] is available directly at [\(ref.registry)/v2/\(ref.repository)/blobs/\(layer.digest)]")
         let config = SignatureLayout.legacyConfig(diffIDs: [layer.digest])
         let configDescriptor = try await client.uploadBlob(config, mediaType: MediaType.ociConfig, to: ref)
@@ -223,9 +225,13 @@ extension SignatureStore {
     }
 }
 
-/// Reads a file in 8 MiB chunks for streamed uploads.
+/// Reads a file in 1 MiB pieces for streamed uploads (one upload at a time).
 final class ChunkReader: @unchecked Sendable {
     private let handle: FileHandle
+    private let lock = NSLock()
     init(handle: FileHandle) { self.handle = handle }
-    func next() throws -> [UInt8] { Array(try handle.read(upToCount: 8 << 20) ?? Data()) }
+    /// The next piece; empty at the end.
+    func next() throws -> [UInt8] { try lock.withLock { Array(try handle.read(upToCount: 1 << 20) ?? Data()) } }
+    /// Back to the first byte, for an upload started over.
+    func rewind() throws { try lock.withLock { try handle.seek(toOffset: 0) } }
 }

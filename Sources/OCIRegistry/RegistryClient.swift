@@ -77,7 +77,7 @@ public final class RegistryClient: Sendable {
         public var maxDelay: Duration = .seconds(10)
         /// Per-request timeout.
         public var timeout: Duration = .seconds(120)
-        /// How long to keep trying to connect (AsyncHTTPClient retries failed connections until then).
+        /// How long one connection attempt may take.
         public var connectTimeout: Duration = .seconds(5)
         /// `User-Agent` header.
         public var userAgent = "swift-cosign"
@@ -128,6 +128,8 @@ public final class RegistryClient: Sendable {
         // AsyncHTTPClient retries the connection itself until the connect timeout, so an unreachable registry took
         // the whole timeout to report.)
         httpConfig.connectionPool.retryConnectionEstablishment = false
+        // A stream that stalls this long ends (streamed downloads have no overall deadline).
+        httpConfig.timeout.read = .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000)
         httpConfig.timeout.connect = .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
             + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
@@ -241,22 +243,38 @@ public final class RegistryClient: Sendable {
         return descriptor
     }
 
-    /// Uploads a blob of known digest and size in chunks (the distribution API's chunked upload: `POST`, one `PATCH`
-    /// with a `Content-Range` per chunk, then `PUT ?digest=`), reading each chunk from `nextChunk` (empty at the end),
-    /// so memory stays at one chunk whatever the blob's size. Nothing is sent when the repository has the blob.
+    /// Uploads a blob of known digest and size as it is read, so memory stays at about one piece whatever the blob's
+    /// size: `POST`, one `PATCH` whose body is read from the reader `open` returns (empty at the end), then
+    /// `PUT ?digest=`. An upload that fails is started over, with a new session and a new reader from `open`, within
+    /// the retry policy's attempts. Nothing is sent when the repository has the blob; the registry refuses bytes that
+    /// do not match `digest`.
     @discardableResult
     public func uploadBlob(
-        digest: String, size: Int64, mediaType: String, to repo: ImageReference, nextChunk: @escaping @Sendable () throws -> [UInt8]
+        digest: String, size: Int64, mediaType: String, to repo: ImageReference,
+        open: @escaping @Sendable () throws -> @Sendable () throws -> [UInt8]
     ) async throws -> Descriptor {
         let descriptor = Descriptor(mediaType: mediaType, digest: digest, size: size)
         if try await blobExists(repo, digest: digest) { return descriptor }
-        try await chunkedUpload(to: repo, digest: digest, size: size, nextChunk: { try nextChunk() })
+        try await startingOver(what: "uploading blob \(digest) to \(repo.repositoryName)") {
+            let next = try open()
+            let counted = ByteCount()
+            let pieces = PullSequence(next: next).map { piece -> ByteBuffer in
+                counted.add(piece.readableBytes)
+                return piece
+            }
+            try await self.streamedUpload(to: repo, digest: digest, size: size, body: pieces) {
+                guard counted.total == size else {
+                    throw OCIError(.registry, "blob \(digest) changed while it was uploaded: read \(counted.total) bytes, expected \(size)")
+                }
+            }
+        }
         return descriptor
     }
 
-    /// Copies a blob between repositories (same or different registries) without holding it in memory: ranged `GET`s
-    /// of `chunkSize` bytes feed a chunked upload, and the bytes are hashed on the way; a blob whose bytes do not match
-    /// `digest` is never committed. Nothing is sent when the destination has the blob.
+    /// Copies a blob between repositories (same or different registries) without holding it in memory: one streamed
+    /// `GET` feeds one streamed `PATCH`, and the bytes are hashed on the way; a blob whose bytes do not match `digest`
+    /// is never committed (the closing `PUT` is not sent). A copy that fails is started over within the retry
+    /// policy's attempts. Nothing is sent when the destination has the blob.
     public func copyBlob(_ blob: Descriptor, from source: ImageReference, to destination: ImageReference, chunkSize: Int = 8 << 20) async throws {
         if try await blobExists(destination, digest: blob.digest) { return }
         if blob.size <= Int64(chunkSize) {
@@ -264,40 +282,36 @@ public final class RegistryClient: Sendable {
             try await uploadBlob(bytes, mediaType: blob.mediaType, to: destination)
             return
         }
-        let hasher = Mutex(SHA256())
-        let offset = Mutex<Int64>(0)
-        try await chunkedUpload(
-            to: destination, digest: blob.digest, size: blob.size,
-            nextChunk: {
-                let start = offset.withLock { $0 }
-                guard start < blob.size else { return [] }
-                let end = min(start + Int64(chunkSize), blob.size) - 1
-                let part = try await self.send(
-                    .GET, source, path: "blobs/\(blob.digest)", headers: [("Range", "bytes=\(start)-\(end)")], action: "pull", maxBody: chunkSize)
-                try part.expect([206], what: "reading bytes \(start)–\(end) of blob \(blob.digest) (the registry must support ranged reads)")
-                guard part.body.count == Int(end - start + 1) else {
-                    throw OCIError(.digestMismatch, "blob \(blob.digest): asked for \(end - start + 1) bytes at \(start), got \(part.body.count)")
+        let url = "\(try await baseURL(source))/v2/\(source.repository)/blobs/\(blob.digest)"
+        try await startingOver(what: "copying blob \(blob.digest) to \(destination.repositoryName)") {
+            try await self.streamedGET(source, url: url, headers: [], action: "pull") { status, body in
+                guard status == 200 else { return false }
+                let hasher = StreamHasher()
+                let hashed = body.map { piece -> ByteBuffer in
+                    hasher.update(piece)
+                    return piece
                 }
-                hasher.withLock { $0.update(data: part.body) }
-                offset.withLock { $0 = end + 1 }
-                return part.body
-            },
-            beforeCommit: {
-                let actual = "sha256:" + hexString(hasher.withLock { $0.finalize() })
-                guard actual == blob.digest else {
-                    throw OCIError(.digestMismatch, "blob \(blob.digest) from \(source.repositoryName) has digest \(actual) (truncated or corrupted download)")
+                try await self.streamedUpload(to: destination, digest: blob.digest, size: blob.size, body: hashed) {
+                    let (actual, count) = hasher.result()
+                    guard count == blob.size, actual == blob.digest else {
+                        throw OCIError(
+                            .digestMismatch,
+                            "blob \(blob.digest) from \(source.repositoryName) has digest \(actual) and \(count) bytes (truncated or corrupted download)")
+                    }
                 }
-            })
+                return true
+            }
+        }
     }
 
-    /// Reads a blob in ranged `GET`s of `chunkSize` bytes (one `GET` when it is no larger), handing each piece to
-    /// `sink`, hashing on the way: memory stays at one chunk whatever the blob's size. Throws when the bytes do not
-    /// match the descriptor's digest and size, after `sink` has seen them, so the caller must not commit what it wrote
-    /// until this returns.
+    /// Reads a blob with one streamed `GET` (a small one in one piece), handing `sink` pieces of about `chunkSize`
+    /// bytes and hashing on the way: memory stays at about one piece whatever the blob's size. A download cut short is
+    /// resumed where it stopped (`Range: bytes=N-`; from a registry that ignores the range, the bytes already seen are
+    /// skipped), up to the retry policy's attempts. Throws when the bytes do not match the descriptor's digest and
+    /// size, after `sink` has seen them, so the caller must not commit what it wrote until this returns.
     public func streamBlob(
-        _ blob: Descriptor, from repo: ImageReference, chunkSize: Int = 8 << 20, into sink: ([UInt8]) throws -> Void
+        _ blob: Descriptor, from repo: ImageReference, chunkSize: Int = 1 << 20, into sink: ([UInt8]) throws -> Void
     ) async throws {
-        var hasher = SHA256()
         if blob.size <= Int64(chunkSize) {
             let bytes = try await self.blob(repo, digest: blob.digest, maxBytes: chunkSize)
             guard bytes.count == Int(blob.size) else {
@@ -306,19 +320,63 @@ public final class RegistryClient: Sendable {
             try sink(bytes)
             return
         }
+        var hasher = SHA256()
         var offset: Int64 = 0
+        var piece: [UInt8] = []
+        piece.reserveCapacity(chunkSize)
+        var interruptions = 0
+        var lastFailure = ""
+        let url = "\(try await baseURL(repo))/v2/\(repo.repository)/blobs/\(blob.digest)"
         while offset < blob.size {
-            let end = min(offset + Int64(chunkSize), blob.size) - 1
-            let part = try await send(
-                .GET, repo, path: "blobs/\(blob.digest)", headers: [("Range", "bytes=\(offset)-\(end)")], action: "pull", maxBody: chunkSize)
-            try part.expect([206], what: "reading bytes \(offset)–\(end) of blob \(blob.digest) (the registry must support ranged reads)")
-            guard part.body.count == Int(end - offset + 1) else {
-                throw OCIError(.digestMismatch, "blob \(blob.digest): asked for \(end - offset + 1) bytes at \(offset), got \(part.body.count)")
+            if interruptions > 0 {
+                guard interruptions < configuration.maxAttempts else {
+                    throw OCIError(
+                        .transport, "GET \(Self.redact(url)): interrupted \(interruptions) times, at byte \(offset) of \(blob.size): \(lastFailure)")
+                }
+                try await Task.sleep(for: retryPolicy.delay(afterAttempt: interruptions))
             }
-            hasher.update(data: part.body)
-            try sink(part.body)
-            offset = end + 1
+            let resumeAt = offset
+            do {
+                try await streamedGET(repo, url: url, headers: resumeAt > 0 ? [("Range", "bytes=\(resumeAt)-")] : [], action: "pull") { status, body in
+                    guard status == 200 || (resumeAt > 0 && status == 206) else { return false }
+                    // A 200 answer to a ranged request starts again from the first byte.
+                    var skip = status == 200 ? resumeAt : 0
+                    for try await var chunk in body {
+                        if skip > 0 {
+                            let skipped = min(Int64(chunk.readableBytes), skip)
+                            chunk.moveReaderIndex(forwardBy: Int(skipped))
+                            skip -= skipped
+                        }
+                        guard Int64(chunk.readableBytes) <= blob.size - offset else {
+                            throw OCIError(.digestMismatch, "blob \(blob.digest) from \(repo.repositoryName) is longer than \(blob.size) bytes")
+                        }
+                        chunk.withUnsafeReadableBytes { bytes in
+                            hasher.update(bufferPointer: bytes)
+                            piece.append(contentsOf: bytes)
+                        }
+                        offset += Int64(chunk.readableBytes)
+                        if piece.count >= chunkSize {
+                            do { try sink(piece) } catch { throw SinkFailure(error: error) }
+                            piece.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    return true
+                }
+                if offset < blob.size { lastFailure = "the body ended early" }
+            } catch let failure as SinkFailure {
+                throw failure.error
+            } catch let error as OCIError {
+                // Refused, unauthorized, not found, too long: the exchange itself said no (it retried what it could).
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // The body stream broke off.
+                lastFailure = Self.describeTransport(error)
+            }
+            if offset < blob.size { interruptions += 1 }
         }
+        if !piece.isEmpty { try sink(piece) }
         let actual = "sha256:" + hexString(hasher.finalize())
         guard actual == blob.digest else {
             throw OCIError(.digestMismatch, "blob \(blob.digest) from \(repo.repositoryName) has digest \(actual) (truncated or corrupted download)")
@@ -345,31 +403,71 @@ public final class RegistryClient: Sendable {
         try put.expect([201, 204], what: "uploading blob \(digest)")
     }
 
-    /// A chunked upload: one `PATCH` per chunk from `nextChunk` (empty at the end), then `beforeCommit`, then the
-    /// closing `PUT`.
-    private func chunkedUpload(
-        to repo: ImageReference, digest: String, size: Int64, nextChunk: @Sendable () async throws -> [UInt8],
-        beforeCommit: @Sendable () throws -> Void = {}
-    ) async throws {
-        var location = try await startUpload(to: repo)
-        var offset: Int64 = 0
-        while true {
-            let chunk = try await nextChunk()
-            if chunk.isEmpty { break }
-            let end = offset + Int64(chunk.count) - 1
-            let patch = try await send(
-                .PATCH, repo, url: try await resolve(location, against: repo),
-                headers: [("Content-Type", "application/octet-stream"), ("Content-Range", "\(offset)-\(end)")], body: chunk,
-                action: "pull,push")
-            try patch.expect([202], what: "uploading bytes \(offset)–\(end) of blob \(digest)")
-            offset = end + 1
-            if let next = patch.headers.first(name: "Location") { location = next }
+    /// One upload session: `POST`, one `PATCH` carrying all `size` bytes of `body` as they are read (with its
+    /// `Content-Range`, the distribution API's chunked upload in a single chunk), then `beforeCommit`, then the closing
+    /// `PUT ?digest=`.
+    private func streamedUpload<Body: AsyncSequence & Sendable>(
+        to repo: ImageReference, digest: String, size: Int64, body: Body, beforeCommit: () throws -> Void
+    ) async throws where Body.Element == ByteBuffer {
+        let location = try await resolve(try await startUpload(to: repo), against: repo)
+        let (client, routed) = route(location)
+        var request = HTTPClientRequest(url: routed)
+        request.method = .PATCH
+        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.headers.add(name: "Content-Range", value: "0-\(size - 1)")
+        if let authorization = tokens.withLock({ $0["\(repo.registry)|\(repo.repository)|pull,push"] }) {
+            request.headers.add(name: "Authorization", value: authorization)
         }
-        guard offset == size else {
-            throw OCIError(.registry, "blob \(digest) changed while it was uploaded: read \(offset) bytes, expected \(size)")
+        request.body = .stream(body, length: .known(size))
+        requestCounter.add(1, ordering: .relaxed)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, deadline: .distantFuture)
+        } catch let error as OCIError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw StreamInterrupted(reason: "PATCH \(Self.redact(location)): \(Self.describeTransport(error))")
         }
+        let answer = (try? await RetryingExchange.collect(response, upTo: 1 << 16)) ?? []
+        let patch = Response(status: Int(response.status.code), headers: response.headers, body: answer)
+        if RetryPolicy.isRetryable(status: patch.status) {
+            throw StreamInterrupted(reason: "PATCH \(Self.redact(location)): HTTP \(patch.status)")
+        }
+        try patch.expect([202], what: "uploading blob \(digest)")
         try beforeCommit()
-        try await finishUpload(at: location, in: repo, digest: digest, body: [])
+        try await finishUpload(at: patch.headers.first(name: "Location") ?? location, in: repo, digest: digest, body: [])
+    }
+
+    /// Why a streamed transfer broke off: worth starting over.
+    private struct StreamInterrupted: Error { var reason: String }
+
+    /// Runs `transfer`, starting it over after an interruption (a body stream that broke off, a 429 or 5xx answer to
+    /// the streamed request), within the retry policy's attempts.
+    private func startingOver(what: String, _ transfer: () async throws -> Void) async throws {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await transfer()
+            } catch let interrupted as StreamInterrupted {
+                guard attempt < configuration.maxAttempts else {
+                    throw OCIError(.transport, "\(what): \(interrupted.reason) (after \(attempt) attempts)")
+                }
+            } catch let error as OCIError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // The downloaded body broke off while it was being sent on.
+                guard attempt < configuration.maxAttempts else {
+                    throw OCIError(.transport, "\(what): \(Self.describeTransport(error)) (after \(attempt) attempts)", underlying: error)
+                }
+            }
+            try await Task.sleep(for: retryPolicy.delay(afterAttempt: attempt))
+        }
     }
 
     // MARK: - Tags and referrers
@@ -538,6 +636,68 @@ public final class RegistryClient: Sendable {
         }
     }
 
+    /// An error of the consumer of a streamed body, kept apart from the stream's own failures (which are retried).
+    private struct SinkFailure: Error { var error: any Error }
+
+    /// The retry policy of this client's requests.
+    private var retryPolicy: RetryPolicy {
+        RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.baseDelay, maxDelay: configuration.maxDelay)
+    }
+
+    /// A `GET` whose body `consume` reads as it arrives (nothing is collected, so there is no bound), after answering an
+    /// authentication challenge and retrying 429 and 5xx answers as ``send`` does. `consume` gets the status and the
+    /// body and returns false for a status it does not take, which is then thrown as ``Response/expect(_:what:)`` would.
+    /// The request has no overall deadline; the client's read timeout ends a stream that stalls.
+    private func streamedGET(
+        _ ref: ImageReference, url: String, headers: [(String, String)], action: String,
+        consume: (Int, HTTPClientResponse.Body) async throws -> Bool
+    ) async throws {
+        let tokenKey = "\(ref.registry)|\(ref.repository)|\(action)"
+        var authorization = tokens.withLock { $0[tokenKey] ?? (action == "pull" ? $0["\(ref.registry)|\(ref.repository)|pull,push"] : nil) }
+        var challenged = false
+        var attempt = 0
+        let (client, routed) = route(url)
+        while true {
+            attempt += 1
+            requestCounter.add(1, ordering: .relaxed)
+            var request = HTTPClientRequest(url: routed)
+            request.method = .GET
+            request.headers.add(name: "User-Agent", value: configuration.userAgent)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(request, deadline: .distantFuture)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                guard attempt < configuration.maxAttempts else {
+                    throw OCIError(
+                        .transport, "GET \(Self.redact(url)): \(Self.describeTransport(error)) (after \(attempt) attempts)", underlying: error)
+                }
+                try await Task.sleep(for: retryPolicy.delay(afterAttempt: attempt))
+                continue
+            }
+            let status = Int(response.status.code)
+            if status == 401, !challenged, let challenge = response.headers.first(name: "WWW-Authenticate").map(Challenge.init) {
+                _ = try? await RetryingExchange.collect(response, upTo: 1 << 16)
+                challenged = true
+                authorization = try await authorize(challenge, ref: ref, action: action)
+                guard let authorization else { throw OCIError(.unauthorized, "GET \(Self.redact(url)): unauthorized (HTTP 401)") }
+                tokens.withLock { $0[tokenKey] = authorization }
+                continue
+            }
+            if RetryPolicy.isRetryable(status: status) && attempt < configuration.maxAttempts {
+                _ = try? await RetryingExchange.collect(response, upTo: 1 << 16)
+                try await Task.sleep(for: retryPolicy.delay(afterAttempt: attempt, retryAfter: response.headers.first(name: "Retry-After")))
+                continue
+            }
+            if try await consume(status, response.body) { return }
+            let body = (try? await RetryingExchange.collect(response, upTo: 1 << 16)) ?? []
+            try Response(status: status, headers: response.headers, body: body).expect([200], what: "GET \(Self.redact(url))")
+        }
+    }
+
     /// Answers a challenge: Basic with the stored credentials, or Bearer by fetching a token.
     private func authorize(_ challenge: Challenge, ref: ImageReference, action: String) async throws -> String? {
         let creds = try credentials.credentials(for: ref.registry)
@@ -698,5 +858,43 @@ extension StringProtocol {
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
         return String(s)
+    }
+}
+
+/// The pieces a reader hands over (empty at the end), as the byte buffers a streamed request body takes.
+private struct PullSequence: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let next: @Sendable () throws -> [UInt8]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let next: @Sendable () throws -> [UInt8]
+        mutating func next() async throws -> ByteBuffer? {
+            let piece = try next()
+            return piece.isEmpty ? nil : ByteBuffer(bytes: piece)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(next: next) }
+}
+
+/// A byte count shared with a streamed body's transform.
+private final class ByteCount: Sendable {
+    private let count = Atomic<Int64>(0)
+    func add(_ bytes: Int) { count.add(Int64(bytes), ordering: .relaxed) }
+    var total: Int64 { count.load(ordering: .relaxed) }
+}
+
+/// SHA-256 and length of the bytes a streamed body passes on.
+private final class StreamHasher: Sendable {
+    private let state = Mutex((SHA256(), Int64(0)))
+    func update(_ piece: ByteBuffer) {
+        state.withLock { state in
+            piece.withUnsafeReadableBytes { state.0.update(bufferPointer: $0) }
+            state.1 += Int64(piece.readableBytes)
+        }
+    }
+    /// `sha256:<hex>` and the byte count so far.
+    func result() -> (digest: String, count: Int64) {
+        state.withLock { ("sha256:" + hexString($0.0.finalize()), $0.1) }
     }
 }

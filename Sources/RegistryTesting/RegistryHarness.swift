@@ -248,10 +248,16 @@ public final class FaultProxy: @unchecked Sendable {
         try json.write(toFile: planPath, atomically: true, encoding: .utf8)
     }
 
-    public func requestCount() throws -> Int {
+    public func requestCount() throws -> Int { try counts().count }
+
+    /// How many of the planned faults requests have taken since the proxy started.
+    public func usedFaults() throws -> Int { try counts().used }
+
+    private func counts() throws -> (count: Int, used: Int) {
         let (_, out) = try TestRegistry.run("curl", ["-s", "http://127.0.0.1:\(port)/__proxy/count"])
-        struct Count: Decodable { var count: Int }
-        return try JSONDecoder().decode(Count.self, from: Data(out.utf8)).count
+        struct Count: Decodable { var count: Int, used: Int }
+        let decoded = try JSONDecoder().decode(Count.self, from: Data(out.utf8))
+        return (decoded.count, decoded.used)
     }
 
     public func stop() {

@@ -87,7 +87,7 @@ public enum RetryingExchange {
 
     /// Reads the body into one array, sized from `Content-Length` when it is within the bound, so a large body is held
     /// once (collecting into a growing buffer and then copying it out held it two to three times over).
-    static func collect(_ response: HTTPClientResponse, upTo maxBody: Int) async throws -> [UInt8] {
+    public static func collect(_ response: HTTPClientResponse, upTo maxBody: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
         // (A HEAD response declares the length of a body it does not send: only the bytes that arrive count.)
         if let declared = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), declared > 0, declared <= maxBody {

@@ -463,12 +463,8 @@ struct ImageSignTests {
         #expect(await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/k"], env: env).status == 0)
         expectOneLineError(await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "UPPER/Case:tag"], env: env), containing: "parsing reference")
         let port = try TestRegistry.freePort()
-        // A refused connection is reported at once, not after the 5 s connect timeout (AsyncHTTPClient's own
-        // connection retries are off; the retry policy's backoff is well under a second).
-        let started = ContinuousClock.now
         let unreachable = await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "127.0.0.1:\(port)/x:y"], env: env)
         expectOneLineError(unreachable, containing: "127.0.0.1:\(port)")
-        #expect(ContinuousClock.now - started < .seconds(4), "an unreachable registry took \(ContinuousClock.now - started)")
         expectOneLineError(await cosign(["sign", "--tlog-upload=false", "127.0.0.1:\(port)/x:y"], env: env), containing: "--tlog-upload=false is not supported")
         let noUpload = await cosign(["sign", "--key", "\(dir)/k.key", "--tlog-upload=false", "--upload=false", "127.0.0.1:\(port)/x:y"], env: env)
         expectOneLineError(noUpload, containing: "must enable upload to the OCI registry or specify a local --bundle path")

@@ -163,15 +163,97 @@ struct RegistryClientTests {
         #expect(try await skipping.tags(try tls.reference("demo/none")).isEmpty)
         try await skipping.shutdown()
 
-        // Nothing listening: connection errors are retried, then reported.
+        // Nothing listening: connection errors are retried, then reported, without waiting for the connect timeout
+        // (AsyncHTTPClient's own connection retries would hold each attempt for all of it).
         var config = RegistryClient.Configuration()
         config.allowHTTP = true
         config.maxAttempts = 2
         config.baseDelay = .milliseconds(10)
-        config.connectTimeout = .seconds(1)
+        config.connectTimeout = .seconds(120)
         let nowhere = try RegistryClient(configuration: config)
         let port = try TestRegistry.freePort()
+        let started = ContinuousClock.now
         await #expect(throws: OCIError(.transport, "")) { _ = try await nowhere.manifest(try ImageReference(parsing: "127.0.0.1:\(port)/ab:b")) }
+        #expect(ContinuousClock.now - started < .seconds(60), "a refused connection waited for the connect timeout")
         try await nowhere.shutdown()
     }
+
+    @Test("streamed transfers: a download cut short resumes (also from a registry that ignores Range); a copy or upload cut short starts over; corrupted bytes are refused and never committed")
+    func interruptedStreams() async throws {
+        let registry = try TestRegistry(.plain)
+        defer { registry.stop() }
+        let proxy = try FaultProxy(upstream: registry)
+        defer { proxy.stop() }
+        var configuration = RegistryClient.Configuration()
+        configuration.allowHTTP = true
+        configuration.baseDelay = .milliseconds(10)
+        configuration.connectTimeout = .seconds(1)
+        let client = try RegistryClient(configuration: configuration)
+        let image = try TestImage(layerSize: 3 << 20)
+        let ref = try ImageReference(parsing: "127.0.0.1:\(proxy.port)/streams/source:v1")
+        try await image.push(with: client, to: ref)
+        let layer = image.manifest.layers[0]
+        func download() async throws -> [UInt8] {
+            var received: [UInt8] = []
+            try await client.streamBlob(layer, from: ref, chunkSize: 256 << 10) { received += $0 }
+            return received
+        }
+
+        // Download: cut twice (resumed with a Range each time), the last resumption from a registry that ignores the
+        // Range (the bytes already seen are skipped).
+        var used = try proxy.usedFaults()
+        try proxy.plan(["GET cut", "GET cut", "GET norange"])
+        #expect(try await download() == image.layer)
+        #expect(try proxy.usedFaults() - used == 3, "every planned fault was met")
+        // Cut on every attempt: one error naming the blob, after the configured attempts.
+        try proxy.plan(Array(repeating: "GET cut", count: 4))
+        await #expect(throws: OCIError(.transport, "")) { _ = try await download() }
+        // A flipped byte: refused as a digest mismatch.
+        try proxy.plan(["GET flip"])
+        await #expect(throws: OCIError(.digestMismatch, "")) { _ = try await download() }
+
+        // Copy: the source cut short, then the upload reset: started over each time; the copy is byte for byte.
+        let copied = try ImageReference(parsing: "127.0.0.1:\(proxy.port)/streams/copied:v1")
+        used = try proxy.usedFaults()
+        try proxy.plan(["GET cut", "PATCH reset"])
+        try await client.copyBlob(layer, from: ref, to: copied, chunkSize: 256 << 10)
+        #expect(try proxy.usedFaults() - used == 2)
+        #expect(try await client.blob(copied, digest: layer.digest, maxBytes: 4 << 20) == image.layer)
+        // A corrupted source: the copy is refused and the destination never gets the blob.
+        let corrupted = try ImageReference(parsing: "127.0.0.1:\(proxy.port)/streams/corrupted:v1")
+        try proxy.plan(["GET flip"])
+        await #expect(throws: OCIError(.digestMismatch, "")) {
+            try await client.copyBlob(layer, from: ref, to: corrupted, chunkSize: 256 << 10)
+        }
+        try proxy.plan([])
+        #expect(try await client.blobExists(corrupted, digest: layer.digest) == false)
+
+        // Upload from a reader: reset once, started over with a fresh reader.
+        let uploaded = try ImageReference(parsing: "127.0.0.1:\(proxy.port)/streams/uploaded:v1")
+        let opened = Counter()
+        used = try proxy.usedFaults()
+        try proxy.plan(["PATCH reset"])
+        try await client.uploadBlob(digest: layer.digest, size: layer.size, mediaType: layer.mediaType, to: uploaded) {
+            opened.increment()
+            let pieces = Counter()
+            return {
+                let index = pieces.increment() - 1
+                let start = min(index * (1 << 20), image.layer.count)
+                return Array(image.layer[start..<min(start + (1 << 20), image.layer.count)])
+            }
+        }
+        #expect(try proxy.usedFaults() - used == 1 && opened.value == 2)
+        #expect(try await client.blob(uploaded, digest: layer.digest, maxBytes: 4 << 20) == image.layer)
+        try await client.shutdown()
+    }
+}
+
+/// A thread-safe counter for the tests' closures.
+final class Counter: @unchecked Sendable {
+    private var count = 0
+    private let lock = NSLock()
+    /// Adds one; returns the new value.
+    @discardableResult
+    func increment() -> Int { lock.withLock { count += 1; return count } }
+    var value: Int { lock.withLock { count } }
 }
