@@ -23,9 +23,13 @@ public import Foundation
 public protocol OutputSink: Sendable {
     /// Writes bytes.
     func write(_ bytes: [UInt8])
+    /// Whether the output is an interactive terminal (progress is shown only there).
+    var isTerminal: Bool { get }
 }
 
 extension OutputSink {
+    /// Not a terminal, unless the sink says so.
+    public var isTerminal: Bool { false }
     /// Writes UTF-8 text.
     public func write(_ text: String) { write(Array(text.utf8)) }
     /// Writes a line of UTF-8 text.
@@ -37,6 +41,7 @@ public struct FileDescriptorSink: OutputSink {
     let fd: Int32
     /// Creates a sink over an open descriptor.
     public init(fd: Int32) { self.fd = fd }
+    public var isTerminal: Bool { isatty(fd) == 1 }
     public func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {

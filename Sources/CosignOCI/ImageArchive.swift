@@ -133,8 +133,8 @@ public struct ImageArchive: Sendable {
         guard layout.hasBlob(blob) else {
             throw OCIError(.notFound, "\(layout.path) lacks blob \(blob.digest) (\(blob.size) bytes)")
         }
-        if blob.size <= 8 << 20 {
-            try await store.client.uploadBlob(try layout.readBlob(blob.digest, maxBytes: 8 << 20), mediaType: blob.mediaType, to: repo)
+        if blob.size <= 1 << 20 {
+            try await store.client.uploadBlob(try layout.readBlob(blob.digest, maxBytes: 1 << 20), mediaType: blob.mediaType, to: repo)
             return
         }
         try await store.client.uploadBlob(digest: blob.digest, size: blob.size, mediaType: blob.mediaType, to: repo) {

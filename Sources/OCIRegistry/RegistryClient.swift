@@ -81,6 +81,8 @@ public final class RegistryClient: Sendable {
         public var connectTimeout: Duration = .seconds(5)
         /// `User-Agent` header.
         public var userAgent = "swift-cosign"
+        /// Told how far each streamed blob transfer (download, upload, copy of a blob larger than one piece) has got.
+        public var progress: (@Sendable (BlobProgress) -> Void)?
         /// Creates a configuration.
         public init() {}
     }
@@ -258,8 +260,10 @@ public final class RegistryClient: Sendable {
         try await startingOver(what: "uploading blob \(digest) to \(repo.repositoryName)") {
             let next = try open()
             let counted = ByteCount()
+            let progress = self.configuration.progress
             let pieces = PullSequence(next: next).map { piece -> ByteBuffer in
-                counted.add(piece.readableBytes)
+                let done = counted.add(piece.readableBytes)
+                progress?(BlobProgress(digest: digest, done: done, total: size))
                 return piece
             }
             try await self.streamedUpload(to: repo, digest: digest, size: size, body: pieces) {
@@ -275,7 +279,7 @@ public final class RegistryClient: Sendable {
     /// `GET` feeds one streamed `PATCH`, and the bytes are hashed on the way; a blob whose bytes do not match `digest`
     /// is never committed (the closing `PUT` is not sent). A copy that fails is started over within the retry
     /// policy's attempts. Nothing is sent when the destination has the blob.
-    public func copyBlob(_ blob: Descriptor, from source: ImageReference, to destination: ImageReference, chunkSize: Int = 8 << 20) async throws {
+    public func copyBlob(_ blob: Descriptor, from source: ImageReference, to destination: ImageReference, chunkSize: Int = 1 << 20) async throws {
         if try await blobExists(destination, digest: blob.digest) { return }
         if blob.size <= Int64(chunkSize) {
             let bytes = try await self.blob(source, digest: blob.digest, maxBytes: chunkSize)
@@ -287,8 +291,10 @@ public final class RegistryClient: Sendable {
             try await self.streamedGET(source, url: url, headers: [], action: "pull") { status, body in
                 guard status == 200 else { return false }
                 let hasher = StreamHasher()
+                let progress = self.configuration.progress
                 let hashed = body.map { piece -> ByteBuffer in
-                    hasher.update(piece)
+                    let done = hasher.update(piece)
+                    progress?(BlobProgress(digest: blob.digest, done: done, total: blob.size))
                     return piece
                 }
                 try await self.streamedUpload(to: destination, digest: blob.digest, size: blob.size, body: hashed) {
@@ -355,6 +361,7 @@ public final class RegistryClient: Sendable {
                             piece.append(contentsOf: bytes)
                         }
                         offset += Int64(chunk.readableBytes)
+                        configuration.progress?(BlobProgress(digest: blob.digest, done: offset, total: blob.size))
                         if piece.count >= chunkSize {
                             do { try sink(piece) } catch { throw SinkFailure(error: error) }
                             piece.removeAll(keepingCapacity: true)
@@ -880,21 +887,41 @@ private struct PullSequence: AsyncSequence, Sendable {
 /// A byte count shared with a streamed body's transform.
 private final class ByteCount: Sendable {
     private let count = Atomic<Int64>(0)
-    func add(_ bytes: Int) { count.add(Int64(bytes), ordering: .relaxed) }
+    /// Adds `bytes`; returns the new total.
+    @discardableResult
+    func add(_ bytes: Int) -> Int64 { count.add(Int64(bytes), ordering: .relaxed).newValue }
     var total: Int64 { count.load(ordering: .relaxed) }
 }
 
 /// SHA-256 and length of the bytes a streamed body passes on.
 private final class StreamHasher: Sendable {
     private let state = Mutex((SHA256(), Int64(0)))
-    func update(_ piece: ByteBuffer) {
+    /// Hashes `piece`; returns the byte count so far.
+    func update(_ piece: ByteBuffer) -> Int64 {
         state.withLock { state in
             piece.withUnsafeReadableBytes { state.0.update(bufferPointer: $0) }
             state.1 += Int64(piece.readableBytes)
+            return state.1
         }
     }
     /// `sha256:<hex>` and the byte count so far.
     func result() -> (digest: String, count: Int64) {
         state.withLock { ("sha256:" + hexString($0.0.finalize()), $0.1) }
+    }
+}
+
+/// How far a streamed blob transfer has got.
+public struct BlobProgress: Sendable, Equatable {
+    /// `sha256:<hex>` of the blob.
+    public var digest: String
+    /// Bytes moved so far (a transfer started over begins again from 0).
+    public var done: Int64
+    /// The blob's size.
+    public var total: Int64
+    /// Creates a report.
+    public init(digest: String, done: Int64, total: Int64) {
+        self.digest = digest
+        self.done = done
+        self.total = total
     }
 }

@@ -41,8 +41,9 @@ struct RegistryOptions: ParsableArguments {
     @Option(name: .customLong("attachment-tag-prefix"), help: "optional custom prefix to use for attached image tags. Attachment images are tagged as: `[AttachmentTagPrefix]sha256-[TargetImageDigest].[AttachmentName]`")
     var attachmentTagPrefix: String = ""
 
-    /// A client configured from the flags, with credentials from the flags or the Docker configuration.
-    func client(console context: Console) throws -> RegistryClient {
+    /// A client configured from the flags, with credentials from the flags or the Docker configuration; with a
+    /// progress line for large blobs when standard error is a terminal.
+    func client(console context: Console, progress: TransferProgress? = nil) throws -> RegistryClient {
         if k8sKeychain { throw CLIError("--k8s-keychain is not supported") }
         var configuration = RegistryClient.Configuration()
         configuration.allowHTTP = allowHTTPRegistry
@@ -77,6 +78,7 @@ struct RegistryOptions: ParsableArguments {
         } else {
             provider = try DockerConfigCredentials(environment: context.environment)
         }
+        if let progress { configuration.progress = { progress.report($0) } }
         return try RegistryClient(configuration: configuration, credentials: provider)
     }
 
@@ -84,8 +86,12 @@ struct RegistryOptions: ParsableArguments {
     func withStore<T>(_ console: Console, maxConcurrency: Int? = nil, _ body: (SignatureStore) async throws -> T) async throws -> T {
         var options = try SignatureStore.Options(environment: console.environment, tagPrefix: attachmentTagPrefix)
         if let maxConcurrency { options.maxConcurrency = maxConcurrency }
-        let store = SignatureStore(client: try client(console: console), options: options)
-        defer { store.close() }
+        let progress = console.stderr.isTerminal ? TransferProgress(sink: console.stderr) : nil
+        let store = SignatureStore(client: try client(console: console, progress: progress), options: options)
+        defer {
+            progress?.finish()
+            store.close()
+        }
         return try await body(store)
     }
 }
