@@ -55,6 +55,70 @@ public enum JSONParser {
         }
     }
 
+    /// The names of the top-level object's members, found by a quick structural scan that checks nothing else: nil
+    /// when the document does not look like an object. Enough to tell document formats apart before a full parse
+    /// (which then checks everything).
+    public static func topLevelKeys(_ bytes: some Collection<UInt8>) -> [String]? {
+        let found: [String]?? = bytes.withContiguousStorageIfAvailable { buffer in topLevelKeys(buffer) }
+        if let found { return found }
+        return Array(bytes).withUnsafeBufferPointer { topLevelKeys($0) }
+    }
+
+    private static func topLevelKeys(_ buffer: UnsafeBufferPointer<UInt8>) -> [String]? {
+        var index = 0
+        func skipWhitespace() {
+            while index < buffer.count, [0x20, 0x09, 0x0A, 0x0D].contains(buffer[index]) { index += 1 }
+        }
+        /// Moves past the string opening at `index`; false when it does not end.
+        func skipString() -> Bool {
+            index += 1
+            while true {
+                index = Reader.skipPlainASCII(buffer, from: index)
+                guard index < buffer.count else { return false }
+                switch buffer[index] {
+                case UInt8(ascii: "\""): index += 1; return true
+                case UInt8(ascii: "\\"): index += 2
+                default: index += 1
+                }
+            }
+        }
+        skipWhitespace()
+        guard index < buffer.count, buffer[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var keys: [String] = []
+        while true {
+            skipWhitespace()
+            guard index < buffer.count else { return nil }
+            if buffer[index] == UInt8(ascii: "}") { return keys }
+            guard buffer[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index
+            guard skipString() else { return nil }
+            guard case .string(let key)? = try? parse(UnsafeBufferPointer(rebasing: buffer[start..<index])) else { return nil }
+            keys.append(key)
+            skipWhitespace()
+            guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            // The value: up to the comma or brace that closes it at this level.
+            var depth = 0
+            while true {
+                guard index < buffer.count else { return nil }
+                let byte = buffer[index]
+                if byte == UInt8(ascii: "\"") {
+                    guard skipString() else { return nil }
+                    continue
+                }
+                if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") { depth += 1 }
+                if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    if depth == 0 { break }
+                    depth -= 1
+                }
+                if byte == UInt8(ascii: ","), depth == 0 { break }
+                index += 1
+            }
+            if buffer[index] == UInt8(ascii: ",") { index += 1 }
+        }
+    }
+
     private static func withBuffer<R>(
         _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(JSONError) -> R
     ) throws(JSONError) -> R {
@@ -273,6 +337,7 @@ public enum JSONParser {
             let start = position
             var plain = true
             while true {
+                position = Self.skipPlainASCII(buffer, from: position)
                 guard position < buffer.count else { throw failure("unterminated string") }
                 let byte = buffer[position]
                 if byte == UInt8(ascii: "\"") { break }
@@ -304,6 +369,27 @@ public enum JSONParser {
             let raw = UnsafeBufferPointer(rebasing: buffer[start..<end])
             if plain { return String(decoding: raw, as: UTF8.self) }
             return Self.unescape(raw)
+        }
+
+        /// The first index from `start` where 8 bytes in a row are not all plain string text (printable ASCII other
+        /// than `"` and `\\`): long runs of such text (base64, hex, names) are passed a word at a time; the byte loop
+        /// checks what is left.
+        @inline(__always)
+        static func skipPlainASCII(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+            guard let base = buffer.baseAddress else { return start }
+            var index = start
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while index + 8 <= buffer.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                // Any byte >= 0x80, < 0x20, equal to '"' (0x22) or to '\\' (0x5C) stops the run (exact tests).
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                let special = (word | (word &- ones &* 0x20) | (quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
+                if special != 0 { break }
+                index += 8
+            }
+            return index
         }
 
         /// The length of the well-formed UTF-8 sequence at `index` (RFC 3629: no overlongs, surrogates or values past

@@ -17,6 +17,34 @@ struct JSONParserTests {
         #expect(try JSONParser.validate(Array(#""s""#.utf8)) == .string)
     }
 
+    @Test("long strings are read a word at a time: a quote, backslash, control or non-ASCII byte at any offset is still seen")
+    func longStrings() throws {
+        for offset in 0..<24 {
+            let before = String(repeating: "a", count: offset)
+            let after = String(repeating: "b", count: 23 - offset)
+            func read(_ middle: [UInt8]) throws(JSONError) -> OrderedJSON {
+                try JSONParser.parse(Array("\"\(before)".utf8) + middle + Array("\(after)\"".utf8))
+            }
+            #expect(try read(Array("c".utf8)) == .string(before + "c" + after))
+            #expect(try read(Array(#"\n"#.utf8)) == .string(before + "\n" + after), "escape at \(offset)")
+            #expect(try read(Array("é".utf8)) == .string(before + "é" + after), "UTF-8 at \(offset)")
+            #expect(throws: JSONError.self, "control byte at \(offset)") { try read([0x1F]) }
+            #expect(throws: JSONError.self, "bad UTF-8 at \(offset)") { try read([0xC0, 0x80]) }
+            #expect(throws: JSONError.self, "quote at \(offset)") { try read(Array("\"".utf8)) }
+            #expect(try read([0x7F, 0x20]) == .string(before + "\u{7F} " + after))
+        }
+    }
+
+    @Test("the top-level keys of an object, by a structural scan")
+    func topLevelKeys() {
+        let text = #" {"a":{"b":[1,"}",{"]":2}]},"mediaType" : "x","c\u0041":"\"}\\","d":[[]] } "#
+        #expect(JSONParser.topLevelKeys(Array(text.utf8)) == ["a", "mediaType", "cA", "d"])
+        #expect(JSONParser.topLevelKeys(Array("{}".utf8)) == [])
+        for broken in ["[1]", "\"s\"", "{\"a\":1", "{\"a\" 1}", "{\"a\":\"x}", "{\"a\":[}", ""] {
+            #expect(JSONParser.topLevelKeys(Array(broken.utf8)) == nil, "\(broken)")
+        }
+    }
+
     @Test("top-level members can be left unbuilt but are still checked")
     func keeping() throws {
         let text = #"{"predicate":{"big":[1,2,{"x":"y"}]},"predicateType":"t","subject":[]}"#

@@ -134,11 +134,12 @@ public struct BlobSignatureVerification: Sendable {
 public enum BundleFormat {
     /// True when the JSON object has a `mediaType` member (a Sigstore bundle); false for anything else.
     public static func isSigstoreBundle(_ bytes: [UInt8]) -> Bool {
-        struct Probe: Decodable { var mediaType: String? }
-        guard let probe = try? JSONCoding.decode(Probe.self, from: bytes, what: "bundle") else {
-            // Not JSON at all: let the Sigstore bundle parser report it.
+        // A structural scan of the top level only: the full parse that follows checks the document (a full decode
+        // here scanned a large attestation bundle once more).
+        guard let keys = JSONParser.topLevelKeys(bytes) else {
+            // Not a JSON object: let the Sigstore bundle parser report it.
             return !(String(decoding: bytes.prefix(4096), as: UTF8.self).contains("base64Signature"))
         }
-        return probe.mediaType != nil
+        return keys.contains("mediaType")
     }
 }
