@@ -123,7 +123,7 @@ public struct BundleVerification: Sendable {
         if let key = options.publicKey {
             policy = VerificationPolicy(artifact: artifact, publicKey: key)
         } else {
-            policy = VerificationPolicy(artifact: artifact, identities: options.identities)
+            policy = try VerificationPolicy(artifact: artifact, identities: options.identities)
         }
         return try await verifier.verify(bundle, policy: policy)
     }

@@ -276,7 +276,7 @@ public struct ArtifactSigner: Sendable {
             guard let san = leaf.subjectAlternativeName, let issuer = leaf.issuer else {
                 throw SigningError(.verification, "Fulcio's certificate has no identity or issuer")
             }
-            policy = VerificationPolicy(
+            policy = try VerificationPolicy(
                 artifact: artifact, identities: [CertificateIdentity(subjectAlternativeName: try StringMatcher(exact: san), issuer: try StringMatcher(exact: issuer))])
         }
         do {

@@ -14,12 +14,17 @@ public struct StringMatcher: Sendable, CustomStringConvertible {
     public let pattern: String?
     nonisolated(unsafe) private let regex: Regex<AnyRegexOutput>?
 
-    /// Creates a matcher; at least one of `exact` and `pattern` should be given.
+    /// Creates a matcher from an exact value, a regular expression, or both.
     ///
-    /// - Throws: ``VerificationError`` when the pattern does not compile.
+    /// - Throws: ``VerificationError`` when neither is given (or both are empty: a matcher of nothing would accept any
+    ///   signer, as an unset environment variable would), or when the pattern does not compile.
     public init(exact: String? = nil, pattern: String? = nil) throws {
         self.exact = exact.flatMap { $0.isEmpty ? nil : $0 }
         self.pattern = pattern.flatMap { $0.isEmpty ? nil : $0 }
+        guard self.exact != nil || self.pattern != nil else {
+            throw VerificationError(
+                .identity, "an identity matcher needs a non-empty exact value or regular expression: an empty one would accept any signer")
+        }
         if let p = self.pattern {
             do {
                 regex = try Regex(p)
@@ -85,7 +90,13 @@ public struct VerificationPolicy: Sendable {
     public var publicKey: PublicKey?
 
     /// A policy for a certificate-signed bundle.
-    public init(artifact: ArtifactInput, identities: [CertificateIdentity]) {
+    ///
+    /// - Throws: ``VerificationError`` when `identities` is empty: a certificate-signed bundle is only as good as the
+    ///   identity it is checked against.
+    public init(artifact: ArtifactInput, identities: [CertificateIdentity]) throws {
+        guard !identities.isEmpty else {
+            throw VerificationError(.identity, "a policy for certificate-signed bundles needs at least one expected identity")
+        }
         self.artifact = artifact
         self.identities = identities
         self.publicKey = nil
@@ -107,6 +118,10 @@ public struct VerifierConfiguration: Sendable, Hashable {
     public var integratedTimestampThreshold: Int
     /// Verified RFC 3161 timestamps (distinct authorities) required; 0 ignores them.
     public var signedTimestampThreshold: Int
+    /// Observer timestamps of either kind required: verified RFC 3161 timestamps plus integrated times of log entries
+    /// whose inclusion promise verified (sigstore-go's `WithObserverTimestamps`). Rekor v1 bundles carry the second,
+    /// Rekor v2 bundles the first, so 1 accepts both.
+    public var observerTimestampThreshold: Int
     /// Distinct CT logs whose SCTs must verify for certificate-signed bundles; 0 skips SCTs.
     public var signedCertificateTimestampThreshold: Int
     /// Use the current time as an observer time.
@@ -116,14 +131,18 @@ public struct VerifierConfiguration: Sendable, Hashable {
     /// Accept an X.509 certificate chain (not just the leaf) in v0.3+ bundles (`--allow-certificate-chain`).
     public var allowCertificateChain = false
 
-    /// Creates a configuration.
+    /// Creates a configuration. The defaults verify what the Sigstore public-good instance issues today: one
+    /// transparency log entry, one observer timestamp of either kind (Rekor v1's integrated time or a Rekor v2
+    /// bundle's RFC 3161 timestamp), and one SCT for certificates.
     public init(
         transparencyLogThreshold: Int = 1, integratedTimestampThreshold: Int = 0, signedTimestampThreshold: Int = 0,
-        signedCertificateTimestampThreshold: Int = 1, useCurrentTime: Bool = false, allowNoObserverTimestamps: Bool = false
+        observerTimestampThreshold: Int = 1, signedCertificateTimestampThreshold: Int = 1, useCurrentTime: Bool = false,
+        allowNoObserverTimestamps: Bool = false
     ) {
         self.transparencyLogThreshold = transparencyLogThreshold
         self.integratedTimestampThreshold = integratedTimestampThreshold
         self.signedTimestampThreshold = signedTimestampThreshold
+        self.observerTimestampThreshold = observerTimestampThreshold
         self.signedCertificateTimestampThreshold = signedCertificateTimestampThreshold
         self.useCurrentTime = useCurrentTime
         self.allowNoObserverTimestamps = allowNoObserverTimestamps
@@ -134,7 +153,7 @@ public struct VerifierConfiguration: Sendable, Hashable {
         keyBased: Bool, ignoreTransparencyLog: Bool = false, ignoreSCT: Bool = false, useSignedTimestamps: Bool = false
     ) -> VerifierConfiguration {
         var c = VerifierConfiguration(
-            transparencyLogThreshold: 0, signedCertificateTimestampThreshold: keyBased || ignoreSCT ? 0 : 1)
+            transparencyLogThreshold: 0, observerTimestampThreshold: 0, signedCertificateTimestampThreshold: keyBased || ignoreSCT ? 0 : 1)
         if !ignoreTransparencyLog {
             c.transparencyLogThreshold = 1
             if !useSignedTimestamps {

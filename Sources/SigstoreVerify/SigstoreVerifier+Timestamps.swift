@@ -15,7 +15,8 @@ extension SigstoreVerifier {
         _ bundle: SigstoreBundle, signature: [UInt8], logTimes: [VerificationResult.VerifiedTime]
     ) async throws -> [VerificationResult.VerifiedTime] {
         var signedTimes: [VerificationResult.VerifiedTime] = []
-        if configuration.signedTimestampThreshold > 0 {
+        let observers = configuration.observerTimestampThreshold
+        if configuration.signedTimestampThreshold > 0 || observers > 0 {
             signedTimes = try await verifySignedTimestamps(bundle, signature: signature)
         }
         if logTimes.count < configuration.integratedTimestampThreshold {
@@ -23,10 +24,21 @@ extension SigstoreVerifier {
                 .transparencyLog,
                 "threshold not met for verified log entry integrated timestamps: \(logTimes.count) < \(configuration.integratedTimestampThreshold)")
         }
-        var times = signedTimes + (configuration.integratedTimestampThreshold > 0 ? logTimes : [])
+        let countsLogTimes = configuration.integratedTimestampThreshold > 0 || observers > 0
+        if observers > 0 && signedTimes.count + logTimes.count < observers {
+            throw VerificationError(
+                .timestamp,
+                "threshold not met for observer timestamps: \(signedTimes.count) RFC 3161 timestamps and \(logTimes.count) log "
+                    + "integrated times < \(observers) (a bundle with neither verifies only with useCurrentTime, or "
+                    + "allowNoObserverTimestamps for key-signed bundles)")
+        }
+        var times = signedTimes + (countsLogTimes ? logTimes : [])
         if configuration.useCurrentTime { times.append(.init(source: .currentTime, time: now())) }
         if times.isEmpty && !configuration.allowNoObserverTimestamps {
-            throw VerificationError(.timestamp, "no valid observer timestamps found")
+            throw VerificationError(
+                .timestamp,
+                "no valid observer timestamps found: set observerTimestampThreshold, integratedTimestampThreshold or "
+                    + "signedTimestampThreshold, or useCurrentTime, in the VerifierConfiguration")
         }
         return times
     }

@@ -144,7 +144,7 @@ struct RobustnessTests {
             seeds.append(Seed(
                 name: "virtual \(log) tsa=\(timestamp) dsse=\(dsse)", json: json,
                 verifier: try verifier(cosignConfiguration(signedTimestamps: signed)),
-                policy: VerificationPolicy(artifact: .data(artifactData), identities: identity)))
+                policy: try VerificationPolicy(artifact: .data(artifactData), identities: identity)))
         }
         return seeds
     }
@@ -160,7 +160,7 @@ struct RobustnessTests {
             verifier: SigstoreVerifier(
                 trustMaterial: try TrustMaterial(jsonData: Array(try Data(contentsOf: root))),
                 configuration: cosignConfiguration(signedTimestamps: false)),
-            policy: VerificationPolicy(
+            policy: try VerificationPolicy(
                 artifact: .digest(digest),
                 identities: [
                     CertificateIdentity(

@@ -79,7 +79,7 @@ struct TimestampTests {
     func currentTime() async throws {
         let options = VirtualSigstore.Options(time: Date().addingTimeInterval(-60), log: .none)
         let bundle = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: options))
-        let policy = VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)
+        let policy = try VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)
         let now = try verifier(.cosign(keyBased: false, ignoreTransparencyLog: true))
         let result = try await now.verify(bundle, policy: policy)
         #expect(result.verifiedTimes.map(\.source) == [.currentTime])

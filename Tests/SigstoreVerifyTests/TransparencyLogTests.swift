@@ -94,7 +94,7 @@ func expectValidityWindow(
 ) async throws {
     let options = VirtualSigstore.Options(time: signingTime, log: log, timestamp: timestamp)
     let bundle = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: options))
-    let policy = VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)
+    let policy = try VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)
     func verifier(until end: Date) throws -> SigstoreVerifier {
         SigstoreVerifier(
             trustMaterial: try TrustMaterial(jsonData: virtual.trustedRootJSON(validUntil: [service: end])),

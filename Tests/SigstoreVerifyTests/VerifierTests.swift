@@ -33,7 +33,7 @@ struct VerifierTests {
     func batch() async throws {
         let good = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: .init(time: signingTime)))
         let bad = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: .init(time: signingTime, faults: [.otherIdentity])))
-        let policy = VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)
+        let policy = try VerificationPolicy(artifact: .data(Data(artifact)), identities: identity)
         let items = (0..<20).map { (bundle: $0 % 3 == 0 ? bad : good, policy: policy) }
         let results = try await verifier(cosignConfiguration(signedTimestamps: false)).verify(items, maxConcurrency: 4)
         for (i, r) in results.enumerated() {

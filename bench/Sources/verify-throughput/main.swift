@@ -32,7 +32,7 @@ for line in table.split(separator: "\n") {
     let identity = CertificateIdentity(subjectAlternativeName: try StringMatcher(exact: f[6]), issuer: try StringMatcher(exact: f[7]))
     loaded.append(Case(
         bundle: Array(try Data(contentsOf: vectors.appendingPathComponent(f[4]))),
-        policy: VerificationPolicy(artifact: .digest(try ArtifactDigest(parsing: f[5])), identities: [identity])))
+        policy: try VerificationPolicy(artifact: .digest(try ArtifactDigest(parsing: f[5])), identities: [identity])))
 }
 let cases = loaded
 guard !cases.isEmpty else { fatalError("no cpython cases found in \(vectors.path)/cases.tsv") }

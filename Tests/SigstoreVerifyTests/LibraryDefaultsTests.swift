@@ -1,0 +1,77 @@
+import Foundation
+import SigstoreCore
+import SigstoreCrypto
+import SigstoreModels
+import SigstoreTesting
+import SigstoreVerify
+import Testing
+
+/// What a library user gets without reading the CLI: identities that cannot be empty, and a default configuration
+/// that verifies what Sigstore issues (issue 24).
+@Suite("library defaults are safe and work")
+struct LibraryDefaultsTests {
+    @Test("an empty identity matcher or an empty identity list is refused when the policy is built")
+    func emptyIdentitiesRefused() throws {
+        for (exact, pattern) in [(nil, nil), ("", nil), (nil, ""), ("", "")] as [(String?, String?)] {
+            #expect(throws: VerificationError(.identity, ""), "exact \(exact ?? "nil"), pattern \(pattern ?? "nil")") {
+                _ = try StringMatcher(exact: exact, pattern: pattern)
+            }
+        }
+        #expect(throws: VerificationError(.identity, "")) { _ = try VerificationPolicy(artifact: .none, identities: []) }
+        #expect(try StringMatcher(exact: "a@example.com").matches("a@example.com"))
+        #expect(try VerificationPolicy(artifact: .none, identities: identity).identities.count == 1)
+    }
+
+    @Test(
+        "VerifierConfiguration() verifies Rekor v1 bundles (integrated time) and Rekor v2 bundles (RFC 3161 timestamp)",
+        arguments: [
+            (VirtualSigstore.Log.rekorV1, false), (.rekorV1, true), (.rekorV2, true),
+        ])
+    func defaultConfigurationVerifies(log: VirtualSigstore.Log, timestamp: Bool) async throws {
+        let bundle = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: .init(time: signingTime, log: log, timestamp: timestamp)))
+        let result = try await verifier(VerifierConfiguration())
+            .verify(bundle, policy: try VerificationPolicy(artifact: .data(Data(artifact)), identities: identity))
+        #expect(result.subjectAlternativeName == "signer@example.com")
+        #expect(!result.verifiedTimes.isEmpty)
+    }
+
+    @Test("a Rekor v2 bundle without a timestamp is refused by the default configuration, naming what is missing")
+    func noObserverTimestamp() async throws {
+        let bundle = try SigstoreBundle(jsonData: try virtual.sign(artifact, options: .init(time: signingTime, log: .rekorV2, timestamp: false)))
+        do {
+            _ = try await verifier(VerifierConfiguration()).verify(bundle, policy: try VerificationPolicy(artifact: .data(Data(artifact)), identities: identity))
+            Issue.record("a bundle with no observer timestamp verified")
+        } catch let error as VerificationError {
+            #expect(error == VerificationError(.timestamp, ""))
+            #expect(error.message.contains("observer timestamps"), "\(error.message)")
+        }
+    }
+
+    @Test(
+        "VerifierConfiguration() verifies real bundles: the CPython 3.12.5 release (Rekor v1) and a Rekor v2 conformance bundle",
+        .enabled(if: Requirement.vectors.shouldRun, "needs the shared vectors: \(Requirement.vectors)"))
+    func defaultConfigurationOnRealBundles() async throws {
+        let vectors = try Requirement.sharedVectors()
+        func check(bundle: String, root: String, digest: String, san: String, issuer: String) async throws {
+            let verifier = SigstoreVerifier(
+                trustMaterial: try TrustMaterial(jsonData: Array(try Data(contentsOf: vectors.appendingPathComponent(root)))),
+                configuration: VerifierConfiguration())
+            let parsed = try SigstoreBundle(jsonData: Array(try Data(contentsOf: vectors.appendingPathComponent(bundle))))
+            let policy = try VerificationPolicy(
+                artifact: .digest(try ArtifactDigest(parsing: digest)),
+                identities: [CertificateIdentity(subjectAlternativeName: try StringMatcher(exact: san), issuer: try StringMatcher(exact: issuer))])
+            let result = try await verifier.verify(parsed, policy: policy)
+            #expect(result.subjectAlternativeName == san)
+        }
+        try await check(
+            bundle: "cpython-release-tracker/3.12.5/bundle.sigstore.json", root: "trusted_roots/public-good-production.json",
+            digest: "sha256:fba3a6fdbafb3dfae6afb39d3024607e0d324a5065e270c144cac0c4e892e153", san: "thomas@python.org",
+            issuer: "https://accounts.google.com")
+        try await check(
+            bundle: "conformance/bundle-verify/rekor2-checkpoint-cosigned/bundle.sigstore.json",
+            root: "conformance/bundle-verify/rekor2-checkpoint-cosigned/trusted_root.json",
+            digest: "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf",
+            san: "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main",
+            issuer: "https://token.actions.githubusercontent.com")
+    }
+}
