@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "SigstoreCrypto", targets: ["SigstoreCrypto"]),
         .library(name: "SigstoreModels", targets: ["SigstoreModels"]),
         .library(name: "SigstoreVerify", targets: ["SigstoreVerify"]),
+        // One import for verification: SigstoreVerify with the models, digests and errors it speaks in.
+        .library(name: "Sigstore", targets: ["Sigstore"]),
         .library(name: "SigstoreIssuing", targets: ["SigstoreIssuing"]),
         .library(name: "SigstoreSign", targets: ["SigstoreSign"]),
         .library(name: "SigstoreTUF", targets: ["SigstoreTUF"]),
@@ -282,6 +284,19 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The umbrella of verification (see the "Sigstore" product).
+        .target(
+            name: "Sigstore",
+            dependencies: ["SigstoreCore", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify"],
+            swiftSettings: strictSettings
+        ),
+        // The README's library example, built with the package and run by LibraryDefaultsTests.
+        .executableTarget(
+            name: "verify-bundle-example",
+            dependencies: ["Sigstore"],
+            path: "Examples/verify-bundle",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "cosign",
             dependencies: [
@@ -347,7 +362,7 @@ let package = Package(
         .testTarget(
             name: "SigstoreVerifyTests",
             dependencies: [
-                "SigstoreCore", "SigstoreJSON", "SigstoreVerify", "SigstoreTesting", "SigstoreCrypto", "SigstoreModels"],
+                "SigstoreCore", "SigstoreJSON", "SigstoreVerify", "SigstoreTesting", "SigstoreCrypto", "SigstoreModels", "Sigstore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

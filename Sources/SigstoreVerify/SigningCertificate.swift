@@ -84,6 +84,9 @@ public struct SigningCertificate: Sendable, Hashable {
         certificate.extensions[oid: oid].map { String(decoding: $0.value, as: UTF8.self) }
     }
 
+    /// Fulcio's extensions describing the signer's workload (CI provider claims), by name.
+    public var fulcioExtensions: FulcioExtensions { FulcioExtensions(self) }
+
     /// Whether the certificate is valid at `time` (bounds inclusive).
     public func isValid(at time: Date) -> Bool {
         certificate.notValidBefore <= time && time <= certificate.notValidAfter
@@ -147,5 +150,81 @@ struct TimeStampingPolicy: VerifierPolicy {
             }
         }
         return .meetsPolicy
+    }
+}
+
+/// Fulcio's certificate extensions (`1.3.6.1.4.1.57264.1.*`, sigstore/fulcio `docs/oid-info.md`) by name, as
+/// sigstore-go's `certificate.Extensions` has them: nil where the certificate does not carry one.
+public struct FulcioExtensions: Sendable, Hashable {
+    /// `.1.8` (`.1.1` in older certificates): the OIDC issuer.
+    public var issuer: String?
+    /// `.1.9`: the URI of the build instructions that signed (e.g. a reusable workflow at a ref).
+    public var buildSignerURI: String?
+    /// `.1.10`: the digest of those build instructions.
+    public var buildSignerDigest: String?
+    /// `.1.11`: where the build ran (`github-hosted`, `self-hosted`).
+    public var runnerEnvironment: String?
+    /// `.1.12`: the source repository's URI.
+    public var sourceRepositoryURI: String?
+    /// `.1.13`: the source commit's digest.
+    public var sourceRepositoryDigest: String?
+    /// `.1.14`: the source ref (`refs/heads/main`).
+    public var sourceRepositoryRef: String?
+    /// `.1.15`: the source repository's immutable identifier.
+    public var sourceRepositoryIdentifier: String?
+    /// `.1.16`: the URI of the repository's owner.
+    public var sourceRepositoryOwnerURI: String?
+    /// `.1.17`: the owner's immutable identifier.
+    public var sourceRepositoryOwnerIdentifier: String?
+    /// `.1.18`: the URI of the top-level build instructions.
+    public var buildConfigURI: String?
+    /// `.1.19`: their digest.
+    public var buildConfigDigest: String?
+    /// `.1.20`: the event that started the build (`push`, `workflow_dispatch`).
+    public var buildTrigger: String?
+    /// `.1.21`: the URI of this run.
+    public var runInvocationURI: String?
+    /// `.1.22`: the repository's visibility when it signed (`public`, `private`).
+    public var sourceRepositoryVisibilityAtSigning: String?
+    /// `.1.2` (deprecated): the GitHub workflow trigger.
+    public var githubWorkflowTrigger: String?
+    /// `.1.3` (deprecated): the GitHub workflow commit SHA.
+    public var githubWorkflowSHA: String?
+    /// `.1.4` (deprecated): the GitHub workflow name.
+    public var githubWorkflowName: String?
+    /// `.1.5` (deprecated): the GitHub workflow repository.
+    public var githubWorkflowRepository: String?
+    /// `.1.6` (deprecated): the GitHub workflow ref.
+    public var githubWorkflowRef: String?
+
+    /// Reads the extensions of `certificate`.
+    public init(_ certificate: SigningCertificate) {
+        func utf8String(_ n: UInt) -> String? {
+            guard let value = certificate.certificate.extensions[oid: SigstoreOID.fulcio(n)]?.value,
+                let string = try? ASN1UTF8String(derEncoded: value)
+            else { return nil }
+            return String(string)
+        }
+        func raw(_ n: UInt) -> String? { certificate.rawExtension(SigstoreOID.fulcio(n)) }
+        issuer = certificate.issuer
+        buildSignerURI = utf8String(9)
+        buildSignerDigest = utf8String(10)
+        runnerEnvironment = utf8String(11)
+        sourceRepositoryURI = utf8String(12)
+        sourceRepositoryDigest = utf8String(13)
+        sourceRepositoryRef = utf8String(14)
+        sourceRepositoryIdentifier = utf8String(15)
+        sourceRepositoryOwnerURI = utf8String(16)
+        sourceRepositoryOwnerIdentifier = utf8String(17)
+        buildConfigURI = utf8String(18)
+        buildConfigDigest = utf8String(19)
+        buildTrigger = utf8String(20)
+        runInvocationURI = utf8String(21)
+        sourceRepositoryVisibilityAtSigning = utf8String(22)
+        githubWorkflowTrigger = raw(2)
+        githubWorkflowSHA = raw(3)
+        githubWorkflowName = raw(4)
+        githubWorkflowRepository = raw(5)
+        githubWorkflowRef = raw(6)
     }
 }

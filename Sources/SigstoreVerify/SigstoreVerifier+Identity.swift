@@ -10,7 +10,7 @@ internal import SigstoreCore
 extension SigstoreVerifier {
     static func checkIdentity(_ leaf: SigningCertificate, identities: [CertificateIdentity]) throws {
         guard !identities.isEmpty else {
-            throw VerificationError(.identity, "no certificate identity given: pass --certificate-identity and --certificate-oidc-issuer")
+            throw VerificationError(.identity, "the policy names no expected certificate identity (VerificationPolicy.identities is empty)")
         }
         let san = leaf.subjectAlternativeName
         let issuer = leaf.issuer

@@ -20,9 +20,10 @@ public struct SigstoreVerifier: Sendable {
     /// The clock read when the configuration uses the current time as an observer time.
     let now: @Sendable () -> Date
 
-    /// Creates a verifier.
+    /// Creates a verifier. The default configuration verifies what the Sigstore public-good instance issues
+    /// (``VerifierConfiguration/init(transparencyLogThreshold:integratedTimestampThreshold:signedTimestampThreshold:observerTimestampThreshold:signedCertificateTimestampThreshold:useCurrentTime:allowNoObserverTimestamps:)``).
     public init(
-        trustMaterial: TrustMaterial, configuration: VerifierConfiguration,
+        trustMaterial: TrustMaterial, configuration: VerifierConfiguration = VerifierConfiguration(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.trustMaterial = trustMaterial

@@ -1,4 +1,5 @@
 import Foundation
+import Sigstore
 import SigstoreCore
 import SigstoreCrypto
 import SigstoreModels
@@ -73,5 +74,89 @@ struct LibraryDefaultsTests {
             digest: "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf",
             san: "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main",
             issuer: "https://token.actions.githubusercontent.com")
+    }
+
+    static let beaconBundle = "conformance/bundle-verify/rekor2-checkpoint-cosigned/bundle.sigstore.json"
+    static let beaconRoot = "conformance/bundle-verify/rekor2-checkpoint-cosigned/trusted_root.json"
+    static let beacon = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon"
+
+    @Test(
+        "the one-call API: the beacon's Rekor v2 bundle verifies, its Fulcio extensions read by name; an empty identity is refused",
+        .enabled(if: Requirement.vectors.shouldRun, "needs the shared vectors: \(Requirement.vectors)"))
+    func oneCall() async throws {
+        let vectors = try Requirement.sharedVectors()
+        let verifier = SigstoreVerifier(trustMaterial: try TrustMaterial(contentsOf: vectors.appendingPathComponent(Self.beaconRoot).path))
+        let bundle = vectors.appendingPathComponent(Self.beaconBundle).path
+        let digest = ArtifactInput.digest(try ArtifactDigest(parsing: "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"))
+        let workflow = Self.beacon + "/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+        let issuer = "https://token.actions.githubusercontent.com"
+        let result = try await verifier.verify(bundleAt: bundle, artifact: digest, identity: workflow, issuer: issuer)
+        let extensions = try #require(result.certificate?.fulcioExtensions)
+        #expect(extensions.issuer == issuer)
+        #expect(extensions.sourceRepositoryURI == Self.beacon)
+        #expect(extensions.sourceRepositoryRef == "refs/heads/main")
+        #expect(extensions.sourceRepositoryDigest == "9739798945b2a848e911bcf1dddb97298cade0b1")
+        #expect(extensions.sourceRepositoryIdentifier == "632596897")
+        #expect(extensions.sourceRepositoryOwnerURI == "https://github.com/sigstore-conformance")
+        #expect(extensions.sourceRepositoryOwnerIdentifier == "131804563")
+        #expect(extensions.buildSignerURI == workflow && extensions.buildConfigURI == workflow)
+        #expect(extensions.buildSignerDigest == "9739798945b2a848e911bcf1dddb97298cade0b1")
+        #expect(extensions.runnerEnvironment == "github-hosted")
+        #expect(extensions.buildTrigger == "workflow_dispatch")
+        #expect(extensions.runInvocationURI == Self.beacon + "/actions/runs/15609877086/attempts/1")
+        #expect(extensions.sourceRepositoryVisibilityAtSigning == "public")
+        #expect(extensions.githubWorkflowRepository == "sigstore-conformance/extremely-dangerous-public-oidc-beacon")
+        #expect(extensions.githubWorkflowName == "Extremely dangerous OIDC beacon")
+        #expect(extensions.githubWorkflowTrigger == "workflow_dispatch")
+        #expect(extensions.githubWorkflowSHA == "9739798945b2a848e911bcf1dddb97298cade0b1")
+        #expect(extensions.githubWorkflowRef == "refs/heads/main")
+        await #expect(throws: VerificationError(.identity, "")) {
+            _ = try await verifier.verify(bundleAt: bundle, artifact: digest, identity: "", issuer: issuer)
+        }
+        await #expect(throws: VerificationError(.identity, "")) {
+            _ = try await verifier.verify(bundleAt: bundle, artifact: digest, identity: workflow + "x", issuer: issuer)
+        }
+    }
+
+    @Test(
+        "the README's example program (Examples/verify-bundle) verifies the CPython release and refuses an empty or wrong identity",
+        .enabled(if: Requirement.vectors.shouldRun, "needs the shared vectors: \(Requirement.vectors)"))
+    func exampleProgram() throws {
+        let vectors = try Requirement.sharedVectors()
+        let binary = try #require(Self.exampleBinary, "build the example first: swift build --build-tests")
+        let common = [
+            vectors.appendingPathComponent("trusted_roots/public-good-production.json").path,
+            vectors.appendingPathComponent("cpython-release-tracker/3.12.5/bundle.sigstore.json").path,
+            "sha256:fba3a6fdbafb3dfae6afb39d3024607e0d324a5065e270c144cac0c4e892e153",
+        ]
+        func run(_ identity: String) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = common + [identity, "https://accounts.google.com"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        }
+        let good = try run("thomas@python.org")
+        #expect(good == (0, "verified: signed by thomas@python.org (issuer https://accounts.google.com)\n"))
+        let empty = try run("")
+        #expect(empty.0 == 1 && empty.1.contains("an identity matcher needs a non-empty exact value"), "\(empty.1)")
+        let wrong = try run("hugo@python.org")
+        #expect(wrong.0 == 1 && wrong.1.contains("none of the expected identities matched"), "\(wrong.1)")
+    }
+
+    /// The example built beside the tests (`swift build --build-tests` builds every target).
+    static var exampleBinary: String? {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for candidate in [".build/debug/verify-bundle-example", ".build/x86_64-unknown-linux-gnu/debug/verify-bundle-example",
+                          ".build/aarch64-unknown-linux-gnu/debug/verify-bundle-example"] {
+            let path = root.appendingPathComponent(candidate).path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
     }
 }
