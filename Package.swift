@@ -245,6 +245,7 @@ let package = Package(
                 "SigstoreKMS",
                 "SigstorePKCS11",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 "SigstoreVerify",
                 "SigstoreCrypto",
                 "SigstoreModels",

@@ -24,6 +24,10 @@ public struct RFC3161Timestamp: Sendable {
     public var imprint: [UInt8]
     /// Certificates embedded in the token.
     public var certificates: [Certificate]
+    /// The token's serial number: two's-complement content octets, big-endian.
+    public var serialNumber: [UInt8]
+    /// The authority's policy OID, dotted.
+    public var policy: String
 
     private var tstInfoDER: [UInt8]
     private var digestAlgorithm: HashAlgorithm
@@ -96,6 +100,8 @@ public struct RFC3161Timestamp: Sendable {
         imprintAlgorithm = try Self.hashAlgorithm(info.messageImprint.hashAlgorithm)
         imprint = info.messageImprint.hashedMessage
         genTime = Date(info.genTime)
+        serialNumber = info.serialNumber.contentBytes
+        policy = info.policy.description
     }
 
     /// Verifies the token for `signature` against one timestamp authority and returns the verified time.

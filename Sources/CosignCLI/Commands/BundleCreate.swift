@@ -5,7 +5,7 @@ import SigstoreModels
 
 struct BundleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bundle", abstract: "Interact with a Sigstore protobuf bundle", subcommands: [BundleCreate.self, BundleUpgradeCommand.self])
+        commandName: "bundle", abstract: "Interact with a Sigstore protobuf bundle", subcommands: [BundleCreate.self, BundleInspectCommand.self, BundleUpgradeCommand.self])
 }
 
 struct BundleCreate: CosignSubcommand {
@@ -99,5 +99,34 @@ struct BundleUpgradeCommand: CosignSubcommand {
         } else {
             console.stdout.write(bytes + [0x0A])
         }
+    }
+}
+
+struct BundleInspectCommand: CosignSubcommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Inspect a Sigstore protobuf bundle")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "the bundle") var bundle: String
+
+    func execute(_ console: Console) async throws {
+        console.stderr.line("WARNING: This command only inspects the contents of the bundle.")
+        console.stderr.line("It does not perform cryptographic verification or verify log inclusion.")
+        console.stderr.line("")
+        // Logs and authorities are named by URL from the local TUF cache when there is one; nothing is fetched.
+        var trustedRoot: TrustedRoot?
+        do {
+            trustedRoot = try await TrustSources.trustedRoot(offline: true, console: console)
+        } catch {
+            let reason = (error as? any ReportableError)?.message ?? "\(error)"
+            console.stderr.line("Local TUF environment not initialized, some details will be omitted: \(reason)")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
+        } catch let error as any ReportableError {
+            throw CosignError(.io, "opening bundle file: \(error.message)", underlying: error)
+        }
+        console.stdout.write(try BundleInspection(trustedRoot: trustedRoot).describe(bytes))
     }
 }

@@ -91,6 +91,14 @@ extension FlagTable {
                     "artifact", "attestation", "bundle", "certificate", "key", "out", "output-file", "rekor-url",
                     "rfc3161-timestamp", "signature", "timeout",
                 ])
+        case "bundle inspect":
+            return Shape(
+                flags: [
+                    "verbose",
+                ],
+                options: [
+                    "output-file", "timeout",
+                ])
         case "bundle upgrade":
             return Shape(
                 flags: [
