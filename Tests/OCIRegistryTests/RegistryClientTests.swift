@@ -69,17 +69,22 @@ struct RegistryClientTests {
         try await wrong.shutdown()
     }
 
+    /// A plain-HTTP client with short retry delays and connect timeout, for the fault-proxy tests.
+    static func fastRetryingClient(baseDelay: Duration) throws -> RegistryClient {
+        var configuration = RegistryClient.Configuration()
+        configuration.allowHTTP = true
+        configuration.baseDelay = baseDelay
+        configuration.connectTimeout = .seconds(1)
+        return try RegistryClient(configuration: configuration)
+    }
+
     @Test("transient failures (429 with Retry-After, 500, 503, connection resets, slow bodies) are retried; persistent ones are reported")
     func faults() async throws {
         let registry = try TestRegistry(.plain)
         defer { registry.stop() }
         let proxy = try FaultProxy(upstream: registry)
         defer { proxy.stop() }
-        var configuration = RegistryClient.Configuration()
-        configuration.allowHTTP = true
-        configuration.baseDelay = .milliseconds(20)
-        configuration.connectTimeout = .seconds(1)
-        let client = try RegistryClient(configuration: configuration)
+        let client = try Self.fastRetryingClient(baseDelay: .milliseconds(20))
         let ref = try ImageReference(parsing: "127.0.0.1:\(proxy.port)/demo/app:v1")
         let image = try TestImage()
         // The ping passes; then each kind of transient fault once, each followed by a retry that passes.
@@ -184,11 +189,7 @@ struct RegistryClientTests {
         defer { registry.stop() }
         let proxy = try FaultProxy(upstream: registry)
         defer { proxy.stop() }
-        var configuration = RegistryClient.Configuration()
-        configuration.allowHTTP = true
-        configuration.baseDelay = .milliseconds(10)
-        configuration.connectTimeout = .seconds(1)
-        let client = try RegistryClient(configuration: configuration)
+        let client = try Self.fastRetryingClient(baseDelay: .milliseconds(10))
         let image = try TestImage(layerSize: 3 << 20)
         let ref = try ImageReference(parsing: "127.0.0.1:\(proxy.port)/streams/source:v1")
         try await image.push(with: client, to: ref)
