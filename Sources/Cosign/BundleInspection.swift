@@ -497,7 +497,6 @@ public struct BundleInspection: Sendable {
         case .sha256: "SHA-256"
         case .sha384: "SHA-384"
         case .sha512: "SHA-512"
-        default: "\(algorithm)"
         }
     }
 
