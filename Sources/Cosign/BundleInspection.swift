@@ -382,8 +382,10 @@ public struct BundleInspection: Sendable {
             node.add("Payload Type", payloadType)
             let payload = Self.base64(envelope["payload"]) ?? []
             node.add("Payload", "Present (\(payload.count) bytes)")
-            if payloadType == "application/vnd.in-toto+json", case .object? = try? JSONParser.parse(payload),
-                let statement = try? JSONParser.parse(payload)
+            // Only the statement's type and subjects are built: its predicate may be large.
+            if payloadType == "application/vnd.in-toto+json",
+                let statement = try? JSONParser.parse(payload, keepingTopLevel: ["predicateType", "subject"]),
+                case .object = statement
             {
                 var payloadNode = Node("Payload Content (in-toto)")
                 if let predicateType = Self.string(statement["predicateType"]) { payloadNode.add("Predicate Type", predicateType) }
@@ -468,12 +470,9 @@ public struct BundleInspection: Sendable {
 
     static func base64(_ value: OrderedJSON?) -> [UInt8]? { string(value).flatMap(Base64.decode) }
 
+    /// `2024-08-07T11:36:19Z`: Go's `time.RFC3339` for a UTC time (whole seconds).
     static func rfc3339(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))Z"
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(Date.ISO8601FormatStyle())
     }
 
     /// Go's `x509.SignatureAlgorithm.String()`.

@@ -131,9 +131,8 @@ public final class RegistryClient: Sendable {
         // the whole timeout to report.)
         httpConfig.connectionPool.retryConnectionEstablishment = false
         // A stream that stalls this long ends (streamed downloads have no overall deadline).
-        httpConfig.timeout.read = .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000)
-        httpConfig.timeout.connect = .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
-            + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
+        httpConfig.timeout.read = Self.timeAmount(configuration.timeout)
+        httpConfig.timeout.connect = Self.timeAmount(configuration.connectTimeout)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
         self.serverNames = configuration.serverName.map { ServerNameRouter(serverName: $0, configuration: httpConfig) }
         self.configuration = configuration
@@ -423,7 +422,7 @@ public final class RegistryClient: Sendable {
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.headers.add(name: "Content-Range", value: "0-\(size - 1)")
-        if let authorization = tokens.withLock({ $0["\(repo.registry)|\(repo.repository)|pull,push"] }) {
+        if let authorization = cachedAuthorization(repo, action: "pull,push") {
             request.headers.add(name: "Authorization", value: authorization)
         }
         request.body = .stream(body, length: .known(size))
@@ -598,8 +597,7 @@ public final class RegistryClient: Sendable {
         action: String, maxBody: Int = 16 << 20
     ) async throws -> Response {
         let tokenKey = "\(ref.registry)|\(ref.repository)|\(action)"
-        // A push token also grants pull: reuse it rather than asking for another.
-        var authorization = tokens.withLock { $0[tokenKey] ?? (action == "pull" ? $0["\(ref.registry)|\(ref.repository)|pull,push"] : nil) }
+        var authorization = cachedAuthorization(ref, action: action)
         var challenged = false
         while true {
             let response = try await sendWithRetries(method, url: url, headers: headers, authorization: authorization, body: body, maxBody: maxBody)
@@ -615,7 +613,7 @@ public final class RegistryClient: Sendable {
         _ method: HTTPMethod, url: String, headers: [(String, String)], authorization: String?, body: [UInt8]?, maxBody: Int,
         attempts: Int? = nil
     ) async throws -> Response {
-        var policy = RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.baseDelay, maxDelay: configuration.maxDelay)
+        var policy = retryPolicy
         if let attempts { policy.maxAttempts = attempts }
         do {
             let (client, routed) = route(url)
@@ -646,6 +644,18 @@ public final class RegistryClient: Sendable {
     /// An error of the consumer of a streamed body, kept apart from the stream's own failures (which are retried).
     private struct SinkFailure: Error { var error: any Error }
 
+    /// The authorization remembered for `action` on `ref`'s repository; a push token also grants pull, so it is
+    /// reused rather than asking for another.
+    private func cachedAuthorization(_ ref: ImageReference, action: String) -> String? {
+        let repository = "\(ref.registry)|\(ref.repository)|"
+        return tokens.withLock { $0[repository + action] ?? (action == "pull" ? $0[repository + "pull,push"] : nil) }
+    }
+
+    /// `duration` as NIO's time amount.
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
     /// The retry policy of this client's requests.
     private var retryPolicy: RetryPolicy {
         RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.baseDelay, maxDelay: configuration.maxDelay)
@@ -660,7 +670,7 @@ public final class RegistryClient: Sendable {
         consume: (Int, HTTPClientResponse.Body) async throws -> Bool
     ) async throws {
         let tokenKey = "\(ref.registry)|\(ref.repository)|\(action)"
-        var authorization = tokens.withLock { $0[tokenKey] ?? (action == "pull" ? $0["\(ref.registry)|\(ref.repository)|pull,push"] : nil) }
+        var authorization = cachedAuthorization(ref, action: action)
         var challenged = false
         var attempt = 0
         let (client, routed) = route(url)
