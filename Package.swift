@@ -48,7 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
-        // libsodium from the system (Debian: libsodium-dev), used for NaCl secretbox only.
+        // libsodium from the system (Debian: libsodium-dev): NaCl secretbox for encrypted keys, and Ed25519ph.
         .systemLibrary(
             name: "CSodium",
             pkgConfig: "libsodium",
@@ -74,6 +74,7 @@ let package = Package(
             name: "SigstoreCrypto",
             dependencies: [
                 "SigstoreCore", "SigstoreJSON",
+                "CSodium",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

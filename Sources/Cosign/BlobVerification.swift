@@ -43,7 +43,7 @@ public struct BlobVerifier: Sendable {
     public func verify(signature: [UInt8], artifact: Artifact) throws -> BlobVerificationResult {
         try requireNoTransparencyLog()
         if publicKey.signsWholeMessage {
-            try check { try publicKey.verifySignature(signature, message: try artifact.contents()) }
+            try check { try publicKey.verifySignatureAllowingPrehash(signature, message: try artifact.contents()) }
             return BlobVerificationResult(artifactDigest: nil, transparencyLogSkipped: true)
         }
         let digest = try artifact.digest(publicKey.defaultHashAlgorithm)

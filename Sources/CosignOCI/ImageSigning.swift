@@ -47,10 +47,10 @@ public enum ImageSigning {
     }
 
     /// Checks a legacy layer's signature over its payload: the key's hash for ECDSA and RSA, the payload itself for
-    /// Ed25519 (as `sign --new-bundle-format=false` signs it).
+    /// Ed25519 (pure, or Ed25519ph when the signature was logged).
     public static func checkLegacySignature(_ signature: [UInt8], over payload: [UInt8], key: PublicKey) throws {
         if key.signsWholeMessage {
-            try key.verifySignature(signature, message: payload)
+            try key.verifySignatureAllowingPrehash(signature, message: payload)
         } else {
             try key.verifySignature(signature, digest: key.defaultHashAlgorithm.digest(of: payload))
         }

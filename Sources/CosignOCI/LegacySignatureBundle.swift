@@ -16,6 +16,17 @@ import SigstoreCore
 public enum LegacySignatureBundle {
     /// The bundle for `layer`, or nil when the layer has neither a certificate nor a Rekor bundle (a plain key
     /// signature, checked directly).
+    /// The hash of a hashedrekord entry in a Rekor bundle annotation; SHA-256 when there is none or it cannot be read
+    /// (the bundle verifier then reports the entry).
+    static func loggedHashAlgorithm(_ annotation: String?) -> HashAlgorithm {
+        guard let annotation, let rekor = try? JSONParser.parse(Array(annotation.utf8)),
+            let body = rekor["Payload"]?["body"]?.stringValue, let bytes = Base64.decode(body), let entry = try? JSONParser.parse(bytes),
+            entry["kind"]?.stringValue == "hashedrekord", let name = entry["spec"]?["data"]?["hash"]?["algorithm"]?.stringValue,
+            let algorithm = HashAlgorithm(rawValue: name)
+        else { return .sha256 }
+        return algorithm
+    }
+
     public static func bundle(for layer: LegacyLayer) throws -> SigstoreBundle? {
         let a = layer.annotations
         guard a[CosignAnnotation.certificate] != nil || a[CosignAnnotation.bundle] != nil else { return nil }
@@ -29,11 +40,12 @@ public enum LegacySignatureBundle {
             guard let b64 = layer.base64Signature, Base64.decode(b64) != nil else {
                 throw CosignError(.verificationFailed, "layer \(layer.digest) has no valid base64 signature annotation")
             }
-            let digest = HashAlgorithm.sha256.digest(of: layer.payload)
+            // The digest the log entry records (SHA-512 for an Ed25519 key's Ed25519ph signature), else SHA-256.
+            let digest = loggedHashAlgorithm(a[CosignAnnotation.bundle]).digest(of: layer.payload)
             content = (
                 "messageSignature",
                 .object([
-                    ("messageDigest", .object([("algorithm", .string("SHA2_256")), ("digest", .string(Base64.encode(digest.bytes)))])),
+                    ("messageDigest", .object([("algorithm", .string(digest.algorithm.protoName)), ("digest", .string(Base64.encode(digest.bytes)))])),
                     ("signature", .string(b64)),
                 ])
             )

@@ -161,9 +161,16 @@ public struct PublicKey: Sendable {
         case .rsa(let k):
             let sig = _RSA.Signing.RSASignature(rawRepresentation: signature)
             valid = try digest.withConcrete { k.isValidSignature(sig, for: $0, padding: .insecurePKCS1v1_5) }
-        case .ed25519:
-            throw SigstoreCryptoError(
-                .unsupportedKey, "Ed25519 signatures cover the whole message, not a digest: the artifact itself is needed")
+        case .ed25519(let k):
+            // A digest with an Ed25519 key is Ed25519ph, as Rekor checks hashedrekord entries; only SHA-512 pairs with it.
+            guard digest.algorithm == .sha512 else {
+                throw SigstoreCryptoError(
+                    .unsupportedKey, "an Ed25519 key signs a SHA-512 digest (Ed25519ph), not a \(digest.algorithm.rawValue) digest")
+            }
+            guard signature.count == 64 else {
+                throw SigstoreCryptoError(.malformedSignature, "Ed25519 signature must be 64 bytes, got \(signature.count)")
+            }
+            valid = Ed25519ph.isValidSignature(signature, sha512Digest: digest.bytes, publicKey: Array(k.rawRepresentation))
         }
         guard valid else { throw SigstoreCryptoError(.invalidSignature, "invalid signature when validating ASN.1 encoded signature") }
     }
@@ -180,6 +187,21 @@ public struct PublicKey: Sendable {
             }
         default:
             try verifySignature(signature, digest: defaultHashAlgorithm.digest(of: message))
+        }
+    }
+
+    /// Checks a signature over a whole message as ``verifySignature(_:message:)`` does, accepting for an Ed25519 key
+    /// an Ed25519ph signature too: cosign signs Ed25519ph when the signature goes to a transparency log and pure
+    /// Ed25519 when it does not. The two are domain-separated, so neither can stand in for the other.
+    public func verifySignatureAllowingPrehash(_ signature: [UInt8], message: some DataProtocol) throws {
+        guard case .ed25519(let k) = backing else { return try verifySignature(signature, message: message) }
+        guard signature.count == 64 else {
+            throw SigstoreCryptoError(.malformedSignature, "Ed25519 signature must be 64 bytes, got \(signature.count)")
+        }
+        guard k.isValidSignature(signature, for: message)
+            || Ed25519ph.isValidSignature(signature, message: message, publicKey: Array(k.rawRepresentation))
+        else {
+            throw SigstoreCryptoError(.invalidSignature, "invalid Ed25519 signature")
         }
     }
 

@@ -14,6 +14,10 @@ public protocol Signer: Sendable {
 
     /// Signs a whole message: pure Ed25519, or hash-then-sign with the key's hash for the other kinds.
     func signature(forMessage message: [UInt8]) async throws -> [UInt8]
+
+    /// Signs a whole message so that a transparency log can check it against its digest: Ed25519ph for Ed25519 keys,
+    /// hash-then-sign for the other kinds. The default refuses Ed25519 and hashes then signs otherwise.
+    func prehashedSignature(forMessage message: [UInt8]) async throws -> [UInt8]
 }
 
 extension Signer {
@@ -32,7 +36,22 @@ extension Signer {
     }
 }
 
+extension Signer {
+    /// Hash-then-sign; keys that cannot sign a digest of a whole message (Ed25519 away from memory) refuse.
+    public func prehashedSignature(forMessage message: [UInt8]) async throws -> [UInt8] {
+        guard !signsWholeMessage else {
+            throw SigstoreCryptoError(.unsupportedKey, "this \(kind) key cannot sign Ed25519ph, which a transparency log needs")
+        }
+        return try await signature(forDigest: kind.defaultHashAlgorithm.digest(of: message))
+    }
+}
+
 extension SigningKey: Signer {
+    /// Ed25519ph or hash-then-sign, as the protocol asks.
+    public func prehashedSignature(forMessage message: [UInt8]) throws -> [UInt8] {
+        try prehashedSignature(forMessage: message[...])
+    }
+
     /// Signs a whole message, as the protocol asks.
     public func signature(forMessage message: [UInt8]) throws -> [UInt8] {
         try signature(forMessage: message[...])

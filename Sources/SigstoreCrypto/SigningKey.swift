@@ -170,5 +170,16 @@ public struct SigningKey: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Signs the message's digest, as a hashedrekord entry records it: Ed25519ph (over SHA-512) for an Ed25519 key,
+    /// hash-then-sign with the key's default hash for the other kinds.
+    public func prehashedSignature(forMessage message: some DataProtocol) throws -> [UInt8] {
+        switch backing {
+        case .ed25519(let k):
+            return try Ed25519ph.signature(seed: Array(k.rawRepresentation), message: message)
+        default:
+            return try signature(forDigest: kind.defaultHashAlgorithm.digest(of: message))
+        }
+    }
+
     public var description: String { "SigningKey(\(kind))" }
 }

@@ -189,8 +189,13 @@ public struct ArtifactSigner: Sendable {
     /// Signs `content`, asks every timestamp authority, writes to every transparency log, and verifies the bundle.
     public func sign(_ content: SigningContent) async throws -> SignedContent {
         let publicKey = key.publicKey
-        if key.signsWholeMessage && !services.transparencyLogs.isEmpty {
-            throw SigningError(.configuration, "Ed25519 keys cannot be used with a transparency log yet: pass --tlog-upload=false")
+        // An Ed25519 key signs pure Ed25519 unless a log records the signature: a hashedrekord entry holds a SHA-512
+        // digest, which Rekor v1 checks as Ed25519ph (cosign's choice too); a v1 dsse entry is checked as pure Ed25519
+        // over the envelope. Rekor v2 takes neither.
+        let logged = !services.transparencyLogs.isEmpty
+        if key.signsWholeMessage && services.transparencyLogs.contains(where: { $0.apiVersion != 1 }) {
+            throw SigningError(
+                .configuration, "Rekor v2 does not accept Ed25519 signatures: use a Rekor v1 log, another key type, or --tlog-upload=false")
         }
         var start = ContinuousClock.now
         var signature: [UInt8]
@@ -203,7 +208,7 @@ public struct ArtifactSigner: Sendable {
                 signature = try await key.signature(forDigest: d)
                 digest = d
             case .message(let bytes):
-                signature = try await key.signature(forMessage: bytes)
+                signature = logged ? try await key.prehashedSignature(forMessage: bytes) : try await key.signature(forMessage: bytes)
                 digest = key.kind.defaultHashAlgorithm.digest(of: bytes)
             case .dsse(let payload, let payloadType):
                 let signed = try await key.signedEnvelope(payload: payload, payloadType: payloadType)

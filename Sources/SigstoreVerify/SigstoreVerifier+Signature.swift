@@ -33,7 +33,8 @@ extension SigstoreVerifier {
                     if isCertificate {
                         throw VerificationError(.signature, "Ed25519ph message signatures are not supported")
                     }
-                    try check { try key.verifySignature(m.signature.bytes, message: data) }
+                    // Pure Ed25519, or Ed25519ph where the signature was logged (as cosign signs each).
+                    try check { try key.verifySignatureAllowingPrehash(m.signature.bytes, message: data) }
                 } else {
                     let candidates = Self.hashes(for: key, certificate: isCertificate)
                     var ok = false
@@ -49,7 +50,7 @@ extension SigstoreVerifier {
                         .artifact, "artifact digest does not match message digest: bundle has \(Hex.encode(md.digest.bytes)), artifact is \(actual.hex)")
                 }
             case .digests(let digests):
-                if key.signsWholeMessage {
+                if key.signsWholeMessage && (isCertificate || !digests.contains(where: { $0.algorithm == .sha512 })) {
                     throw VerificationError(.signature, "an Ed25519 message signature needs the artifact's bytes, not digests")
                 }
                 var ok = false
@@ -73,7 +74,8 @@ extension SigstoreVerifier {
                     throw VerificationError(
                         .artifact, "artifact does not match digest: bundle has \(Hex.encode(md.digest.bytes)), given \(given.hex)")
                 }
-                if key.signsWholeMessage {
+                // From a digest only Ed25519ph can be checked (over SHA-512); pure Ed25519 needs the artifact.
+                if key.signsWholeMessage && (isCertificate || given.algorithm != .sha512) {
                     throw VerificationError(
                         .signature, "message signatures with ed25519 signatures can only be verified with artifacts, and not just their digest")
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import SigstoreJSON
 import SigstoreModels
+import RegistryTesting
 import SigstoreTesting
 import Testing
 
@@ -135,6 +136,90 @@ struct DetachedAndCreatedTrustTests {
         #expect(try CosignBinary.run(["generate-key-pair", "--output-key-prefix", f.dir + "/k2"], environment: env).status == 0)
         let other = try CosignBinary.run(["verify-blob", "--key", f.dir + "/k2.pub", "--bundle", f.dir + "/legacy.json", blob], environment: env)
         #expect(other.status != 0, "\(other.output)")
+    }
+
+    @Test("an Ed25519 key with Rekor v1 signs Ed25519ph: the log accepts it, cosign verifies both bundle formats, PyNaCl checks the signature as Ed25519ph (issue 17)")
+    func ed25519WithLog() async throws {
+        let f = try KeylessFixture(registry: true)
+        let env = ["TUF_ROOT": f.dir + "/tuf", "COSIGN_PASSWORD": "pw"]
+        #expect(try CosignBinary.run(["initialize", "--mirror", f.stack["tuf"], "--root", f.stack["tufRoot"]], environment: env).status == 0)
+        let pkcs8 = try shell(["openssl", "genpkey", "-algorithm", "ed25519", "-out", f.dir + "/ed.pem"])
+        #expect(pkcs8.status == 0, "openssl: \(pkcs8.output)")
+        let imported = try CosignBinary.run(["import-key-pair", "--key", f.dir + "/ed.pem", "--output-key-prefix", f.dir + "/ed"], environment: env)
+        #expect(imported.status == 0, "import-key-pair: \(imported.output)")
+        let blob = try f.write("artifact.txt", "signed with an Ed25519 key and logged\n")
+        let changed = try f.write("changed.txt", "signed with an Ed25519 key and logged!\n")
+
+        // The new bundle format: a hashedrekord entry over the SHA-512 digest, the signature Ed25519ph.
+        let bundle = f.dir + "/artifact.sigstore.json"
+        let sign = try CosignBinary.run(
+            ["sign-blob", "-y", "--key", f.dir + "/ed.key", "--bundle", bundle, blob] + f.urlFlags(tsa: false), environment: env)
+        #expect(sign.status == 0, "sign-blob: \(sign.output)")
+        let json = try f.json(bundle)
+        let content = try #require(json["messageSignature"] as? [String: Any])
+        let digest = try #require(content["messageDigest"] as? [String: Any])
+        #expect(digest["algorithm"] as? String == "SHA2_512")
+        let signature = try #require(content["signature"] as? String)
+        let entry = try #require(((json["verificationMaterial"] as? [String: Any])?["tlogEntries"] as? [[String: Any]])?.first)
+        let bodyText = try #require(entry["canonicalizedBody"] as? String)
+        let body = try #require(Data(base64Encoded: bodyText))
+        let rekord = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        let hash = try #require(((rekord["spec"] as? [String: Any])?["data"] as? [String: Any])?["hash"] as? [String: Any])
+        #expect(rekord["kind"] as? String == "hashedrekord" && hash["algorithm"] as? String == "sha512", "\(rekord)")
+
+        let checker = URL(fileURLWithPath: Paths.package).deletingLastPathComponent().path + "/Tests/interop/ed25519ph_check.py"
+        let independent = try shell(["python3", checker, f.dir + "/ed.pub", signature, blob])
+        #expect(independent.status == 0 && independent.output.contains("ed25519ph"), "PyNaCl: \(independent.output)")
+
+        let verified = try CosignBinary.run(["verify-blob", "--key", f.dir + "/ed.pub", "--bundle", bundle, blob], environment: env)
+        #expect(verified.status == 0 && verified.stderr.contains("Verified OK"), "verify-blob: \(verified.output)")
+        let refused = try CosignBinary.run(["verify-blob", "--key", f.dir + "/ed.pub", "--bundle", bundle, changed], environment: env)
+        #expect(refused.status != 0, "a changed artifact: \(refused.output)")
+
+        // The legacy outputs: the bundle's SET and the detached signature's entry found in Rekor.
+        let legacy = f.dir + "/legacy.json"
+        let legacySign = try CosignBinary.run(
+            ["sign-blob", "-y", "--key", f.dir + "/ed.key", "--new-bundle-format=false", "--bundle", legacy, "--output-signature",
+             f.dir + "/artifact.sig", blob] + f.urlFlags(tsa: false), environment: env)
+        #expect(legacySign.status == 0, "sign-blob (legacy): \(legacySign.output)")
+        let legacySignature = try String(contentsOfFile: f.dir + "/artifact.sig", encoding: .utf8)
+        let legacyIndependent = try shell(["python3", checker, f.dir + "/ed.pub", legacySignature, blob])
+        #expect(legacyIndependent.output.contains("ed25519ph"), "PyNaCl (legacy): \(legacyIndependent.output)")
+        let bundled = try CosignBinary.run(["verify-blob", "--key", f.dir + "/ed.pub", "--bundle", legacy, blob], environment: env)
+        #expect(bundled.status == 0 && bundled.stderr.contains("Verified OK"), "legacy bundle: \(bundled.output)")
+        let detached = try CosignBinary.run(
+            ["verify-blob", "--key", f.dir + "/ed.pub", "--signature", f.dir + "/artifact.sig", "--rekor-url", f.stack["rekor"], blob],
+            environment: env)
+        #expect(detached.status == 0 && detached.stderr.contains("Verified OK"), "detached: \(detached.output)")
+        let detachedChanged = try CosignBinary.run(
+            ["verify-blob", "--key", f.dir + "/ed.pub", "--signature", f.dir + "/artifact.sig", "--rekor-url", f.stack["rekor"], changed],
+            environment: env)
+        #expect(detachedChanged.status != 0, "detached, changed artifact: \(detachedChanged.output)")
+
+        // Without a log the key signs pure Ed25519, as Go cosign does for compatibility with older verifiers.
+        let unlogged = try CosignBinary.run(
+            ["sign-blob", "-y", "--key", f.dir + "/ed.key", "--tlog-upload=false", "--new-bundle-format=false", "--output-signature",
+             f.dir + "/pure.sig", blob], environment: env)
+        #expect(unlogged.status == 0, "sign-blob --tlog-upload=false: \(unlogged.output)")
+        let pure = try shell(["python3", checker, f.dir + "/ed.pub", try String(contentsOfFile: f.dir + "/pure.sig", encoding: .utf8), blob])
+        #expect(pure.output.contains("pure"), "PyNaCl (unlogged): \(pure.output)")
+
+        // Images: the legacy .sig layer (hashedrekord, Ed25519ph over the simple-signing payload) and the bundle
+        // scheme (a DSSE envelope, pure Ed25519, a v1 dsse entry) both verify with the key; another key is refused.
+        let registry = f.registry!
+        let imageDigest = try await TestImage().push(with: try registry.client(), to: try registry.reference("ed", tag: "v1"))
+        let imageRef = "\(registry.host)/ed@\(imageDigest)"
+        for scheme in [["--new-bundle-format=false"], []] {
+            let signImage = try CosignBinary.run(
+                ["sign", "-y", "--key", f.dir + "/ed.key", "--allow-http-registry"] + scheme + f.urlFlags(tsa: false) + [imageRef], environment: env)
+            #expect(signImage.status == 0, "sign \(scheme): \(signImage.output)")
+            let verifyImage = try CosignBinary.run(
+                ["verify", "--key", f.dir + "/ed.pub", "--allow-http-registry"] + scheme + [imageRef], environment: env)
+            #expect(verifyImage.status == 0 && verifyImage.stdout.contains(imageDigest), "verify \(scheme): \(verifyImage.output)")
+        }
+        #expect(try CosignBinary.run(["generate-key-pair", "--output-key-prefix", f.dir + "/other"], environment: env).status == 0)
+        let otherKey = try CosignBinary.run(["verify", "--key", f.dir + "/other.pub", "--allow-http-registry", imageRef], environment: env)
+        #expect(otherKey.status != 0, "another key: \(otherKey.output)")
     }
 
     @Test(

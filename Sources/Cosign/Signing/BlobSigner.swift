@@ -90,16 +90,17 @@ public struct BlobSigner: Sendable {
         }
         let plan = try await SigningPlan(key: key, options: options, console: console)
         try await SigningSession.with(plan, promptsForLog: true, console: console) { session in
-            let hash = session.signer.key.kind.defaultHashAlgorithm
+            let key = session.signer.key
             for (blob, artifact) in zip(blobs, artifacts) {
                 if case .file(let path) = artifact { console.info("Using payload from: \(path)") }
-                let digest: ArtifactDigest
+                let content: SigningContent
                 do {
-                    digest = try artifact.digest(hash)
+                    // An Ed25519 key signs the bytes themselves (Ed25519ph when logged); the others a streamed digest.
+                    content = key.signsWholeMessage ? .message(Array(try artifact.contents())) : .digest(try artifact.digest(key.kind.defaultHashAlgorithm))
                 } catch let error as any ReportableError {
                     throw error.adding(context: "signing \(blob)")
                 }
-                try write(try await session.sign(.digest(digest)), console: console)
+                try write(try await session.sign(content), console: console)
             }
         }
     }

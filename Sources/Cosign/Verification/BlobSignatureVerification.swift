@@ -67,7 +67,7 @@ public struct BlobSignatureVerification: Sendable {
         options.warnIfIgnoringLog(console)
         let legacy = try legacyBytes.map { try LegacySignedPayload(jsonData: $0) }
         let publicKey = try await options.publicKey(console: console)
-        if let publicKey, options.skipsTransparencyLog || publicKey.signsWholeMessage {
+        if let publicKey, options.skipsTransparencyLog {
             try verifyWithKey(publicKey, legacy: legacy, blob: blob)
         } else if let publicKey {
             // A key signature with its log entry: the legacy bundle's SET, or the entry Rekor holds.

@@ -83,7 +83,8 @@ struct LegacySignatureVerification {
         let signatureBytes = try signatureValue()
         let trust = try await trustedRoot(useTimestamps: useTimestamps, console: console)
         let artifact = try Artifact.parse(blob, allowDigest: false)
-        let digest = try artifact.digest(.sha256)
+        // A logged Ed25519 signature is Ed25519ph, recorded with the artifact's SHA-512 digest.
+        let digest = try artifact.digest(publicKey?.kind == .ed25519 ? .sha512 : .sha256)
 
         var entries: [TransparencyLogEntry] = []
         if !options.skipsTransparencyLog {
