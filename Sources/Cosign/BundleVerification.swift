@@ -25,12 +25,15 @@ public struct BundleVerification: Sendable {
         public var useSignedTimestamps: Bool
         /// `--allow-certificate-chain`.
         public var allowCertificateChain = false
+        /// `--sct`: detached SCTs for the signing certificate.
+        public var detachedSCTs: [SignedCertificateTimestamp] = []
 
         /// Creates options.
         public init(
             publicKey: PublicKey? = nil, identities: [CertificateIdentity] = [], ignoreTransparencyLog: Bool = false,
-            ignoreSCT: Bool = false, useSignedTimestamps: Bool = false
+            ignoreSCT: Bool = false, useSignedTimestamps: Bool = false, detachedSCTs: [SignedCertificateTimestamp] = []
         ) {
+            self.detachedSCTs = detachedSCTs
             self.publicKey = publicKey
             self.identities = identities
             self.ignoreTransparencyLog = ignoreTransparencyLog
@@ -67,6 +70,7 @@ public struct BundleVerification: Sendable {
             keyBased: keyBased, ignoreTransparencyLog: options.ignoreTransparencyLog, ignoreSCT: options.ignoreSCT,
             useSignedTimestamps: signed)
         configuration.allowCertificateChain = options.allowCertificateChain
+        if !options.ignoreSCT { configuration.detachedSCTs = options.detachedSCTs }
         return configuration
     }
 

@@ -130,6 +130,9 @@ public struct VerifierConfiguration: Sendable, Hashable {
     public var allowNoObserverTimestamps: Bool
     /// Accept an X.509 certificate chain (not just the leaf) in v0.3+ bundles (`--allow-certificate-chain`).
     public var allowCertificateChain = false
+    /// SCTs given beside the certificate (cosign's `--sct`), each over the leaf as an X.509 entry. Every one must
+    /// verify with a trusted CT log; with embedded SCTs both are checked, and the threshold counts distinct logs.
+    public var detachedSCTs: [SignedCertificateTimestamp] = []
 
     /// Creates a configuration. The defaults verify what the Sigstore public-good instance issues today: one
     /// transparency log entry, one observer timestamp of either kind (Rekor v1's integrated time or a Rekor v2

@@ -8,6 +8,7 @@ public import SigstoreCrypto
 internal import SwiftASN1
 internal import X509
 import SigstoreCore
+internal import SigstoreJSON
 
 /// An RFC 6962 signed certificate timestamp, as embedded in a certificate.
 public struct SignedCertificateTimestamp: Sendable, Hashable {
@@ -66,6 +67,48 @@ public struct SignedCertificateTimestamp: Sendable, Hashable {
             guard list.count <= 64 else { throw VerificationError(.certificateTransparency, "too many SCTs") }
         }
         return list
+    }
+
+    /// Parses a detached SCT as Fulcio returned it and cosign's `--sct` reads it: the JSON of RFC 6962's
+    /// `add-chain` response (`sct_version`, `id` and `extensions` in base64, `timestamp` in milliseconds, `signature`
+    /// the base64 of a TLS `DigitallySigned`).
+    public init(addChainResponseJSON bytes: [UInt8]) throws {
+        func fail(_ what: String) -> VerificationError {
+            VerificationError(.certificateTransparency, "malformed detached SCT: \(what)")
+        }
+        guard let json = try? JSONParser.parse(bytes), json.objectMembers != nil else {
+            throw fail("not a JSON object (RFC 6962 add-chain response)")
+        }
+        guard let version = json["sct_version"]?.int64Value, version == 0 else { throw fail("sct_version must be 0 (v1)") }
+        guard let idText = json["id"]?.stringValue, let id = Base64.decodeStrict(idText) else { throw fail("id is not base64") }
+        guard id.count == 32 else { throw fail("id is invalid length, expected 32 got \(id.count)") }
+        guard let timestamp = json["timestamp"]?.int64Value, timestamp >= 0 else { throw fail("timestamp is not a number of milliseconds") }
+        let extensionsText = json["extensions"]?.stringValue ?? ""
+        guard let extensions = Base64.decodeStrict(extensionsText) else { throw fail("extensions is not base64") }
+        guard let signatureText = json["signature"]?.stringValue, let signed = Base64.decodeStrict(signatureText) else {
+            throw fail("signature is not base64")
+        }
+        var reader = TLSReader(signed)
+        guard let hash = try? reader.u8(), let algorithm = try? reader.u8(), let length = try? reader.u16(),
+            let signature = try? reader.bytes(Int(length)), reader.remaining == 0
+        else { throw fail("signature is not a TLS DigitallySigned structure") }
+        self.init(
+            version: 0, logID: id, timestamp: UInt64(timestamp), extensions: extensions, hashAlgorithm: hash,
+            signatureAlgorithm: algorithm, signature: signature)
+    }
+
+    /// The bytes an SCT for an X.509 entry signs (RFC 6962 §3.2, `x509_entry`): what a log returns, detached, for a
+    /// certificate that does not embed its SCT.
+    public func signedData(x509Certificate der: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [version, 0]
+        out += withUnsafeBytes(of: timestamp.bigEndian, Array.init)
+        out += [0, 0]
+        let n = der.count
+        out += [UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
+        out += der
+        out += [UInt8((extensions.count >> 8) & 0xFF), UInt8(extensions.count & 0xFF)]
+        out += extensions
+        return out
     }
 
     /// The bytes a precertificate SCT signs (RFC 6962 §3.2).

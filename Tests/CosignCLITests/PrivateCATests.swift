@@ -144,6 +144,52 @@ struct PrivateCATests {
         }
     }
 
+    @Test(
+        "a detached SCT (--sct) for a certificate without an embedded one: made by an independent CT signer, it verifies; another certificate's, an untrusted log's, a malformed one or none are refused",
+        .enabled(if: Requirement.tool("openssl").shouldRun && Requirement.pythonModules("cryptography").shouldRun, "needs openssl and cryptography"))
+    func detachedSCT() async throws {
+        let dir = try Self.pki()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(await cosign(["import-key-pair", "--key", "\(dir)/leaf.key", "--output-key-prefix", "\(dir)/cosign"]).status == 0)
+        let signed = await cosign([
+            "sign-blob", "--key", "\(dir)/cosign.key", "--certificate", "\(dir)/leaf.pem", "--certificate-chain", "\(dir)/chain.pem",
+            "--tlog-upload=false", "--new-bundle-format=false", "--output-signature", "\(dir)/artifact.sig", "\(dir)/artifact.txt",
+        ])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        // Two CT logs' keys; only the first is trusted (SIGSTORE_CT_LOG_PUBLIC_KEY_FILE).
+        for name in ["ct", "rogue-ct"] {
+            try runProcess("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(dir)/\(name).key"])
+        }
+        try runProcess("openssl", ["ec", "-in", "\(dir)/ct.key", "-pubout", "-out", "\(dir)/ct.pub"])
+        let maker = repositoryRoot.appendingPathComponent("Tests/interop/make_detached_sct.py").path
+        for (key, cert, out) in [("ct", "leaf.pem", "sct.json"), ("ct", "other-leaf.pem", "other-sct.json"), ("rogue-ct", "leaf.pem", "rogue-sct.json")] {
+            let (status, output) = try runProcess("python3", [maker, "\(dir)/\(key).key", "\(dir)/\(cert)", "\(dir)/\(out)"])
+            #expect(status == 0, "\(output)")
+        }
+        try Data("{\"sct_version\":0,\"id\":\"AAAA\",\"timestamp\":1}".utf8).write(to: URL(fileURLWithPath: "\(dir)/short-id.json"))
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: "\(dir)/garbage.json"))
+        let env = ["COSIGN_PASSWORD": "test-password", "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE": "\(dir)/ct.pub"]
+        let base = ["verify-blob", "--certificate", "\(dir)/leaf.pem", "--signature", "\(dir)/artifact.sig", "--certificate-chain", "\(dir)/chain.pem",
+                    "--insecure-ignore-tlog", "--offline"] + Self.identity
+        func verify(_ extra: [String], _ artifact: String = "artifact.txt") async -> RunResult {
+            await cosign(base + extra + ["\(dir)/\(artifact)"], env: env)
+        }
+
+        let ok = await verify(["--sct", "\(dir)/sct.json"])
+        #expect(ok.status == 0 && ok.stderr.hasSuffix("Verified OK\n"), "\(ok.stderr)")
+        #expect(ok.stderr.contains("Flag --sct has been deprecated, a Signed Certificate Timestamp is now provided via a Sigstore bundle"))
+        expectOneLineError(await verify([]), containing: "certificate does not include required embedded SCT and no detached SCT was set")
+        expectOneLineError(await verify(["--sct", "\(dir)/other-sct.json"]), containing: "the detached SCT does not verify over the certificate")
+        expectOneLineError(await verify(["--sct", "\(dir)/rogue-sct.json"]), containing: "which the trusted root does not have")
+        expectOneLineError(await verify(["--sct", "\(dir)/short-id.json"]), containing: "id is invalid length, expected 32 got 3")
+        expectOneLineError(await verify(["--sct", "\(dir)/garbage.json"]), containing: "malformed detached SCT: not a JSON object")
+        expectOneLineError(await verify(["--sct", "\(dir)/missing.json"]), containing: "missing.json")
+        // The SCT vouches for the certificate, not the artifact; --insecure-ignore-sct skips it.
+        expectOneLineError(await verify(["--sct", "\(dir)/sct.json"], "other.txt"), containing: "signature check")
+        let ignored = await verify(["--sct", "\(dir)/rogue-sct.json", "--insecure-ignore-sct"])
+        #expect(ignored.status == 0, "\(ignored.stderr)")
+    }
+
     @Test("bad input gets one error line each", .enabled(if: Requirement.tool("openssl").shouldRun, "needs openssl"))
     func badInput() async throws {
         let dir = try Self.pki()

@@ -24,7 +24,8 @@ public struct DetachedVerificationInputs: Sendable {
     public var timestampCertificateChain: String?
     /// `--rekor-url`: where a detached signature's log entry is searched for.
     public var rekorURL = SigningOptions.defaultRekorURL
-    /// `--sct`: a detached SCT (not supported: Fulcio embeds its SCTs).
+    /// `--sct`: a detached SCT, the JSON of RFC 6962's `add-chain` response (what Fulcio's legacy API returned in
+    /// its `SCT` header, base64-decoded), checked over the certificate as an X.509 entry.
     public var sct: String?
 
     /// No detached inputs.
@@ -66,9 +67,7 @@ struct LegacySignatureVerification {
         let identities = publicKey == nil ? try options.identity.identities() : []
         try CertificateFiles.checkAuthorityFlags(
             caRoots: inputs.caRoots, caIntermediates: inputs.caIntermediates, certificateChain: inputs.certificateChain)
-        if inputs.sct != nil {
-            throw CosignError(.unsupported, "detached SCTs (--sct) are not supported: verify a certificate with an embedded SCT, or pass --insecure-ignore-sct")
-        }
+        let detachedSCT = try inputs.sct.map { try Self.detachedSCT($0) }
         let useTimestamps = options.useSignedTimestamps || inputs.timestampCertificateChain != nil
         if inputs.rfc3161Timestamp != nil && !useTimestamps {
             throw CosignError(
@@ -109,7 +108,7 @@ struct LegacySignatureVerification {
             trustMaterial: trust,
             options: .init(
                 publicKey: publicKey, identities: identities, ignoreTransparencyLog: options.skipsTransparencyLog, ignoreSCT: options.ignoreSCT,
-                useSignedTimestamps: useTimestamps),
+                useSignedTimestamps: useTimestamps, detachedSCTs: detachedSCT.map { [$0] } ?? []),
             now: console.now)
         do {
             try await verification.verify(bundle: bundle, artifact: Artifact.digest(digest))
@@ -219,6 +218,16 @@ struct LegacySignatureVerification {
 
     /// cosign's timestamp file: `{"SignedRFC3161Timestamp": "<base64 DER TimeStampResp>"}` (the key matched without
     /// regard to case, as Go's JSON decoder does).
+    /// Reads `--sct`.
+    static func detachedSCT(_ path: String) throws -> SignedCertificateTimestamp {
+        let bytes = try FileSystem.readFile(path, limit: 1 << 20)
+        do {
+            return try SignedCertificateTimestamp(addChainResponseJSON: bytes)
+        } catch let error as VerificationError {
+            throw CosignError(.invalidInput, "--sct \(path): \(error.message)")
+        }
+    }
+
     static func timestampFile(_ path: String) throws -> [UInt8] {
         let bytes = try FileSystem.readFile(path, limit: 1 << 20)
         guard case .object(let members)? = try? JSONParser.parse(bytes),
