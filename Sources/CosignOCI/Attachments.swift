@@ -152,6 +152,8 @@ public struct SBOMAttachment: Sendable {
     public var path: String
     /// The media type (see ``mediaType(type:inputFormat:path:)``).
     public var mediaType: String
+    /// `--registry-referrers-mode=oci-1-1`: an OCI 1.1 referrer of the image instead of the `.sbom` tag.
+    public var asReferrer = false
 
     /// An attachment of the SBOM at `path`.
     public init(path: String, mediaType: String) {
@@ -189,7 +191,14 @@ public struct SBOMAttachment: Sendable {
         let limit = Limits.maxDocumentBytes
         let bytes = path == "-" ? console.stdin.readAll() : try FileSystem.readFile(path, limit: limit)
         guard bytes.count <= limit else { throw CosignError(.invalidInput, "standard input is larger than \(limit) bytes") }
-        let digest = try await store.resolveImage(ref).digest
+        let subject = try await store.resolveImage(ref)
+        let digest = subject.digest
+        if asReferrer {
+            let referrer = try await store.writeSBOMReferrer(bytes, mediaType: mediaType, subject: subject, of: ref)
+            console.info(
+                "Uploading SBOM file for [\(ref.name)] to [\(ref.withDigest(referrer.digest).name)] with config.mediaType [\(CosignMediaType.sbomArtifact)] layers[0].mediaType [\(mediaType)].")
+            return
+        }
         let tag = try store.legacyTag(for: ref, digest: digest, kind: .sbom)
         console.info("Uploading SBOM file for [\(ref.name)] to [\(tag.name)] with mediaType [\(mediaType)].")
         try await store.writeFile(bytes, mediaType: mediaType, to: tag)

@@ -35,6 +35,9 @@ public struct ImageSigner: Sendable {
         public var containerIdentities: [String] = []
         /// `--record-creation-timestamp`.
         public var recordCreationTimestamp = false
+        /// `--registry-referrers-mode=oci-1-1`: a legacy signature is stored as an OCI 1.1 referrer of the image instead
+        /// of on the `.sig` tag (the new bundle format always uses referrers).
+        public var legacyAsReferrer = false
         /// Options with cosign's defaults.
         public init() {}
     }
@@ -131,6 +134,16 @@ public struct ImageSigner: Sendable {
         try writeLegacyOutputs(layers: layers, payloads: payloads, certificates: certificates, subject: subject, console: console)
         guard options.upload else { return }
         console.info("Pushing signature to: \(try store.pushTarget(ref))")
+        if options.legacyAsReferrer {
+            for (layer, publicKey) in zip(layers, keys) {
+                let referrer = try await store.writeLegacyReferrer(
+                    layer, subject: subject, of: ref, isDuplicate: ImageSigning.duplicateDetector(for: layer, key: publicKey),
+                    created: options.recordCreationTimestamp ? console.now() : nil)
+                console.info(
+                    "Uploading signature for [\(ref.name)] to [\(ref.withDigest(referrer.digest).name)] with config.mediaType [\(CosignMediaType.signatureArtifact)] layers[0].mediaType [\(CosignMediaType.simpleSigning)].")
+            }
+            return
+        }
         let tag = try store.legacyTag(for: ref, digest: subject.digest, kind: .signature)
         for (layer, publicKey) in zip(layers, keys) {
             try await store.appendLegacy(

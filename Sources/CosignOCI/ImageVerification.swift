@@ -51,6 +51,9 @@ public struct ImageVerifier: Sendable {
         public var annotations: [String: String]
         /// `--check-claims`: check the payload names the image digest (and the annotations).
         public var checkClaims: Bool
+        /// `--experimental-oci11`: legacy signature images stored as OCI 1.1 referrers
+        /// (`sign --registry-referrers-mode=oci-1-1`) are checked before the `.sig` tag's.
+        public var legacyReferrers = false
         /// Creates options.
         public init(bundle: BundleVerification.Options, trustMaterial: TrustMaterial = TrustMaterial(), annotations: [String: String] = [:], checkClaims: Bool = true) {
             self.bundle = bundle
@@ -105,8 +108,13 @@ public struct ImageVerifier: Sendable {
     public func verify(_ image: ImageReference, subject: Descriptor) async throws -> Outcome {
         let bundles = try await store.bundleList(of: subject.digest, image: image)
         let store = self.store
+        let referrers = options.legacyReferrers
         return try await verify(bundles: bundles, digest: subject.digest, legacyDigest: subject.digest, dockerReference: image.name) {
-            try await store.legacyLayerList(try store.legacyTag(for: image, digest: subject.digest, kind: .signature))?.layers
+            let tagged = try await store.legacyLayerList(try store.legacyTag(for: image, digest: subject.digest, kind: .signature))?.layers
+            guard referrers else { return tagged }
+            let referred = try await store.legacyReferrerLayers(of: subject.digest, image: image)
+            guard let tagged else { return referred.count > 0 ? referred : nil }
+            return referred.appending(tagged)
         }
     }
 

@@ -11,13 +11,13 @@ extension ImageVerifier {
     /// The verifier `cosign verify` and `verify-attestation` build from their flags: a key or identities, the trusted
     /// root, `-a` annotations and `--check-claims`.
     public init(
-        verification: VerificationOptions, publicKey: PublicKey?, annotations: [String: String] = [:], checkClaims: Bool, store: SignatureStore,
-        console: Console
+        verification: VerificationOptions, publicKey: PublicKey?, annotations: [String: String] = [:], checkClaims: Bool,
+        legacyReferrers: Bool = false, store: SignatureStore, console: Console
     ) async throws {
         let bundle = try await verification.bundleVerification(publicKey: publicKey, console: console)
-        self.init(
-            store: store,
-            options: .init(bundle: bundle.options, trustMaterial: bundle.trustMaterial, annotations: annotations, checkClaims: checkClaims))
+        var options = Options(bundle: bundle.options, trustMaterial: bundle.trustMaterial, annotations: annotations, checkClaims: checkClaims)
+        options.legacyReferrers = legacyReferrers
+        self.init(store: store, options: options)
     }
 
     /// The manifest `ref` names, with cosign's "image tag not found" error (exit 11).

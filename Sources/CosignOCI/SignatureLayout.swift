@@ -20,6 +20,11 @@ public enum CosignMediaType {
     public static let bundleV03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
     /// The in-toto statement payload type of DSSE envelopes.
     public static let inToto = "application/vnd.in-toto+json"
+    /// The `artifactType` of a legacy signature image stored as an OCI 1.1 referrer
+    /// (`sign --new-bundle-format=false --registry-referrers-mode=oci-1-1`), also its config's media type.
+    public static let signatureArtifact = "application/vnd.dev.cosign.artifact.sig.v1+json"
+    /// The `artifactType` of an SBOM attached as a referrer (`attach sbom --registry-referrers-mode=oci-1-1`).
+    public static let sbomArtifact = "application/vnd.dev.cosign.artifact.sbom.v1+json"
 }
 
 /// Annotation keys cosign puts on signature layers and referrer manifests.
@@ -121,6 +126,37 @@ public enum SignatureLayout {
                         descriptor(mediaType: $0.mediaType, size: Int($0.size), digest: $0.digest, annotations: $0.annotations)
                     })
             ),
+        ])
+        return json.serialized(escapeHTML: true)
+    }
+
+    /// A legacy signature image stored as an OCI 1.1 referrer of `subject`, as Go cosign's
+    /// `WriteSignaturesExperimentalOCI` writes it: the `.sig` image's manifest with its config's media type replaced by
+    /// the signature artifact type, the subject, and (Go cosign v3.1.2) a top-level `artifactType`.
+    public static func legacyReferrerManifest(layers: [Descriptor], config: [UInt8], subject: Descriptor) -> [UInt8] {
+        let json: OrderedJSON = .object([
+            ("schemaVersion", .number(2)),
+            ("mediaType", .string(MediaType.ociManifest)),
+            ("config", descriptor(mediaType: CosignMediaType.signatureArtifact, size: config.count, digest: sha256(config))),
+            (
+                "layers",
+                .array(layers.map { descriptor(mediaType: $0.mediaType, size: Int($0.size), digest: $0.digest, annotations: $0.annotations) })
+            ),
+            ("subject", descriptor(mediaType: subject.mediaType, size: Int(subject.size), digest: subject.digest)),
+            ("artifactType", .string(CosignMediaType.signatureArtifact)),
+        ])
+        return json.serialized(escapeHTML: true)
+    }
+
+    /// An SBOM stored as an OCI 1.1 referrer of `subject` (Go cosign's `attach sbom` in oci-1-1 mode): go-containerregistry's
+    /// empty image with the SBOM artifact type as config media type and one layer.
+    public static func sbomReferrerManifest(sbom: Descriptor, config: [UInt8], subject: Descriptor) -> [UInt8] {
+        let json: OrderedJSON = .object([
+            ("schemaVersion", .number(2)),
+            ("mediaType", .string(MediaType.ociManifest)),
+            ("config", descriptor(mediaType: CosignMediaType.sbomArtifact, size: config.count, digest: sha256(config))),
+            ("layers", .array([descriptor(mediaType: sbom.mediaType, size: Int(sbom.size), digest: sbom.digest)])),
+            ("subject", descriptor(mediaType: subject.mediaType, size: Int(subject.size), digest: subject.digest)),
         ])
         return json.serialized(escapeHTML: true)
     }

@@ -265,6 +265,82 @@ public struct SignatureStore: Sendable {
         a.digest == b.digest && a.mediaType == b.mediaType && (a.annotations ?? [:]) == (b.annotations ?? [:])
     }
 
+    // MARK: - Legacy signatures as referrers (oci-1-1)
+
+    /// Stores a legacy signature as Go cosign does with `--registry-referrers-mode=oci-1-1`: the layers of the
+    /// `.sig` image (if any) and `layer` (unless `isDuplicate` accepts one already there) become one signature image,
+    /// pushed by digest as a referrer of `subject` (blobs and config first; listed in the referrers-tag index where the
+    /// registry has no referrers API). The `.sig` tag itself is not written. Returns the referrer's descriptor.
+    @discardableResult
+    public func writeLegacyReferrer(
+        _ layer: LegacyLayer, subject: Descriptor, of image: ImageReference, isDuplicate: (@Sendable (Descriptor) -> Bool)? = nil,
+        created: Date? = nil
+    ) async throws -> Descriptor {
+        let repo = image
+        let tag = try legacyTag(for: image, digest: subject.digest, kind: .signature)
+        var layers = try await legacyDescriptors(tag)?.layers ?? []
+        if !layers.contains(where: { Self.sameLayer($0, layer.descriptor) }) && !(isDuplicate.map { layers.contains(where: $0) } ?? false) {
+            try await client.uploadBlob(layer.payload, mediaType: layer.mediaType, to: repo)
+            layers.append(layer.descriptor)
+        }
+        if tag.repositoryName != repo.repositoryName {
+            // The `.sig` image lives in COSIGN_REPOSITORY; its blobs are needed beside the referrer.
+            for existing in layers where existing.digest != layer.descriptor.digest {
+                try await client.uploadBlob(try await client.blob(tag, digest: existing.digest, maxBytes: options.maxAttachmentSize), mediaType: existing.mediaType, to: repo)
+            }
+        }
+        let config = SignatureLayout.legacyConfig(diffIDs: layers.map(\.digest), created: created)
+        try await client.uploadBlob(config, mediaType: CosignMediaType.signatureArtifact, to: repo)
+        let manifest = SignatureLayout.legacyReferrerManifest(layers: layers, config: config, subject: subject)
+        try await putReferrer(manifest, subjectDigest: subject.digest, artifactType: CosignMediaType.signatureArtifact, in: repo)
+        return Descriptor(
+            mediaType: MediaType.ociManifest, digest: SignatureLayout.sha256(manifest), size: Int64(manifest.count),
+            artifactType: CosignMediaType.signatureArtifact)
+    }
+
+    /// Stores an SBOM as a referrer of `subject` (Go cosign's `attach sbom` with `--registry-referrers-mode=oci-1-1`):
+    /// the SBOM blob and the image config first, then the manifest by digest. Returns the referrer's descriptor.
+    @discardableResult
+    public func writeSBOMReferrer(_ sbom: [UInt8], mediaType: String, subject: Descriptor, of image: ImageReference) async throws -> Descriptor {
+        try await client.uploadBlob(sbom, mediaType: mediaType, to: image)
+        let layer = Descriptor(mediaType: mediaType, digest: SignatureLayout.sha256(sbom), size: Int64(sbom.count))
+        let config = SignatureLayout.legacyConfig(diffIDs: [layer.digest])
+        try await client.uploadBlob(config, mediaType: CosignMediaType.sbomArtifact, to: image)
+        let manifest = SignatureLayout.sbomReferrerManifest(sbom: layer, config: config, subject: subject)
+        try await putReferrer(manifest, subjectDigest: subject.digest, artifactType: CosignMediaType.sbomArtifact, in: image)
+        return Descriptor(
+            mediaType: MediaType.ociManifest, digest: SignatureLayout.sha256(manifest), size: Int64(manifest.count),
+            artifactType: CosignMediaType.sbomArtifact)
+    }
+
+    /// The signature layers of every legacy signature image stored as a referrer of `digest` (artifact type
+    /// ``CosignMediaType/signatureArtifact``), each downloaded only when used; the same layer in several referrers
+    /// counts once. Go cosign reads only the last such referrer (`--experimental-oci11`); every one is a candidate here,
+    /// and each must verify on its own.
+    public func legacyReferrerLayers(of digest: String, image: ImageReference) async throws -> AttachmentList<LegacyLayer> {
+        let repo = image
+        var descriptors: [Descriptor] = []
+        for referrer in try await referrers(of: digest, in: repo) where referrer.artifactType == CosignMediaType.signatureArtifact {
+            let fetched = try await client.manifest(repo.withDigest(referrer.digest), accept: [MediaType.ociManifest])
+            guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(fetched.bytes)) else {
+                throw OCIError(.malformedDocument, "referrer \(referrer.digest) of \(digest) is not an image manifest")
+            }
+            guard manifest.layers.count <= options.maxLayers else {
+                throw OCIError(.malformedDocument, "referrer \(referrer.digest) has \(manifest.layers.count) layers, more than the limit of \(options.maxLayers)")
+            }
+            for layer in manifest.layers where !descriptors.contains(where: { Self.sameLayer($0, layer) }) { descriptors.append(layer) }
+        }
+        let limit = options.maxAttachmentSize
+        let found = descriptors
+        return AttachmentList(sizes: found.map(\.size), options: options) { i in
+            let d = found[i]
+            guard d.size <= limit else {
+                throw OCIError(.registry, "layer \(d.digest) is \(d.size) bytes, larger than the \(limit)-byte limit (COSIGN_MAX_ATTACHMENT_SIZE)")
+            }
+            return LegacyLayer(payload: try await self.client.blob(repo, digest: d.digest, maxBytes: limit), mediaType: d.mediaType, annotations: d.annotations ?? [:])
+        }
+    }
+
     // MARK: - Bundle referrers
 
     /// A bundle stored as a referrer of an image.
@@ -509,6 +585,22 @@ public struct AttachmentList<Item: Sendable>: Sendable {
 
     /// How many attachments there are (some may turn out unusable when loaded).
     public var count: Int { sizes.count }
+
+    /// This list followed by `other` (the stricter of the two download limits applies).
+    public func appending(_ other: AttachmentList<Item>) -> AttachmentList<Item> {
+        let (first, firstLoad, secondLoad) = (sizes.count, load, other.load)
+        return AttachmentList(
+            sizes: sizes + other.sizes, maxConcurrency: min(maxConcurrency, other.maxConcurrency),
+            inFlightBytes: min(inFlightBytes, other.inFlightBytes),
+            load: { i in i < first ? try await firstLoad(i) : try await secondLoad(i - first) })
+    }
+
+    private init(sizes: [Int64], maxConcurrency: Int, inFlightBytes: Int64, load: @escaping @Sendable (Int) async throws -> Item?) {
+        self.sizes = sizes
+        self.maxConcurrency = maxConcurrency
+        self.inFlightBytes = inFlightBytes
+        self.load = load
+    }
 
     /// Loads each attachment and hands it to `body`; returns the results for those that loaded, in order. An error
     /// loading one (other than its being unusable) ends the whole map.

@@ -281,6 +281,79 @@ struct ImageSignTests {
         #expect(child.status == 10, "\(child.stderr)")
     }
 
+    @Test("--registry-referrers-mode=oci-1-1 (COSIGN_EXPERIMENTAL): a legacy signature as an OCI 1.1 referrer with the .sig image's layers, Go's layout; verify --experimental-oci11, tree and attach sbom find it; oras reads it (issue 17)")
+    func legacyReferrers() async throws {
+        let f = try await ImageFixture(.plain)
+        defer { f.stop() }
+        let (tagRef, digest) = try await f.pushImage("oci11")
+        let ref = try f.registry.reference("oci11", tag: "v1")
+        let hex = String(digest.dropFirst(7))
+        let mode = ["--registry-referrers-mode", "oci-1-1"]
+        let legacySign = ["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "--new-bundle-format=false"]
+        var experimental = f.env
+        experimental["COSIGN_EXPERIMENTAL"] = "1"
+        func run(_ args: [String], env: [String: String]) async -> RunResult { await cosign(args + f.flags, env: env) }
+
+        // Go's flag check: oci-1-1 needs COSIGN_EXPERIMENTAL; other values are refused.
+        expectOneLineError(
+            await f.run(legacySign + mode + [tagRef]),
+            containing: "invalid argument \"oci-1-1\" for \"--registry-referrers-mode\" flag: in order to use  mode \"oci-1-1\", you must set COSIGN_EXPERIMENTAL=1")
+        expectOneLineError(await f.run(legacySign + ["--registry-referrers-mode", "oci", tagRef]), containing: "must be one of \"legacy\", \"oci-1-1\"")
+
+        // A .sig image first (signed with the other key); the referrer then carries its layer and the new one.
+        let otherSign = ["sign", "--key", "\(f.dir)/other.key", "--tlog-upload=false", "--new-bundle-format=false", tagRef]
+        #expect(await f.run(otherSign).status == 0)
+        let signed = await run(legacySign + mode + [tagRef], env: experimental)
+        #expect(signed.status == 0, "\(signed.stderr)")
+        #expect(signed.stderr.contains("with config.mediaType [application/vnd.dev.cosign.artifact.sig.v1+json] layers[0].mediaType [application/vnd.dev.cosign.simplesigning.v1+json]"), "\(signed.stderr)")
+        let sigImage = try JSONDecoder().decode(Manifest.self, from: Data(try await f.client.manifest(ref.withTag("sha256-\(hex).sig")).bytes))
+        #expect(sigImage.layers.count == 1, "the .sig tag is not written in oci-1-1 mode")
+
+        // docker-registry has no referrers API: the referrer is listed in the sha256-<hex> index with its artifact type.
+        let index = try JSONDecoder().decode(ImageIndex.self, from: Data(try await f.client.manifest(ref.withTag("sha256-\(hex)")).bytes))
+        #expect(index.manifests.count == 1 && index.manifests[0].artifactType == "application/vnd.dev.cosign.artifact.sig.v1+json", "\(index)")
+        let referrerDigest = index.manifests[0].digest
+        let referrer = try await f.client.manifest(ref.withDigest(referrerDigest))
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(referrer.bytes))
+        #expect(manifest.layers.count == 2 && manifest.layers[0] == sigImage.layers[0], "\(String(decoding: referrer.bytes, as: UTF8.self))")
+        let config = try await f.client.blob(ref, digest: manifest.config.digest)
+        #expect(
+            String(decoding: config, as: UTF8.self)
+                == #"{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"},{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["\#(manifest.layers[0].digest)","\#(manifest.layers[1].digest)"]},"config":{}}"#)
+        let subjectSize = try await f.client.manifestDescriptor(ref)?.size ?? -1
+        let text = String(decoding: referrer.bytes, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.dev.cosign.artifact.sig.v1+json","size":\#(config.count),"digest":"\#(manifest.config.digest)"},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json""#), "\(text)")
+        #expect(text.hasSuffix(#""subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":\#(subjectSize),"digest":"\#(digest)"},"artifactType":"application/vnd.dev.cosign.artifact.sig.v1+json"}"#), "\(text)")
+
+        // verify finds it only with --experimental-oci11 (as Go cosign); the .sig image's signature still counts.
+        let key = ["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog"]
+        #expect(await f.run(key + [tagRef]).status != 0)
+        let found = await f.run(key + ["--experimental-oci11", tagRef])
+        #expect(found.status == 0 && found.stdout.contains(digest), "\(found.stderr)")
+        #expect(found.stderr.contains("Flag --experimental-oci11 has been deprecated, OCI referrers will be the default behavior in future versions"))
+        #expect(await f.run(["verify", "--key", "\(f.dir)/other.pub", "--insecure-ignore-tlog", "--experimental-oci11", tagRef]).status == 0)
+
+        // tree lists the referrer by its artifact type unless --experimental-oci11=false.
+        let tree = await f.run(["tree", tagRef])
+        #expect(tree.stdout.contains("application/vnd.dev.cosign.artifact.sig.v1+json artifacts via OCI referrer: \(f.registry.host)/oci11@\(referrerDigest)"), "\(tree.stdout)")
+        let legacyTree = await f.run(["tree", "--experimental-oci11=false", tagRef])
+        #expect(legacyTree.stdout.contains(".sig") && !legacyTree.stdout.contains("via OCI referrer"), "\(legacyTree.stdout)")
+
+        // attach sbom in oci-1-1 mode: a referrer with the SBOM artifact type, no .sbom tag.
+        try Data(#"{"spdxVersion":"SPDX-2.3"}"#.utf8).write(to: URL(fileURLWithPath: "\(f.dir)/sbom.spdx.json"))
+        let attached = await run(["attach", "sbom", "--sbom", "\(f.dir)/sbom.spdx.json"] + mode + [tagRef], env: experimental)
+        #expect(attached.status == 0, "\(attached.stderr)")
+        let withSBOM = await f.run(["tree", tagRef])
+        #expect(withSBOM.stdout.contains("application/vnd.dev.cosign.artifact.sbom.v1+json artifacts via OCI referrer"), "\(withSBOM.stdout)")
+        let sbomTag = try? await f.client.manifest(ref.withTag("sha256-\(hex).sbom"))
+        #expect(sbomTag == nil)
+
+        // PyPI oras reads the referrer and its blobs.
+        let (status, output) = try runProcess(
+            "python3", [repositoryRoot.appendingPathComponent("Tests/interop/oras_read.py").path, f.registry.host, "oci11", referrerDigest])
+        #expect(status == 0 && output.contains("dev.cosignproject.cosign/signature"), "\(output)")
+    }
+
     @Test("stored layout matches cosign's: legacy .sig image, bundle referrer and referrers-tag index; oras reads them")
     func layout() async throws {
         let f = try await ImageFixture(.plain)
@@ -528,9 +601,9 @@ struct ImageToolTests {
         #expect(await f.run(["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", "\(host)/copied:v1"]).status == 0)
         let copiedTree = await f.run(["tree", "\(host)/copied:v1"])
         #expect(copiedTree.stdout.contains(".sig") && copiedTree.stdout.contains("via OCI referrer"), "\(copiedTree.stdout)")
-        let legacyTree = await f.run(["tree", "--registry-referrers-mode", "legacy", "\(host)/copied:v1"])
+        let legacyTree = await f.run(["tree", "--experimental-oci11=false", "\(host)/copied:v1"])
         #expect(legacyTree.stdout.contains(".sig") && !legacyTree.stdout.contains("via OCI referrer"), "\(legacyTree.stdout)")
-        expectOneLineError(await f.run(["tree", "--registry-referrers-mode", "oci", "\(host)/copied:v1"]), containing: "must be one of: legacy, oci-1-1")
+        expectOneLineError(await f.run(["tree", "--registry-referrers-mode", "oci", "\(host)/copied:v1"]), containing: "must be one of \"legacy\", \"oci-1-1\"")
         let refused = await f.run(["copy", other, "\(host)/copied:v1"])
         expectOneLineError(refused, containing: "already exists. Use `-f` to overwrite")
 

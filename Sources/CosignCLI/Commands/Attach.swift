@@ -98,8 +98,7 @@ struct AttachSBOM: CosignSubcommand {
     @Option(name: .customLong("input-format"), help: "type of sbom input format (json|xml|text)")
     var inputFormat = ""
 
-    @Option(name: .customLong("registry-referrers-mode"), help: "mode for fetching references from the registry. allowed: legacy, oci-1-1")
-    var registryReferrersMode = ""
+    @OptionGroup var referrersMode: ReferrersModeOption
 
     @Argument(help: "the image") var image: String
 
@@ -108,10 +107,8 @@ struct AttachSBOM: CosignSubcommand {
         guard let sbom, !sbom.isEmpty else { throw CLIError("required flag(s) \"sbom\" not set") }
         let mediaType = try SBOMAttachment.mediaType(type: type, inputFormat: inputFormat, path: sbom)
         console.warn("Attaching SBOMs this way does not sign them. To sign them, use 'cosign attest --predicate \(sbom) --key <key path>'.")
-        if !registryReferrersMode.isEmpty && registryReferrersMode != "legacy" {
-            throw CLIError("--registry-referrers-mode=\(registryReferrersMode) is not supported yet")
-        }
-        let attachment = SBOMAttachment(path: sbom, mediaType: mediaType)
+        var attachment = SBOMAttachment(path: sbom, mediaType: mediaType)
+        attachment.asReferrer = try referrersMode.usesOCI11(console)
         try await registry.withStore(console) { store in try await attachment.attach(to: image, store: store, console: console) }
     }
 }

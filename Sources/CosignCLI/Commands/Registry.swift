@@ -30,17 +30,17 @@ struct Tree: CosignSubcommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var registry: RegistryOptions
 
-    @Option(name: .customLong("registry-referrers-mode"), help: "mode for fetching references from the registry. allowed: legacy (the .sig/.att/.sbom tags only), oci-1-1 (also OCI 1.1 referrers; the default here, where Go cosign lists them only in this mode)")
-    var registryReferrersMode: String?
+    @OptionGroup var referrersMode: ReferrersModeOption
+
+    @Flag(name: .customLong("experimental-oci11"), inversion: .prefixedNo, help: "set to false to ignore OCI 1.1 behavior")
+    var experimentalOCI11 = true
 
     @Argument(help: "the image") var image: String
 
     func execute(_ console: Console) async throws {
-        if let mode = registryReferrersMode, !["legacy", "oci-1-1"].contains(mode) {
-            throw CLIError("invalid argument \"\(mode)\" for \"--registry-referrers-mode\" flag: must be one of: legacy, oci-1-1")
-        }
+        // Go cosign v3.1: referrers are listed unless --experimental-oci11=false (or with --registry-referrers-mode=oci-1-1).
+        let referrers = try referrersMode.usesOCI11(console) || experimentalOCI11
         let ref = try ImageReference.argument(image)
-        let referrers = registryReferrersMode != "legacy"
         let lines = try await registry.withStore(console) { store in try await store.tree(ref, includeReferrers: referrers) }
         guard !lines.isEmpty else {
             console.stdout.write("No Supply Chain Security Related Artifacts found for image \(image),\n start creating one with simply running$ cosign sign <img>")

@@ -65,8 +65,7 @@ struct Sign: CosignSubcommand {
     @Flag(name: .customLong("new-bundle-format"), inversion: .prefixedNo, help: "store a Sigstore bundle as an OCI referrer rather than a legacy .sig image")
     var newBundleFormat = true
 
-    @Option(name: .customLong("registry-referrers-mode"), help: "mode for fetching references from the registry. allowed: legacy, oci-1-1")
-    var registryReferrersMode: String = ""
+    @OptionGroup var referrersMode: ReferrersModeOption
 
     @OptionGroup var registry: RegistryOptions
 
@@ -82,11 +81,9 @@ struct Sign: CosignSubcommand {
 
     func execute(_ console: Console) async throws {
         let key = try signer.keyReference()
-        if !registryReferrersMode.isEmpty && !["legacy", "oci-1-1"].contains(registryReferrersMode) {
-            throw CLIError("invalid --registry-referrers-mode \(registryReferrersMode): allowed values are legacy, oci-1-1")
-        }
-        if registryReferrersMode == "oci-1-1" { throw CLIError("--registry-referrers-mode=oci-1-1 is not supported yet") }
         var options = ImageSigner.Options()
+        // As in Go cosign, the mode matters only for legacy signatures: bundles are always referrers.
+        options.legacyAsReferrer = try referrersMode.usesOCI11(console) && !newBundleFormat
         options.annotations = try ImageSigning.parseAnnotations(annotations)
         (options.recursive, options.upload, options.bundle, options.newBundleFormat) = (recursive, upload, bundle, newBundleFormat)
         (options.outputSignature, options.outputPayload, options.outputCertificate) = (outputSignature, outputPayload, outputCertificate)

@@ -312,7 +312,8 @@ extension FlagTable {
         case "tree":
             return Shape(
                 flags: [
-                    "allow-http-registry", "allow-insecure-registry", "k8s-keychain", "verbose",
+                    "allow-http-registry", "allow-insecure-registry", "experimental-oci11", "k8s-keychain",
+                    "no-experimental-oci11", "verbose",
                 ],
                 options: [
                     "attachment-tag-prefix", "output-file", "registry-cacert", "registry-client-cert",
@@ -360,9 +361,9 @@ extension FlagTable {
             return Shape(
                 flags: [
                     "allow-certificate-chain", "allow-http-registry", "allow-insecure-registry", "check-claims",
-                    "insecure-ignore-sct", "insecure-ignore-tlog", "k8s-keychain", "local-image", "new-bundle-format",
-                    "no-check-claims", "no-new-bundle-format", "offline", "private-infrastructure", "sk",
-                    "use-signed-timestamps", "verbose",
+                    "experimental-oci11", "insecure-ignore-sct", "insecure-ignore-tlog", "k8s-keychain", "local-image",
+                    "new-bundle-format", "no-check-claims", "no-experimental-oci11", "no-new-bundle-format", "offline",
+                    "private-infrastructure", "sk", "use-signed-timestamps", "verbose",
                 ],
                 options: [
                     "annotations", "attachment-tag-prefix", "ca-intermediates", "ca-roots", "certificate-chain",
@@ -377,9 +378,9 @@ extension FlagTable {
             return Shape(
                 flags: [
                     "allow-certificate-chain", "allow-http-registry", "allow-insecure-registry", "check-claims",
-                    "insecure-ignore-sct", "insecure-ignore-tlog", "k8s-keychain", "local-image", "new-bundle-format",
-                    "no-check-claims", "no-new-bundle-format", "offline", "private-infrastructure", "sk",
-                    "use-signed-timestamps", "verbose",
+                    "experimental-oci11", "insecure-ignore-sct", "insecure-ignore-tlog", "k8s-keychain", "local-image",
+                    "new-bundle-format", "no-check-claims", "no-experimental-oci11", "no-new-bundle-format", "offline",
+                    "private-infrastructure", "sk", "use-signed-timestamps", "verbose",
                 ],
                 options: [
                     "attachment-tag-prefix", "ca-intermediates", "ca-roots", "certificate-chain",

@@ -101,3 +101,26 @@ struct FlagCredentials: CredentialProvider {
     var credentials: RegistryCredentials
     func credentials(for registry: String) throws -> RegistryCredentials? { credentials }
 }
+
+/// `--registry-referrers-mode` (Go cosign's `RegistryExperimentalOptions`): `legacy`, or `oci-1-1`, which Go accepts
+/// only with `COSIGN_EXPERIMENTAL` set.
+struct ReferrersModeOption: ParsableArguments {
+    @Option(name: .customLong("registry-referrers-mode"), help: "mode for fetching references from the registry. allowed: legacy, oci-1-1")
+    var registryReferrersMode: String?
+
+    /// Whether `oci-1-1` was chosen; refuses other values, and `oci-1-1` without `COSIGN_EXPERIMENTAL`, with Go's messages.
+    func usesOCI11(_ console: Console) throws -> Bool {
+        guard let mode = registryReferrersMode else { return false }
+        let prefix = "invalid argument \"\(mode)\" for \"--registry-referrers-mode\" flag: "
+        switch mode {
+        case "legacy": return false
+        case "oci-1-1":
+            // Go's strconv.ParseBool.
+            guard ["1", "t", "T", "TRUE", "true", "True"].contains(console.environment["COSIGN_EXPERIMENTAL"] ?? "") else {
+                throw CLIError(prefix + "in order to use  mode \"oci-1-1\", you must set COSIGN_EXPERIMENTAL=1")
+            }
+            return true
+        default: throw CLIError(prefix + "must be one of \"legacy\", \"oci-1-1\"")
+        }
+    }
+}

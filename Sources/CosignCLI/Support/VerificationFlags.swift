@@ -130,6 +130,9 @@ struct ImageVerificationFlags: ParsableArguments {
     @Option(name: .customLong("max-workers"), help: "the amount of maximum workers for parallel executions")
     var maxWorkers: Int = 10
 
+    @Flag(name: .customLong("experimental-oci11"), inversion: .prefixedNo, help: "set to true to enable experimental OCI 1.1 behaviour (unrelated to bundle format)")
+    var experimentalOCI11 = false
+
     @OptionGroup var registry: RegistryOptions
 
     /// Runs `body` with the verifier the flags describe; cosign's warning for an ignored log names `what`.
@@ -141,12 +144,16 @@ struct ImageVerificationFlags: ParsableArguments {
         (options.caRoots, options.caIntermediates, options.certificateChain) =
             (authorities.caRoots, authorities.caIntermediates, authorities.certificateChain)
         authorities.printDeprecations(console)
+        if experimentalOCI11 {
+            console.info("Flag --experimental-oci11 has been deprecated, OCI referrers will be the default behavior in future versions")
+        }
         try options.checkKeyOrIdentity()
         options.warnIfIgnoringLog(console, for: what)
         let publicKey = try await options.publicKey(console: console)
         return try await registry.withStore(console, maxConcurrency: maxWorkers) { store in
             let verifier = try await ImageVerifier(
-                verification: options, publicKey: publicKey, annotations: annotations, checkClaims: checkClaims, store: store, console: console)
+                verification: options, publicKey: publicKey, annotations: annotations, checkClaims: checkClaims,
+                legacyReferrers: experimentalOCI11, store: store, console: console)
             return try await body(verifier, publicKey != nil)
         }
     }
