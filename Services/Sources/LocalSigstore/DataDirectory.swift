@@ -39,6 +39,8 @@ public struct RememberedAddresses: Sendable, Equatable {
     public var address: String?
     /// The port of each service.
     public var ports: [LocalStack.Service: Int] = [:]
+    /// The port of the one listener that served every service under a path prefix (`serve --port`).
+    public var port: Int?
 
     /// Where they are kept.
     public static func path(_ directory: String) -> String { directory + "/ports.json" }
@@ -54,6 +56,12 @@ public struct RememberedAddresses: Sendable, Equatable {
             throw InstanceError(.corrupt, "\(path) is malformed: not a json object")
         }
         address = json["address"]?.stringValue
+        if let value = json["port"] {
+            guard let port = value.int64Value, (1...65535).contains(port) else {
+                throw InstanceError(.corrupt, "\(path) is malformed: the port is not a port number")
+            }
+            self.port = Int(port)
+        }
         for service in LocalStack.Service.allCases {
             guard let value = json["ports"]?[service.rawValue] else { continue }
             guard let port = value.int64Value, (1...65535).contains(port) else {
@@ -67,6 +75,7 @@ public struct RememberedAddresses: Sendable, Equatable {
     public func write(directory: String) throws {
         var members: [(String, OrderedJSON)] = []
         if let address { members.append(("address", .string(address))) }
+        if let port { members.append(("port", .number(Int64(port)))) }
         members.append((
             "ports",
             .object(LocalStack.Service.allCases.compactMap { s in ports[s].map { (s.rawValue, .number(Int64($0))) } })

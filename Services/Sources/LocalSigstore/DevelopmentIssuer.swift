@@ -87,7 +87,7 @@ public final class DevelopmentIssuer: Sendable {
     }
 
     /// Adds the routes to `router`.
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: some RouterMethods<BasicRequestContext>) {
         let group = router.group().add(middleware: JSONErrorMiddleware<BasicRequestContext>(style: .oauth))
         group.get("/.well-known/openid-configuration") { _, _ in
             let base = self.issuerURL()

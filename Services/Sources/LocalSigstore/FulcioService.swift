@@ -27,7 +27,7 @@ public struct FulcioService: Sendable {
     }
 
     /// Adds the routes to `router`.
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: some RouterMethods<BasicRequestContext>) {
         let group = router.group().add(middleware: JSONErrorMiddleware<BasicRequestContext>(style: .grpcGateway))
         group.post("/api/v2/signingCert") { request, _ in
             var request = request

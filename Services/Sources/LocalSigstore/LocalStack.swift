@@ -40,6 +40,10 @@ public enum LocalStack {
         public var address: String?
         /// Fixed ports, overriding the remembered ones; a service with neither gets a free port.
         public var ports: [Service: Int] = [:]
+        /// One listener on this port for every service, each under the path prefix of its name (`/fulcio`, `/rekor`,
+        /// …; Fulcio's API also at the root, for clients that resolve its absolute paths against the base URL). Nil:
+        /// the one remembered, else a port per service.
+        public var port: Int?
         /// The services to run.
         public var services = Set(Service.allCases)
         /// A `postgres://` URL; SQLite in the data directory when nil.
@@ -108,8 +112,16 @@ public enum LocalStack {
         let keys = try InstanceKeys.loadOrCreate(directory: dir, now: now())
         let remembered = try RememberedAddresses(directory: dir)
         let host = configuration.address ?? remembered.address ?? "127.0.0.1"
+        // One listener when asked for, or when the last run used one and no service port is given now.
+        let single: Int? = configuration.port ?? (configuration.ports.isEmpty && host == (remembered.address ?? host) ? remembered.port : nil)
         var ports: [Service: Int] = [:]
-        for service in configuration.services {
+        if let single, configuration.port == nil {
+            try RememberedAddresses.checkFree(address: host, port: single) {
+                "the port \(single) remembered in \(RememberedAddresses.path(dir)) is in use; free it (its URLs are in the tokens, "
+                    + "certificates and trust files issued so far) or choose another with --port"
+            }
+        }
+        for service in configuration.services where single == nil {
             if let port = configuration.ports[service] {
                 ports[service] = port
             } else if let port = remembered.ports[service], host == (remembered.address ?? host) {
@@ -137,25 +149,27 @@ public enum LocalStack {
         let idle = configuration.idleTimeout
         let governor = ConnectionGovernor(limit: configuration.maxConnections)
         var applications: [(Service, any ServiceLifecycle.Service)] = []
-        func application(_ service: Service, _ register: (Router<BasicRequestContext>) -> Void) {
+        var registrations: [(Service, @Sendable (RouterGroup<BasicRequestContext>) -> Void)] = []
+        func makeApplication(port: Int, register: (Router<BasicRequestContext>) -> Void, onRunning: @escaping @Sendable (Int) -> Void, label: String)
+            -> Application<RouterResponder<BasicRequestContext>>
+        {
             let router = Router()
             router.add(middleware: LogRequestsMiddleware(.debug))
             register(router)
             var serviceLogger = logger
-            serviceLogger[metadataKey: "service"] = "\(service.rawValue)"
-            let app = Application(
+            serviceLogger[metadataKey: "service"] = "\(label)"
+            return Application(
                 router: router,
                 server: .http1(
                     configuration: .init(
                         additionalChannelHandlers: [governor.handler()],
                         idleTimeout: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000))),
-                configuration: .init(address: .hostname(host, port: ports[service] ?? 0), serverName: "sigstore-local", backlog: 1024),
-                onServerRunning: { channel in
-                    let port = channel.localAddress?.port ?? 0
-                    urls.set(service, "http://\(host):\(port)")
-                },
+                configuration: .init(address: .hostname(host, port: port), serverName: "sigstore-local", backlog: 1024),
+                onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
                 logger: serviceLogger)
-            applications.append((service, app))
+        }
+        func application(_ service: Service, _ register: @escaping @Sendable (RouterGroup<BasicRequestContext>) -> Void) {
+            registrations.append((service, register))
         }
 
         if wanted.contains(.oidc) {
@@ -197,11 +211,38 @@ public enum LocalStack {
             application(.tuf) { TrustRepository.register(serving: served, on: $0) }
         }
 
+        if let single {
+            // Every service under its name; Fulcio's API at the root too (sigstore-python joins its absolute paths to
+            // the Fulcio URL, dropping a path prefix).
+            let served = registrations
+            let app = makeApplication(
+                port: single,
+                register: { router in
+                    for (service, register) in served {
+                        register(router.group(RouterPath(service.rawValue)))
+                        if service == .fulcio { register(router.group()) }
+                    }
+                    if !served.contains(where: { $0.0 == .fulcio }) {
+                        router.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
+                    }
+                },
+                onRunning: { port in for (service, _) in served { urls.set(service, "http://\(host):\(port)/\(service.rawValue)") } },
+                label: "all")
+            applications.append((.fulcio, app))
+        } else {
+            for (service, register) in registrations {
+                let app = makeApplication(
+                    port: ports[service] ?? 0, register: { register($0.group()) },
+                    onRunning: { port in urls.set(service, "http://\(host):\(port)") }, label: service.rawValue)
+                applications.append((service, app))
+            }
+        }
+
         let group = ServiceGroup(
             configuration: .init(
                 services: applications.map { .init(service: $0.1) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        let expected = Set(applications.map(\.0))
+        let expected = Set(registrations.map(\.0))
         let readyLogger = logger
         do {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -214,8 +255,14 @@ public enum LocalStack {
                     var endpoints = try TrustFiles.write(keys: keys, urls: all, host: host, directory: dir)
                     var addresses = remembered
                     addresses.address = host
-                    for (service, url) in all {
-                        if let port = url.split(separator: ":").last.flatMap({ Int($0) }) { addresses.ports[service] = port }
+                    if single != nil {
+                        addresses.ports = [:]
+                        addresses.port = URLComponents(string: all.values.first ?? "")?.port
+                    } else {
+                        addresses.port = nil
+                        for (service, url) in all {
+                            if let port = URLComponents(string: url)?.port { addresses.ports[service] = port }
+                        }
                     }
                     if addresses != remembered { try addresses.write(directory: dir) }
                     if let repository {

@@ -39,7 +39,7 @@ public struct RekorV2Service: Sendable {
     }
 
     /// Adds the routes to `router`.
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: some RouterMethods<BasicRequestContext>) {
         let group = router.group().add(middleware: JSONErrorMiddleware<BasicRequestContext>(style: .grpcGateway))
         group.post("/api/v2/log/entries") { request, _ in
             var request = request

@@ -22,7 +22,7 @@ public struct TimestampAuthority: Sendable {
     }
 
     /// Adds the routes to `router`.
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: some RouterMethods<BasicRequestContext>) {
         let group = router.group().add(middleware: JSONErrorMiddleware<BasicRequestContext>(style: .rekor))
         group.post("/api/v1/timestamp") { request, _ in
             var request = request

@@ -140,7 +140,7 @@ public actor TrustRepository {
 
     /// Serves `directory` as Sigstore's CDN does: metadata at `/<N>.root.json`, `/timestamp.json`,
     /// `/<V>.snapshot.json`, `/<V>.targets.json`, targets at `/targets/<sha256>.<name>`; anything else is a 404.
-    public static func register(serving directory: String, on router: Router<BasicRequestContext>) {
+    public static func register(serving directory: String, on router: some RouterMethods<BasicRequestContext>) {
         let group = router.group().add(middleware: JSONErrorMiddleware<BasicRequestContext>(style: .rekor))
         group.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
         group.get("/targets/:file") { _, context in

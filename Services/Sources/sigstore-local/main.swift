@@ -42,6 +42,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Run only these services (comma-separated: oidc,fulcio,rekor,rekor-v2,tsa,tuf).")
     var services: String?
 
+    @Option(help: "One listener on this port for every service, each under a path prefix of its name (/oidc, /fulcio, /rekor, /rekor-v2, /tsa, /tuf).")
+    var port: Int?
+
     @Option(help: "Fixed port of the OIDC issuer.") var oidcPort: Int?
     @Option(help: "Fixed port of Fulcio.") var fulcioPort: Int?
     @Option(help: "Fixed port of Rekor v1.") var rekorPort: Int?
@@ -93,6 +96,13 @@ struct Serve: AsyncParsableCommand {
         }
         let ports: [(LocalStack.Service, Int?)] = [(.oidc, oidcPort), (.fulcio, fulcioPort), (.rekor, rekorPort), (.rekorV2, rekorV2Port), (.tsa, tsaPort), (.tuf, tufPort)]
         for case let (service, port?) in ports { configuration.ports[service] = port }
+        if let port {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be a port number") }
+            guard configuration.ports.isEmpty else {
+                throw ValidationError("--port serves every service on one listener: it cannot be combined with --\(configuration.ports.keys.first!.rawValue)-port")
+            }
+            configuration.port = port
+        }
         // Logs go to stderr; stdout carries only the ready line.
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
         let json = logFormat == "json"

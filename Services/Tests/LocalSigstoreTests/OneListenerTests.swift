@@ -1,0 +1,62 @@
+import Foundation
+import SigstoreJSON
+import Testing
+
+/// `serve --port`: every service on one listener under a path prefix (issue 19), for cosign and sigstore-python alike.
+@Suite("one listener: every service under a path prefix of one origin", .serialized)
+struct OneListenerTests {
+    @Test("serve --port: the ready line and trust files name /oidc, /fulcio, /rekor, /rekor-v2, /tsa, /tuf of one origin; cosign (Rekor v1 and v2) and sigstore-python sign and verify; a restart keeps the URLs")
+    func oneOrigin() async throws {
+        let f = try KeylessFixture(stackArguments: ["--port", "0"])
+        let fulcio = try #require(URLComponents(string: f.stack["fulcio"]))
+        let origin = "http://\(fulcio.host ?? ""):\(fulcio.port ?? 0)"
+        for service in ["oidc", "fulcio", "rekor", "rekor-v2", "tsa", "tuf"] {
+            #expect(f.stack[service] == origin + "/" + service, "\(service): \(f.stack[service])")
+        }
+        let health = try await HTTP.get(origin + "/rekor/healthz")
+        #expect(health.status == 200)
+        let discovery = try await HTTP.get(origin + "/oidc/.well-known/openid-configuration")
+        #expect(discovery.json?["issuer"]?.stringValue == origin + "/oidc", "\(discovery.text)")
+        let signingConfig = try String(contentsOfFile: f.data + "/signing_config.json", encoding: .utf8)
+        #expect(signingConfig.contains(origin + "/rekor-v2") && signingConfig.contains(origin + "/tsa/api/v1/timestamp"), "\(signingConfig)")
+
+        let blob = try f.write("artifact.txt", "signed through one listener\n")
+        // cosign: the signing config (Rekor v2 + TSA), then Rekor v1 from flags.
+        let v2 = f.dir + "/v2.sigstore.json"
+        let signV2 = try CosignBinary.run(["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", v2, blob] + f.configFlags)
+        #expect(signV2.status == 0, "sign-blob (signing config): \(signV2.output)")
+        let v1 = f.dir + "/v1.sigstore.json"
+        let signV1 = try CosignBinary.run(["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", v1, blob] + f.urlFlags())
+        #expect(signV1.status == 0, "sign-blob (Rekor v1): \(signV1.output)")
+        // sigstore-python with the stack's ClientTrustConfig.
+        let py = f.dir + "/python.sigstore.json"
+        let pySign = try shell(["python3", "-m", "sigstore", "--trust-config", f.data + "/trust_config.json", "sign", "--identity-token", try f.token(), "--bundle", py, blob])
+        #expect(pySign.status == 0, "sigstore-python sign: \(pySign.output)")
+        for bundle in [v2, v1, py] {
+            let verify = try CosignBinary.run(["verify-blob", "--bundle", bundle] + f.identityFlags + [blob])
+            #expect(verify.status == 0, "verify-blob \(bundle): \(verify.output)")
+            let pyVerify = try shell([
+                "python3", "-m", "sigstore", "--trust-config", f.data + "/trust_config.json", "verify", "identity", "--offline", "--bundle", bundle,
+                "--cert-identity", KeylessFixture.email, "--cert-oidc-issuer", f.issuer, blob,
+            ])
+            #expect(pyVerify.status == 0, "sigstore-python verify \(bundle): \(pyVerify.output)")
+        }
+
+        // A restart without --port comes back on the same listener (the URLs are in the trust files and certificates).
+        let remembered = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: f.data + "/ports.json"))))
+        #expect(remembered["port"]?.int64Value == Int64(fulcio.port ?? 0), "\(remembered)")
+        f.stack.stop()
+        let again = try StackProcess(dataDirectory: f.data)
+        defer { again.stop() }
+        #expect(again["fulcio"] == origin + "/fulcio" && again["rekor"] == origin + "/rekor", "\(again.urls)")
+        let afterRestart = try CosignBinary.run(["verify-blob", "--bundle", v1] + f.identityFlags + [blob])
+        #expect(afterRestart.status == 0, "\(afterRestart.output)")
+    }
+
+    @Test("--port with a per-service port is refused")
+    func conflictingPorts() throws {
+        let tmp = try TemporaryDirectory()
+        let refused = try shell([Paths.binary, "serve", "--data-dir", tmp.path + "/data", "--port", "0", "--rekor-port", "0"])
+        #expect(refused.status != 0 && refused.output.contains("cannot be combined with --rekor-port"), "\(refused.output)")
+    }
+}
