@@ -5,6 +5,7 @@ public import Foundation
 #endif
 internal import Crypto
 internal import SigstoreCrypto
+internal import SigstoreCore
 internal import SigstoreVerify
 internal import SwiftASN1
 public import X509
@@ -38,13 +39,20 @@ public struct CodeSigningCertificateIssuer: Sendable {
     ///   - identity: The SAN.
     ///   - oidcIssuer: The OIDC issuer that vouched for the identity.
     ///   - tokenSubject: The identity token's `sub` claim, written into `.1.24` when given.
+    ///   - claimExtensions: Fulcio's extensions drawn from token claims (CI identities), by the last arc of their OID
+    ///     under `1.3.6.1.4.1.57264.1`: 2–6 (GitHub's deprecated ones) as raw bytes, 9–23 as DER UTF8Strings, in
+    ///     Fulcio's order; empty values are left out, as Fulcio does.
     ///   - time: When the certificate is issued.
     /// - Returns: The leaf certificate.
     /// - Throws: When swift-certificates or the CT log fails.
     public func issue(
         publicKey: Certificate.PublicKey, identity: SignerIdentity, oidcIssuer: String, tokenSubject: String? = nil,
-        at time: Date
+        claimExtensions: [Int: String] = [:], at time: Date
     ) throws -> Certificate {
+        let claims = claimExtensions.filter { !$0.value.isEmpty }
+        guard claims.keys.allSatisfy({ (2...6).contains($0) || (9...23).contains($0) }) else {
+            throw IssuingError(.issuingFailed, "claim extensions use the arcs 2–6 and 9–23 of 1.3.6.1.4.1.57264.1")
+        }
         let san: GeneralName =
             switch identity {
             case .email(let e): .rfc822Name(e)
@@ -65,8 +73,16 @@ public struct CodeSigningCertificateIssuer: Sendable {
             try authority.authorityKeyIdentifier(),
             try Certificate.Extension(SubjectAlternativeNames([san]), critical: true),
             Certificate.Extension(oid: SigstoreOID.issuerV1, critical: false, value: ArraySlice(oidcIssuer.utf8)),
-            Certificate.Extension(oid: SigstoreOID.issuerV2, critical: false, value: try DER.encoding(ASN1UTF8String(oidcIssuer))[...]),
         ]
+        for arc in claims.keys.sorted() where arc <= 6 {
+            extensions.append(Certificate.Extension(oid: SigstoreOID.fulcio(UInt(arc)), critical: false, value: ArraySlice(claims[arc]!.utf8)))
+        }
+        extensions.append(
+            Certificate.Extension(oid: SigstoreOID.issuerV2, critical: false, value: try DER.encoding(ASN1UTF8String(oidcIssuer))[...]))
+        for arc in claims.keys.sorted() where arc >= 9 {
+            extensions.append(
+                Certificate.Extension(oid: SigstoreOID.fulcio(UInt(arc)), critical: false, value: try DER.encoding(ASN1UTF8String(claims[arc]!))[...]))
+        }
         if let tokenSubject {
             extensions.append(
                 Certificate.Extension(

@@ -6,7 +6,7 @@ internal import JWTKit
 internal import SigstoreCrypto
 internal import SigstoreModels
 internal import Synchronization
-import SigstoreJSON
+public import SigstoreJSON
 
 /// A development OIDC issuer: discovery, JWKS, minted ES256 ID tokens, the authorization-code flow with PKCE (S256)
 /// behind a login page, and the device flow. For tests, `autoApprove` skips the login page and approves device codes
@@ -86,9 +86,96 @@ public final class DevelopmentIssuer: Sendable {
         return try await keys.sign(claims, kid: JWKIdentifier(string: keyID))
     }
 
+    /// The path of the issuer of GitHub-Actions-shaped tokens under the issuer's URL (Fulcio's `github-workflow` type).
+    public static let githubPath = "/github"
+    /// The path of the issuer of GitLab-CI-shaped tokens (Fulcio's `gitlab-pipeline` type).
+    public static let gitlabPath = "/gitlab"
+
+    /// Mints a token with these claims (`iss` is the issuer's URL plus `issuerPath`; `aud`, `iat`, `nbf` and `exp`
+    /// are added unless given).
+    public func mint(claims: [(String, OrderedJSON)], issuerPath: String = "", expiresIn: TimeInterval? = nil, audience: String = "sigstore") async throws -> String {
+        let issued = now()
+        var members: [(String, OrderedJSON)] = [("iss", .string(issuerURL() + issuerPath))]
+        let given = Set(claims.map(\.0))
+        if !given.contains("aud") { members.append(("aud", .string(audience))) }
+        members += claims
+        let seconds = Int64(issued.timeIntervalSince1970)
+        if !given.contains("iat") { members.append(("iat", .number(seconds))) }
+        if !given.contains("nbf") { members.append(("nbf", .number(seconds))) }
+        if !given.contains("exp") { members.append(("exp", .number(seconds + Int64(expiresIn ?? tokenLifetime)))) }
+        let keys = JWTKeyCollection()
+        await keys.add(ecdsa: try ES256PrivateKey(backing: key), kid: JWKIdentifier(string: keyID))
+        return try await keys.sign(DynamicClaims(members: members), kid: JWKIdentifier(string: keyID))
+    }
+
+    /// The claims of a GitHub Actions OIDC token for `workflow` (`OWNER/REPO/.github/workflows/FILE@REF`), as GitHub
+    /// issues them for a run of that workflow; `overrides` replace or (with a nil value) remove claims.
+    public static func githubClaims(workflow: String, event: String = "push", sha: String? = nil, overrides: [String: String?] = [:]) throws -> [(String, OrderedJSON)] {
+        guard let at = workflow.firstIndex(of: "@") else { throw ServiceError.badRequest("--github-workflow needs OWNER/REPO/.github/workflows/FILE@REF") }
+        let path = workflow[..<at], ref = String(workflow[workflow.index(after: at)...])
+        let segments = path.split(separator: "/")
+        guard segments.count >= 5, segments[2] == ".github", segments[3] == "workflows", !ref.isEmpty else {
+            throw ServiceError.badRequest("--github-workflow needs OWNER/REPO/.github/workflows/FILE@REF, got \(workflow)")
+        }
+        let owner = String(segments[0]), repository = "\(segments[0])/\(segments[1])"
+        let commit = sha ?? Hex.encode(Array(SHA256.hash(data: Data(workflow.utf8))).prefix(20))
+        func number(_ s: String) -> String { String(Array(SHA256.hash(data: Data(s.utf8))).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 900_000_000 + 100_000_000) }
+        let file = segments.last.map { $0.split(separator: ".").first.map(String.init) ?? String($0) } ?? "workflow"
+        var claims: [(String, String)] = [
+            ("sub", "repo:\(repository):ref:\(ref)"), ("ref", ref), ("sha", commit), ("repository", repository), ("repository_owner", owner),
+            ("repository_owner_id", number(owner)), ("repository_id", number(repository)), ("repository_visibility", "public"),
+            ("run_id", number(workflow + commit)), ("run_number", "1"), ("run_attempt", "1"), ("actor", owner), ("actor_id", number(owner)),
+            ("workflow", file), ("workflow_ref", workflow), ("workflow_sha", commit), ("job_workflow_ref", workflow), ("job_workflow_sha", commit),
+            ("event_name", event), ("ref_type", ref.hasPrefix("refs/tags/") ? "tag" : "branch"), ("runner_environment", "github-hosted"),
+        ]
+        for (name, value) in overrides {
+            claims.removeAll { $0.0 == name }
+            if let value { claims.append((name, value)) }
+        }
+        return claims.map { ($0.0, .string($0.1)) }
+    }
+
+    /// The claims of a GitLab CI OIDC token for a pipeline of `project` (`GROUP/PROJECT`) on `ref` (a branch, or
+    /// `refs/tags/NAME`); `overrides` replace or remove claims.
+    public static func gitlabClaims(project: String, ref: String, overrides: [String: String?] = [:]) throws -> [(String, OrderedJSON)] {
+        let parts = project.split(separator: "/")
+        guard parts.count >= 2, !ref.isEmpty else { throw ServiceError.badRequest("--gitlab-project needs GROUP/PROJECT and --gitlab-ref a branch or refs/tags/NAME") }
+        let tag = ref.hasPrefix("refs/tags/")
+        let name = tag ? String(ref.dropFirst("refs/tags/".count)) : ref.hasPrefix("refs/heads/") ? String(ref.dropFirst("refs/heads/".count)) : ref
+        let namespace = parts.dropLast().joined(separator: "/")
+        let commit = Hex.encode(Array(SHA256.hash(data: Data((project + ref).utf8))).prefix(20))
+        func number(_ s: String) -> String { String(Array(SHA256.hash(data: Data(s.utf8))).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 900_000_000 + 100_000_000) }
+        let fullRef = (tag ? "refs/tags/" : "refs/heads/") + name
+        var claims: [(String, String)] = [
+            ("sub", "project_path:\(project):ref_type:\(tag ? "tag" : "branch"):ref:\(name)"), ("namespace_id", number(namespace)),
+            ("namespace_path", namespace), ("project_id", number(project)), ("project_path", project), ("user_login", String(parts[0])),
+            ("pipeline_id", number(project + commit)), ("pipeline_source", "push"), ("job_id", number(project + commit + "job")), ("ref", name),
+            ("ref_type", tag ? "tag" : "branch"), ("ref_protected", "true"), ("runner_id", "1"), ("runner_environment", "gitlab-hosted"),
+            ("sha", commit), ("project_visibility", "public"), ("ci_config_ref_uri", "gitlab.com/\(project)//.gitlab-ci.yml@\(fullRef)"),
+            ("ci_config_sha", commit),
+        ]
+        for (name, value) in overrides {
+            claims.removeAll { $0.0 == name }
+            if let value { claims.append((name, value)) }
+        }
+        return claims.map { ($0.0, .string($0.1)) }
+    }
+
     /// Adds the routes to `router`.
     public func register(on router: some RouterMethods<BasicRequestContext>) {
         let group = router.group().add(middleware: JSONErrorMiddleware<BasicRequestContext>(style: .oauth))
+        // The CI issuers: discovery only (their tokens are minted by `sigstore-local token`), the same keys.
+        for path in [Self.githubPath, Self.gitlabPath] {
+            group.get(RouterPath(path + "/.well-known/openid-configuration")) { _, _ in
+                let base = self.issuerURL()
+                return Response.json(.object([
+                    ("issuer", .string(base + path)), ("jwks_uri", .string(base + "/jwks")),
+                    ("response_types_supported", .array([.string("id_token")])),
+                    ("subject_types_supported", .array([.string("public")])),
+                    ("id_token_signing_alg_values_supported", .array([.string("ES256")])),
+                ]))
+            }
+        }
         group.get("/.well-known/openid-configuration") { _, _ in
             let base = self.issuerURL()
             return Response.json(.object([
@@ -325,18 +412,58 @@ extension ErrorStyle {
     }
 }
 
+/// Claims of any shape, signed in the order given.
+struct DynamicClaims: JWTPayload {
+    var members: [(String, OrderedJSON)]
+
+    init(members: [(String, OrderedJSON)]) { self.members = members }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws { members = [] }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for (name, value) in members {
+            switch value {
+            case .string(let s): try container.encode(s, forKey: Key(stringValue: name))
+            case .number(let n): try container.encode(n, forKey: Key(stringValue: name))
+            case .bool(let b): try container.encode(b, forKey: Key(stringValue: name))
+            default: try container.encode(String(decoding: value.serialized(), as: UTF8.self), forKey: Key(stringValue: name))
+            }
+        }
+    }
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
 /// Tokens of a data directory's development issuer, minted without the server (for `sigstore-local token`).
 public enum DevelopmentTokens {
-    /// Mints a token with the issuer key in `dataDirectory` for the issuer URL its last `serve` recorded.
+    /// Mints a token with `claims` for the issuer URL the last `serve` recorded plus `issuerPath`.
     public static func mint(
-        dataDirectory: String, email: String?, subject: String?, expiresIn: TimeInterval, audience: String
+        dataDirectory: String, claims: [(String, OrderedJSON)], issuerPath: String, expiresIn: TimeInterval, audience: String
     ) async throws -> String {
+        try await issuer(dataDirectory).mint(claims: claims, issuerPath: issuerPath, expiresIn: expiresIn, audience: audience)
+    }
+
+    static func issuer(_ dataDirectory: String) throws -> DevelopmentIssuer {
         let servicesPath = dataDirectory + "/services.json"
         guard let data = FileManager.default.contents(atPath: servicesPath),
               let json = try? JSONParser.parse(Array(data)), let url = json["oidc"]?.stringValue
         else { throw ServiceError(.notFound, "\(servicesPath) names no OIDC issuer: start `sigstore-local serve --data-dir \(dataDirectory)` first") }
         let keys = try InstanceKeys.loadOrCreate(directory: dataDirectory)
-        let issuer = DevelopmentIssuer(key: keys.oidcKey, issuerURL: { url }, now: { Date() })
-        return try await issuer.mint(email: email, subject: subject, expiresIn: expiresIn, audience: audience)
+        return DevelopmentIssuer(key: keys.oidcKey, issuerURL: { url }, now: { Date() })
+    }
+
+    /// Mints a token with the issuer key in `dataDirectory` for the issuer URL its last `serve` recorded.
+    public static func mint(
+        dataDirectory: String, email: String?, subject: String?, expiresIn: TimeInterval, audience: String
+    ) async throws -> String {
+        try await issuer(dataDirectory).mint(email: email, subject: subject, expiresIn: expiresIn, audience: audience)
     }
 }

@@ -13,16 +13,16 @@ import SigstoreJSON
 public struct FulcioService: Sendable {
     let keys: InstanceKeys
     let tokens: IdentityTokenVerifier
-    let trustedIssuers: @Sendable () -> [String]
+    let issuers: @Sendable () -> IssuerConfiguration
     let now: @Sendable () -> Date
     /// The largest request body accepted.
     public var maxBodySize = 64 * 1024
 
     /// Creates the service over the instance's intermediate CA and CT log.
-    public init(keys: InstanceKeys, tokens: IdentityTokenVerifier, trustedIssuers: @escaping @Sendable () -> [String], now: @escaping @Sendable () -> Date) {
+    public init(keys: InstanceKeys, tokens: IdentityTokenVerifier, issuers: @escaping @Sendable () -> IssuerConfiguration, now: @escaping @Sendable () -> Date) {
         self.keys = keys
         self.tokens = tokens
-        self.trustedIssuers = trustedIssuers
+        self.issuers = issuers
         self.now = now
     }
 
@@ -38,13 +38,22 @@ public struct FulcioService: Sendable {
             return Response.json(.object([("chains", .array([.object([("certificates", .array(chain))])]))]))
         }
         group.get("/api/v2/configuration") { _, _ in
-            let issuers = trustedIssuers().map { url in
-                OrderedJSON.object([
-                    ("issuerUrl", .string(url)), ("audience", .string("sigstore")), ("challengeClaim", .string("email")),
-                    ("issuerType", .string("email")),
-                ])
+            // Fulcio's ConfigurationResponse: exact issuers, then the wildcard ones.
+            let configuration = issuers()
+            var list: [OrderedJSON] = []
+            for issuer in configuration.issuers.keys.sorted().compactMap({ configuration.issuers[$0] }) {
+                var members: [(String, OrderedJSON)] = [
+                    ("issuerUrl", .string(issuer.issuerURL)), ("audience", .string(issuer.clientID)), ("challengeClaim", .string(issuer.challengeClaim)),
+                ]
+                if let domain = issuer.spiffeTrustDomain { members.append(("spiffeTrustDomain", .string(domain))) }
+                list.append(.object(members))
             }
-            return Response.json(.object([("issuers", .array(issuers))]))
+            for (pattern, issuer) in configuration.metaIssuers {
+                list.append(.object([
+                    ("wildcardIssuerUrl", .string(pattern)), ("audience", .string(issuer.clientID)), ("challengeClaim", .string(issuer.challengeClaim)),
+                ]))
+            }
+            return Response.json(.object([("issuers", .array(list))]))
         }
         group.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
     }
@@ -82,7 +91,7 @@ public struct FulcioService: Sendable {
         let issuer = CodeSigningCertificateIssuer(authority: keys.fulcioAuthority, ctLog: LogSigner(key: keys.ctLogKey))
         let leaf = try issuer.issue(
             publicKey: publicKey, identity: identity.identity, oidcIssuer: identity.issuer, tokenSubject: identity.subject,
-            at: now())
+            claimExtensions: identity.claimExtensions, at: now())
         let pems = try [leaf, keys.fulcioIntermediate, keys.fulcioRoot].map { OrderedJSON.string(try $0.serializeAsPEM().pemString + "\n") }
         return Response.json(.object([("signedCertificateEmbeddedSct", .object([("chain", .object([("certificates", .array(pems))]))]))]))
     }

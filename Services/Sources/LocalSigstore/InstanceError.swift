@@ -23,6 +23,8 @@ extension ErrorName where Domain == InstanceErrorDomain {
     public static var corrupt: Self { Self(name: "corrupt") }
     /// A file of the data directory cannot be written.
     public static var storage: Self { Self(name: "storage") }
+    /// A configuration file (`--issuer-config`) is malformed.
+    public static var configuration: Self { Self(name: "configuration") }
     /// The TUF repository cannot be published.
     public static var repository: Self { Self(name: "repository") }
 }

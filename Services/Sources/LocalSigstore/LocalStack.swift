@@ -52,8 +52,11 @@ public enum LocalStack {
         public var autoApprove = false
         /// The identity of automatic approvals.
         public var defaultEmail = "developer@sigstore.local"
-        /// OIDC issuers Fulcio trusts besides the development issuer.
+        /// OIDC issuers Fulcio trusts besides the development issuer (email identities).
         public var trustedIssuers: [String] = []
+        /// Fulcio's issuer configuration (`--issuer-config`); the development issuer's three issuers (email at its
+        /// URL, GitHub Actions at `/github`, GitLab CI at `/gitlab`) and `trustedIssuers` are added unless it names them.
+        public var issuerConfiguration = IssuerConfiguration()
         /// Request log level.
         public var logLevel: Logger.Level = .info
         /// How long a connection may stay silent, between requests or within one, before it is closed (a client
@@ -179,11 +182,23 @@ public enum LocalStack {
             application(.oidc) { issuer.register(on: $0) }
         }
         if wanted.contains(.fulcio) {
-            let tokens = IdentityTokenVerifier(
-                issuers: { configuration.trustedIssuers + (wanted.contains(.oidc) ? [url(.oidc)] : []) }, http: http, now: now)
-            let fulcio = FulcioService(
-                keys: keys, tokens: tokens,
-                trustedIssuers: { configuration.trustedIssuers + (wanted.contains(.oidc) ? [url(.oidc)] : []) }, now: now)
+            let base = configuration.issuerConfiguration
+            let extra = configuration.trustedIssuers
+            let development = wanted.contains(.oidc)
+            @Sendable func issuers() -> IssuerConfiguration {
+                var all = base
+                if development {
+                    var email = IssuerConfiguration.Issuer(issuerURL: url(.oidc), type: .email)
+                    email.acceptsURISubject = true
+                    all.addDefault(email)
+                    all.addDefault(.init(issuerURL: url(.oidc) + DevelopmentIssuer.githubPath, type: .githubWorkflow))
+                    all.addDefault(.init(issuerURL: url(.oidc) + DevelopmentIssuer.gitlabPath, type: .gitlabPipeline))
+                }
+                for url in extra { all.addDefault(.init(issuerURL: url, type: .email)) }
+                return all
+            }
+            let tokens = IdentityTokenVerifier(configuration: issuers, http: http, now: now)
+            let fulcio = FulcioService(keys: keys, tokens: tokens, issuers: issuers, now: now)
             application(.fulcio) { fulcio.register(on: $0) }
         }
         if wanted.contains(.rekor) {

@@ -55,6 +55,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("trust-issuer"), help: "Another OIDC issuer URL Fulcio accepts tokens from (repeatable).")
     var trustIssuers: [String] = []
 
+    @Option(help: "Fulcio's issuer configuration (JSON: OIDCIssuers and MetaIssuers with IssuerURL, ClientID, Type, CIProvider, SubjectDomain, SPIFFETrustDomain).")
+    var issuerConfig: String?
+
     @Flag(help: "The development issuer skips its login page and approves device codes at once (tests).")
     var autoApprove = false
 
@@ -80,6 +83,14 @@ struct Serve: AsyncParsableCommand {
         configuration.autoApprove = autoApprove
         configuration.defaultEmail = defaultEmail
         configuration.trustedIssuers = trustIssuers
+        if let issuerConfig {
+            do {
+                configuration.issuerConfiguration = try IssuerConfiguration(contentsOf: issuerConfig)
+            } catch {
+                FileHandle.standardError.write(Data("sigstore-local: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be a positive number of seconds") }
         configuration.idleTimeout = .seconds(idleTimeout)
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be a positive number") }
@@ -130,14 +141,42 @@ struct Token: AsyncParsableCommand {
     @Option(help: "The data directory of the stack.") var dataDir: String
     @Option(help: "The email claim (with email_verified).") var email: String?
     @Option(help: "The subject; with no email it must be a URI, which becomes the certificate's URI SAN.") var subject: String?
+    @Option(help: "A GitHub Actions token (issuer ISSUER/github) for a run of OWNER/REPO/.github/workflows/FILE@REF, with GitHub's claims.")
+    var githubWorkflow: String?
+    @Option(help: "With --github-workflow: the event that triggered the run.") var githubEvent = "push"
+    @Option(help: "With --github-workflow: the commit (default: derived from the workflow).") var githubSHA: String?
+    @Option(help: "A GitLab CI token (issuer ISSUER/gitlab) for a pipeline of GROUP/PROJECT; with --gitlab-ref.") var gitlabProject: String?
+    @Option(help: "With --gitlab-project: the branch, or refs/tags/NAME.") var gitlabRef = "main"
+    @Option(help: "With a CI token: set a claim (NAME=VALUE, repeatable).") var claim: [String] = []
+    @Option(help: "With a CI token: leave a claim out (repeatable).") var withoutClaim: [String] = []
     @Option(help: "Lifetime in seconds (negative for an already expired token).") var expiresIn: Int = 600
     @Option(help: "The audience.") var audience = "sigstore"
 
     func run() async throws {
-        guard email != nil || subject != nil else { throw ValidationError("give --email or --subject") }
+        let ci = [githubWorkflow, gitlabProject].compactMap { $0 }.count
+        guard ci + (email != nil || subject != nil ? 1 : 0) == 1 else {
+            throw ValidationError("give one of --email/--subject, --github-workflow or --gitlab-project")
+        }
+        var overrides: [String: String?] = [:]
+        for pair in claim {
+            guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--claim needs NAME=VALUE, got \(pair)") }
+            overrides[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        for name in withoutClaim { overrides[name] = .some(nil) }
         do {
-            let token = try await DevelopmentTokens.mint(
-                dataDirectory: dataDir, email: email, subject: subject, expiresIn: TimeInterval(expiresIn), audience: audience)
+            let token: String
+            if let githubWorkflow {
+                let claims = try DevelopmentIssuer.githubClaims(workflow: githubWorkflow, event: githubEvent, sha: githubSHA, overrides: overrides)
+                token = try await DevelopmentTokens.mint(
+                    dataDirectory: dataDir, claims: claims, issuerPath: DevelopmentIssuer.githubPath, expiresIn: TimeInterval(expiresIn), audience: audience)
+            } else if let gitlabProject {
+                let claims = try DevelopmentIssuer.gitlabClaims(project: gitlabProject, ref: gitlabRef, overrides: overrides)
+                token = try await DevelopmentTokens.mint(
+                    dataDirectory: dataDir, claims: claims, issuerPath: DevelopmentIssuer.gitlabPath, expiresIn: TimeInterval(expiresIn), audience: audience)
+            } else {
+                token = try await DevelopmentTokens.mint(
+                    dataDirectory: dataDir, email: email, subject: subject, expiresIn: TimeInterval(expiresIn), audience: audience)
+            }
             print(token)
         } catch {
             FileHandle.standardError.write(Data("sigstore-local: \(error)\n".utf8))
