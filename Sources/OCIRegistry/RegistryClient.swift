@@ -105,7 +105,7 @@ public final class RegistryClient: Sendable {
 
     /// Creates a client. Call ``shutdown()`` when done.
     public init(configuration: Configuration = .init(), credentials: any CredentialProvider = StaticCredentials()) throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
+        var tls = SystemTrust.applying(SystemTrust.environmentRoots, to: TLSConfiguration.makeClientConfiguration())
         if configuration.allowInsecureTLS {
             tls.certificateVerification = .none
         } else if let pem = configuration.caCertificatesPEM {

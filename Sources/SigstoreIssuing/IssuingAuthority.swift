@@ -5,6 +5,7 @@ public import Foundation
 #endif
 public import Crypto
 public import X509
+internal import SwiftASN1
 
 /// An authority that issues: a certificate and the ECDSA P-256 key it certifies. As a certificate authority it issues
 /// certificates; with a timestamping certificate it signs RFC 3161 tokens (``TimestampIssuer``).
@@ -92,6 +93,31 @@ public struct IssuingAuthority: Sendable {
             issuerPrivateKey: Certificate.PrivateKey(privateKey))
     }
 
+    /// A TLS server certificate for `hosts` (IP addresses become IP SANs, other names DNS SANs): digital signature,
+    /// `id-kp-serverAuth`.
+    public func serverCertificate(
+        hosts: [String], publicKey: P256.Signing.PublicKey, notValidBefore: Date, notValidAfter: Date
+    ) throws -> Certificate {
+        let key = Certificate.PublicKey(publicKey)
+        let names: [GeneralName] = hosts.map { host in
+            if let v4 = IPv4Address(host) { return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(v4.bytes))) }
+            if let v6 = IPv6Address(host) { return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(v6.bytes))) }
+            return .dnsName(host)
+        }
+        return try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key, notValidBefore: notValidBefore,
+            notValidAfter: notValidAfter, issuer: certificate.subject, subject: try DistinguishedName { CommonName(hosts.first ?? "localhost") },
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions([
+                try Certificate.Extension(KeyUsage(digitalSignature: true), critical: true),
+                try Certificate.Extension(try ExtendedKeyUsage([.serverAuth]), critical: false),
+                try Certificate.Extension(SubjectAlternativeNames(names), critical: false),
+                try Certificate.Extension(SubjectKeyIdentifier(hash: key), critical: false),
+                try authorityKeyIdentifier(),
+            ]),
+            issuerPrivateKey: Certificate.PrivateKey(privateKey))
+    }
+
     /// The authority key identifier extension of certificates this authority issues.
     func authorityKeyIdentifier() throws -> Certificate.Extension {
         let keyIdentifier =
@@ -121,5 +147,49 @@ public struct IssuingAuthority: Sendable {
             notValidAfter: notValidAfter, issuer: issuer?.subject ?? subject, subject: subject,
             signatureAlgorithm: .ecdsaWithSHA256, extensions: try Certificate.Extensions(extensions),
             issuerPrivateKey: Certificate.PrivateKey(issuerKey))
+    }
+}
+
+/// A dotted-quad IPv4 address.
+struct IPv4Address {
+    let bytes: [UInt8]
+    init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var bytes: [UInt8] = []
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let value = UInt8(part) else { return nil }
+            bytes.append(value)
+        }
+        self.bytes = bytes
+    }
+}
+
+/// An IPv6 address in its text forms (with `::`), without a zone.
+struct IPv6Address {
+    let bytes: [UInt8]
+    init?(_ text: String) {
+        guard text.contains(":"), !text.contains("%") else { return nil }
+        let halves = text.components(separatedBy: "::")
+        guard halves.count <= 2 else { return nil }
+        func groups(_ s: String) -> [UInt16]? {
+            if s.isEmpty { return [] }
+            var out: [UInt16] = []
+            for g in s.split(separator: ":", omittingEmptySubsequences: false) {
+                guard !g.isEmpty, g.count <= 4, let v = UInt16(g, radix: 16) else { return nil }
+                out.append(v)
+            }
+            return out
+        }
+        guard let head = groups(halves[0]), let tail = halves.count == 2 ? groups(halves[1]) : [] else { return nil }
+        let all: [UInt16]
+        if halves.count == 2 {
+            guard head.count + tail.count < 8 else { return nil }
+            all = head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
+        } else {
+            guard head.count == 8 else { return nil }
+            all = head
+        }
+        bytes = all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
     }
 }

@@ -33,6 +33,10 @@ public final class ServiceHTTP: Sendable {
         /// The name the server's certificate is checked against, and sent as SNI, when it is not the host connected to
         /// (`--timestamp-server-name`, Go's `tls.Config.ServerName`).
         public var serverName: String?
+        /// The CA bundle that replaces the system's (a PEM file, or a directory of them), as Go's `crypto/x509` reads
+        /// `SSL_CERT_FILE` and `SSL_CERT_DIR`: a private Sigstore behind a private CA is trusted the same way for Go
+        /// cosign and for this one. Defaults to those variables of the process.
+        public var systemTrustRoots: String? = SystemTrust.environmentRoots
         /// Creates the defaults.
         public init() {}
     }
@@ -78,6 +82,10 @@ public final class ServiceHTTP: Sendable {
     }
 
     private init(configuration: Configuration, tls: TLSConfiguration?) {
+        var tls = tls
+        if let roots = configuration.systemTrustRoots {
+            tls = SystemTrust.applying(roots, to: tls ?? TLSConfiguration.makeClientConfiguration())
+        }
         var config = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false))
         config.timeout.connect = .milliseconds(Int64(configuration.connectTimeout.components.seconds * 1000))
         config.decompression = .disabled

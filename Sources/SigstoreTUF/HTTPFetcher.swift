@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import _SigstoreHTTP
+import NIOSSL
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -39,6 +40,7 @@ public struct HTTPFetcher: Fetcher {
     /// Never shut down: it lives as long as the process, like `HTTPClient.shared`.
     private static let defaultClient: HTTPClient = {
         var configuration = HTTPClient.Configuration(
+            tlsConfiguration: SystemTrust.environmentRoots.map { SystemTrust.applying($0, to: TLSConfiguration.makeClientConfiguration()) },
             redirectConfiguration: .follow(max: 5, allowCycles: false),
             timeout: .init(connect: .seconds(10), read: .seconds(30))
         )

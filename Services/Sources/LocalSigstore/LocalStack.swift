@@ -2,6 +2,9 @@ public import Foundation
 internal import Crypto
 internal import AsyncHTTPClient
 internal import Hummingbird
+internal import HummingbirdTLS
+internal import HummingbirdCore
+internal import NIOSSL
 internal import HTTPTypes
 public import Logging
 internal import UnixSignals
@@ -57,6 +60,8 @@ public enum LocalStack {
         /// Fulcio's issuer configuration (`--issuer-config`); the development issuer's three issuers (email at its
         /// URL, GitHub Actions at `/github`, GitLab CI at `/gitlab`) and `trustedIssuers` are added unless it names them.
         public var issuerConfiguration = IssuerConfiguration()
+        /// TLS for every listener (HTTPS URLs); plain HTTP when nil.
+        public var tls: ServerTLSSource?
         /// Request log level.
         public var logLevel: Logger.Level = .info
         /// How long a connection may stay silent, between requests or within one, before it is closed (a client
@@ -78,6 +83,8 @@ public enum LocalStack {
         public var trustedRoot: String, signingConfig: String, trustConfig: String
         /// The newest root of the TUF repository, for clients to bootstrap from (nil when `tuf` does not run).
         public var tufRoot: String?
+        /// The CA that issued the listeners' TLS certificate, for clients to trust (`--tls self-signed`).
+        public var tlsCA: String?
 
         /// The one-line JSON the `serve` command prints: every service's URL by name (`oidc`, `fulcio`, `rekor`,
         /// `rekor-v2`, `tsa`, `tuf`), then `trustedRoot`, `signingConfig`, `trustConfig` and `tufRoot`.
@@ -88,6 +95,7 @@ public enum LocalStack {
                 ("trustConfig", .string(trustConfig)),
             ]
             if let tufRoot { members.append(("tufRoot", .string(tufRoot))) }
+            if let tlsCA { members.append(("tlsCA", .string(tlsCA))) }
             return String(decoding: OrderedJSON.object(members).serialized(), as: UTF8.self)
         }
     }
@@ -136,6 +144,8 @@ public enum LocalStack {
                 ports[service] = port
             }
         }
+        // TLS material before storage: a certificate and key that do not match refuse the start at once.
+        let tls = try configuration.tls.map { try ServerTLS.load($0, dataDirectory: dir, host: host, now: now()) }
         let storage: any LogStorage =
             if let url = configuration.database { try PostgresLogStorage(url: url) } else { try SQLiteLogStorage(path: dir + "/log.sqlite") }
         do {
@@ -144,9 +154,11 @@ public enum LocalStack {
             try? await storage.close()
             throw error
         }
+        let scheme = tls == nil ? "http" : "https"
+        let urlHost = host.contains(":") ? "[\(host)]" : host
         let urls = URLRegistry()
         let wanted = configuration.services
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls?.clientConfiguration))
 
         @Sendable func url(_ s: Service) -> String { urls.get(s) }
         let idle = configuration.idleTimeout
@@ -154,19 +166,19 @@ public enum LocalStack {
         var applications: [(Service, any ServiceLifecycle.Service)] = []
         var registrations: [(Service, @Sendable (RouterGroup<BasicRequestContext>) -> Void)] = []
         func makeApplication(port: Int, register: (Router<BasicRequestContext>) -> Void, onRunning: @escaping @Sendable (Int) -> Void, label: String)
-            -> Application<RouterResponder<BasicRequestContext>>
+            throws -> Application<RouterResponder<BasicRequestContext>>
         {
             let router = Router()
             router.add(middleware: LogRequestsMiddleware(.debug))
             register(router)
             var serviceLogger = logger
             serviceLogger[metadataKey: "service"] = "\(label)"
+            let http1 = HTTPServerBuilder.http1(
+                configuration: .init(
+                    additionalChannelHandlers: [governor.handler()], idleTimeout: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000)))
             return Application(
                 router: router,
-                server: .http1(
-                    configuration: .init(
-                        additionalChannelHandlers: [governor.handler()],
-                        idleTimeout: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000))),
+                server: try tls.map { try .tls(http1, tlsConfiguration: $0.configuration) } ?? http1,
                 configuration: .init(address: .hostname(host, port: port), serverName: "sigstore-local", backlog: 1024),
                 onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
                 logger: serviceLogger)
@@ -230,7 +242,7 @@ public enum LocalStack {
             // Every service under its name; Fulcio's API at the root too (sigstore-python joins its absolute paths to
             // the Fulcio URL, dropping a path prefix).
             let served = registrations
-            let app = makeApplication(
+            let app = try makeApplication(
                 port: single,
                 register: { router in
                     for (service, register) in served {
@@ -241,14 +253,14 @@ public enum LocalStack {
                         router.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
                     }
                 },
-                onRunning: { port in for (service, _) in served { urls.set(service, "http://\(host):\(port)/\(service.rawValue)") } },
+                onRunning: { port in for (service, _) in served { urls.set(service, "\(scheme)://\(urlHost):\(port)/\(service.rawValue)") } },
                 label: "all")
             applications.append((.fulcio, app))
         } else {
             for (service, register) in registrations {
-                let app = makeApplication(
+                let app = try makeApplication(
                     port: ports[service] ?? 0, register: { register($0.group()) },
-                    onRunning: { port in urls.set(service, "http://\(host):\(port)") }, label: service.rawValue)
+                    onRunning: { port in urls.set(service, "\(scheme)://\(urlHost):\(port)") }, label: service.rawValue)
                 applications.append((service, app))
             }
         }
@@ -285,6 +297,7 @@ public enum LocalStack {
                         if !roles.isEmpty { readyLogger.info("tuf repository published", metadata: ["roles": "\(roles)"]) }
                         endpoints.tufRoot = repository.rootFile
                     }
+                    endpoints.tlsCA = tls?.caPath
                     readyLogger.info("ready", metadata: ["endpoints": "\(endpoints.json)"])
                     await onReady(endpoints)
                     // The timestamp is re-signed while serving, well before it expires.

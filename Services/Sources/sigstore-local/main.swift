@@ -55,6 +55,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("trust-issuer"), help: "Another OIDC issuer URL Fulcio accepts tokens from (repeatable).")
     var trustIssuers: [String] = []
 
+    @Option(help: "TLS for every listener: the certificate chain (PEM, leaf first); with --tls-key.") var tlsCert: String?
+    @Option(help: "TLS: the certificate's private key (PEM).") var tlsKey: String?
+    @Option(help: "TLS: `self-signed` makes a CA in DATA/tls (named tlsCA in the ready line) and a certificate for the address.") var tls: String?
+
     @Option(help: "Fulcio's issuer configuration (JSON: OIDCIssuers and MetaIssuers with IssuerURL, ClientID, Type, CIProvider, SubjectDomain, SPIFFETrustDomain).")
     var issuerConfig: String?
 
@@ -83,6 +87,13 @@ struct Serve: AsyncParsableCommand {
         configuration.autoApprove = autoApprove
         configuration.defaultEmail = defaultEmail
         configuration.trustedIssuers = trustIssuers
+        switch (tls, tlsCert, tlsKey) {
+        case (nil, nil, nil): break
+        case ("self-signed", nil, nil): configuration.tls = .selfSigned
+        case (nil, let certificate?, let key?): configuration.tls = .files(certificate: certificate, key: key)
+        case (let mode?, _, _) where mode != "self-signed": throw ValidationError("--tls takes self-signed, got \(mode)")
+        default: throw ValidationError("give --tls-cert and --tls-key together, or --tls self-signed alone")
+        }
         if let issuerConfig {
             do {
                 configuration.issuerConfiguration = try IssuerConfiguration(contentsOf: issuerConfig)

@@ -60,3 +60,63 @@ struct OneListenerTests {
         #expect(refused.status != 0 && refused.output.contains("cannot be combined with --rekor-port"), "\(refused.output)")
     }
 }
+
+/// `serve --tls self-signed` and `--tls-cert/--tls-key` (issue 19).
+@Suite("TLS: HTTPS listeners with a self-signed CA or given files", .serialized)
+struct ServerTLSTests {
+    @Test("--tls self-signed with one listener: HTTPS URLs, the CA in the ready line; cosign (SSL_CERT_FILE) and sigstore-python (REQUESTS_CA_BUNDLE) sign and verify; plain HTTP and an untrusting client are refused")
+    func selfSigned() async throws {
+        let f = try KeylessFixture(stackArguments: ["--port", "0", "--tls", "self-signed"])
+        let ca = f.stack["tlsCA"]
+        #expect(ca == f.data + "/tls/ca.pem")
+        for service in ["oidc", "fulcio", "rekor", "rekor-v2", "tsa", "tuf"] { #expect(f.stack[service].hasPrefix("https://127.0.0.1:"), "\(service)") }
+        let blob = try f.write("artifact.txt", "signed over TLS\n")
+        let env = ["SSL_CERT_FILE": ca]
+        let v2 = f.dir + "/v2.sigstore.json"
+        let signV2 = try CosignBinary.run(["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", v2, blob] + f.configFlags, environment: env)
+        #expect(signV2.status == 0, "sign-blob (Rekor v2): \(signV2.output)")
+        let v1 = f.dir + "/v1.sigstore.json"
+        let signV1 = try CosignBinary.run(["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", v1, blob] + f.urlFlags(), environment: env)
+        #expect(signV1.status == 0, "sign-blob (Rekor v1): \(signV1.output)")
+        let untrusted = try CosignBinary.run(["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", f.dir + "/x.json", blob] + f.urlFlags())
+        #expect(untrusted.status != 0, "without the CA the certificate must be refused: \(untrusted.output)")
+
+        let py = f.dir + "/python.sigstore.json"
+        let pyEnv = ["REQUESTS_CA_BUNDLE": ca]
+        let pySign = try shell(
+            ["python3", "-m", "sigstore", "--trust-config", f.data + "/trust_config.json", "sign", "--identity-token", try f.token(), "--bundle", py, blob],
+            environment: pyEnv)
+        #expect(pySign.status == 0, "sigstore-python sign: \(pySign.output)")
+        for bundle in [v2, v1, py] {
+            let verify = try CosignBinary.run(["verify-blob", "--bundle", bundle] + f.identityFlags + [blob])
+            #expect(verify.status == 0, "verify-blob \(bundle): \(verify.output)")
+        }
+        // TUF over HTTPS: initialize with the CA.
+        let tuf = try CosignBinary.run(["initialize", "--mirror", f.stack["tuf"], "--root", f.stack["tufRoot"]], environment: env.merging(["TUF_ROOT": f.dir + "/tuf"]) { $1 })
+        #expect(tuf.status == 0, "initialize over HTTPS: \(tuf.output)")
+        // Plain HTTP to the TLS port is not served.
+        let plain = try shell(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f.stack["rekor"].replacingOccurrences(of: "https://", with: "http://") + "/healthz"])
+        #expect(!plain.output.hasPrefix("200"), "\(plain.output)")
+    }
+
+    @Test("--tls-cert/--tls-key from openssl serve HTTPS; a key that is not the certificate's refuses to start, one error line")
+    func givenFiles() async throws {
+        let tmp = try TemporaryDirectory()
+        let d = tmp.path
+        func openssl(_ arguments: [String]) throws { #expect(try shell(["openssl"] + arguments).status == 0) }
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", d + "/server.key", "-out", d + "/server.pem",
+                     "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", d + "/other.key"])
+        let refused = try shell([Paths.binary, "serve", "--data-dir", d + "/refused", "--tls-cert", d + "/server.pem", "--tls-key", d + "/other.key"])
+        #expect(refused.status != 0 && refused.output.contains("is not the key of the certificate"), "\(refused.output)")
+        #expect(refused.output.split(separator: "\n").count == 1, "\(refused.output)")
+        let half = try shell([Paths.binary, "serve", "--data-dir", d + "/half", "--tls-cert", d + "/server.pem"])
+        #expect(half.status != 0 && half.output.contains("together"), "\(half.output)")
+
+        let stack = try StackProcess(dataDirectory: d + "/data", arguments: ["--tls-cert", d + "/server.pem", "--tls-key", d + "/server.key"])
+        defer { stack.stop() }
+        #expect(stack["fulcio"].hasPrefix("https://127.0.0.1:"))
+        let health = try shell(["curl", "-s", "--cacert", d + "/server.pem", stack["rekor"] + "/healthz"])
+        #expect(health.output.contains("ok"), "\(health.output)")
+    }
+}
