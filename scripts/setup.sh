@@ -61,6 +61,10 @@ if ! $PY -c 'import nacl.secret, cryptography, oras.client, securesystemslib.dss
     say "installing PyNaCl, cryptography, oras and securesystemslib (independent readers used by the tests)"
     pip_install pynacl cryptography oras securesystemslib
 fi
+if ! $PY -c 'import prometheus_client' >/dev/null 2>&1; then
+    say "installing prometheus_client (the reference parser of sigstore-local's /metrics in the tests)"
+    pip_install prometheus_client
+fi
 if ! $PY -c 'import sigstore' >/dev/null 2>&1; then
     say "installing sigstore-python (the independent client of sigstore-local's tests, and a bench peer)"
     pip_install sigstore

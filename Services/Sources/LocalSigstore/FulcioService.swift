@@ -17,6 +17,8 @@ public struct FulcioService: Sendable {
     let now: @Sendable () -> Date
     /// The largest request body accepted.
     public var maxBodySize = 64 * 1024
+    /// Where issued certificates are counted.
+    public var metrics: StackMetrics?
 
     /// Creates the service over the instance's intermediate CA and CT log.
     public init(keys: InstanceKeys, tokens: IdentityTokenVerifier, issuers: @escaping @Sendable () -> IssuerConfiguration, now: @escaping @Sendable () -> Date) {
@@ -93,6 +95,7 @@ public struct FulcioService: Sendable {
             publicKey: publicKey, identity: identity.identity, oidcIssuer: identity.issuer, tokenSubject: identity.subject,
             claimExtensions: identity.claimExtensions, at: now())
         let pems = try [leaf, keys.fulcioIntermediate, keys.fulcioRoot].map { OrderedJSON.string(try $0.serializeAsPEM().pemString + "\n") }
+        metrics?.certificateIssued()
         return Response.json(.object([("signedCertificateEmbeddedSct", .object([("chain", .object([("certificates", .array(pems))]))]))]))
     }
 

@@ -157,6 +157,7 @@ public enum LocalStack {
         let scheme = tls == nil ? "http" : "https"
         let urlHost = host.contains(":") ? "[\(host)]" : host
         let urls = URLRegistry()
+        let metrics = StackMetrics()
         let wanted = configuration.services
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls?.clientConfiguration))
 
@@ -210,26 +211,34 @@ public enum LocalStack {
                 return all
             }
             let tokens = IdentityTokenVerifier(configuration: issuers, http: http, now: now)
-            let fulcio = FulcioService(keys: keys, tokens: tokens, issuers: issuers, now: now)
+            var service = FulcioService(keys: keys, tokens: tokens, issuers: issuers, now: now)
+            service.metrics = metrics
+            let fulcio = service
             application(.fulcio) { fulcio.register(on: $0) }
         }
         if wanted.contains(.rekor) {
             let log = try await TransparencyLog(
                 name: keys.rekorLogName, storage: storage,
                 signCheckpoint: RekorV1Service.checkpointSigner(key: keys.rekorKey, host: host, treeID: keys.rekorTreeID, now: now),
-                now: { Int64(now().timeIntervalSince1970) })
+                now: { Int64(now().timeIntervalSince1970) },
+                onBatch: { metrics.batchCommitted(log: "rekor", entries: $0.entries, treeSize: $0.treeSize, commit: $0.commitDuration) })
+            metrics.treeSize(log: "rekor", await log.size)
             let rekor = RekorV1Service(log: log, key: keys.rekorKey, treeID: keys.rekorTreeID)
             application(.rekor) { rekor.register(on: $0) }
         }
         if wanted.contains(.rekorV2) {
             let log = try await TransparencyLog(
                 name: "rekor-v2", storage: storage, signCheckpoint: RekorV2Service.checkpointSigner(key: keys.rekorV2Key, host: host),
-                now: { 0 })
+                now: { 0 },
+                onBatch: { metrics.batchCommitted(log: "rekor-v2", entries: $0.entries, treeSize: $0.treeSize, commit: $0.commitDuration) })
+            metrics.treeSize(log: "rekor-v2", await log.size)
             let rekor = RekorV2Service(log: log, key: keys.rekorV2Key, host: host)
             application(.rekorV2) { rekor.register(on: $0) }
         }
         if wanted.contains(.tsa) {
-            let tsa = TimestampAuthority(keys: keys, now: now)
+            var authority = TimestampAuthority(keys: keys, now: now)
+            authority.metrics = metrics
+            let tsa = authority
             application(.tsa) { tsa.register(on: $0) }
         }
         let repository = wanted.contains(.tuf) ? try TrustRepository(dataDirectory: dir, now: now) : nil
@@ -245,9 +254,11 @@ public enum LocalStack {
             let app = try makeApplication(
                 port: single,
                 register: { router in
+                    router.get("/metrics") { _, _ in Response.bytes(metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8") }
                     for (service, register) in served {
-                        register(router.group(RouterPath(service.rawValue)))
-                        if service == .fulcio { register(router.group()) }
+                        let counted = MetricsMiddleware<BasicRequestContext>(metrics: metrics, service: service.rawValue)
+                        register(router.group(RouterPath(service.rawValue)).add(middleware: counted))
+                        if service == .fulcio { register(router.group().add(middleware: counted)) }
                     }
                     if !served.contains(where: { $0.0 == .fulcio }) {
                         router.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
@@ -259,7 +270,11 @@ public enum LocalStack {
         } else {
             for (service, register) in registrations {
                 let app = try makeApplication(
-                    port: ports[service] ?? 0, register: { register($0.group()) },
+                    port: ports[service] ?? 0,
+                    register: { router in
+                        router.get("/metrics") { _, _ in Response.bytes(metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8") }
+                        register(router.group().add(middleware: MetricsMiddleware<BasicRequestContext>(metrics: metrics, service: service.rawValue)))
+                    },
                     onRunning: { port in urls.set(service, "\(scheme)://\(urlHost):\(port)") }, label: service.rawValue)
                 applications.append((service, app))
             }

@@ -14,6 +14,8 @@ import SigstoreJSON
 public struct TimestampAuthority: Sendable {
     let keys: InstanceKeys
     let now: @Sendable () -> Date
+    /// Where issued timestamps are counted.
+    public var metrics: StackMetrics?
 
     /// Creates the authority.
     public init(keys: InstanceKeys, now: @escaping @Sendable () -> Date) {
@@ -30,6 +32,7 @@ public struct TimestampAuthority: Sendable {
             let body = try await request.bodyBytes(limit: 64 * 1024)
             let query = contentType.hasPrefix("application/json") ? try Self.jsonQuery(body) : try Self.derQuery(body)
             let response = try keys.timestampIssuer.response(to: query, at: now())
+            metrics?.timestampIssued()
             return Response.bytes(response, contentType: "application/timestamp-reply")
         }
         group.get("/api/v1/timestamp/certchain") { _, _ in

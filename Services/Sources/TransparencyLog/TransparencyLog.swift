@@ -36,6 +36,17 @@ public actor TransparencyLog {
     private let now: @Sendable () -> Int64
     private let maxBatch: Int
     private let maxPending: Int
+    private let onBatch: (@Sendable (BatchCommit) -> Void)?
+
+    /// A batch integrated and stored.
+    public struct BatchCommit: Sendable {
+        /// New entries it integrated (duplicates within it excluded).
+        public var entries: Int
+        /// The tree size after it.
+        public var treeSize: Int
+        /// How long storage took to commit it.
+        public var commitDuration: Duration
+    }
 
     private var tree = MerkleTree()
     private var indexByLeaf: [LeafKey: Int] = [:]
@@ -54,8 +65,10 @@ public actor TransparencyLog {
     /// the current size. `now` gives the integration time in Unix seconds.
     public init(
         name: String, storage: any LogStorage, signCheckpoint: @escaping CheckpointSigner,
-        now: @escaping @Sendable () -> Int64, maxBatch: Int = 1024, maxPending: Int = 16384
+        now: @escaping @Sendable () -> Int64, maxBatch: Int = 1024, maxPending: Int = 16384,
+        onBatch: (@Sendable (BatchCommit) -> Void)? = nil
     ) async throws {
+        self.onBatch = onBatch
         self.name = name
         self.storage = storage
         self.signCheckpoint = signCheckpoint
@@ -121,7 +134,11 @@ public actor TransparencyLog {
                 for h in hashes { newTree.append(leafHash: h) }
                 let root = newTree.rootHash(size: newTree.size)
                 let note = try signCheckpoint(newTree.size, root)
+                let commitStart = ContinuousClock.now
                 if !records.isEmpty { try await storage.append(log: name, records: records, leafHashes: hashes) }
+                if !records.isEmpty {
+                    onBatch?(BatchCommit(entries: records.count, treeSize: newTree.size, commitDuration: ContinuousClock.now - commitStart))
+                }
                 tree = newTree
                 for (key, index) in batchIndex { indexByLeaf[key] = index }
                 let checkpoint = Checkpoint(size: newTree.size, rootHash: root, note: note)

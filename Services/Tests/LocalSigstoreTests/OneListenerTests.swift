@@ -120,3 +120,44 @@ struct ServerTLSTests {
         #expect(health.output.contains("ok"), "\(health.output)")
     }
 }
+
+/// `GET /metrics` (issue 19).
+@Suite("metrics: Prometheus text, counters that move by exactly what happened")
+struct MetricsTests {
+    static func scrape(_ url: String) throws -> [String: Double] {
+        let script = URL(fileURLWithPath: Paths.package).deletingLastPathComponent().path + "/Tests/interop/prometheus_scrape.py"
+        let result = try shell(["python3", script, url])
+        guard result.status == 0, let json = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Double] else {
+            throw HarnessError("prometheus_client could not parse \(url): \(result.output)")
+        }
+        return json
+    }
+
+    @Test("100 keyless signings through one listener: certificates, appends, tree size, batches and request counts move by exactly that; prometheus_client parses the page")
+    func hundredSignings() async throws {
+        let f = try KeylessFixture(stackArguments: ["--port", "0"])
+        let origin = f.stack["fulcio"].replacingOccurrences(of: "/fulcio", with: "")
+        let blobs = try (0..<100).map { try f.write("blob-\($0).txt", "artifact \($0)\n") }
+        let before = try Self.scrape(origin + "/metrics")
+        let sign = try CosignBinary.run(
+            ["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", f.dir + "/last.sigstore.json"] + blobs + f.urlFlags(tsa: false))
+        #expect(sign.status == 0, "sign-blob: \(sign.output)")
+        let after = try Self.scrape(origin + "/metrics")
+        func delta(_ key: String) -> Double { (after[key] ?? 0) - (before[key] ?? 0) }
+        #expect(delta("sigstore_local_fulcio_certificates_issued_total{}") == 1, "one certificate for the run")
+        #expect(delta("sigstore_local_log_entries_appended_total{log=rekor}") == 100)
+        #expect(delta("sigstore_local_log_tree_size_entries{log=rekor}") == 100)
+        #expect(delta("sigstore_local_log_batch_size_entries_sum{log=rekor}") == 100)
+        #expect(delta("sigstore_local_log_batch_size_entries_count{log=rekor}") == delta("sigstore_local_log_commit_duration_seconds_count{log=rekor}"))
+        #expect(delta("sigstore_local_log_batch_size_entries_count{log=rekor}") >= 1)
+        #expect(delta("sigstore_local_http_requests_total{method=POST,route=/rekor/api/v1/log/entries,service=rekor,status=201}") == 100, "\(after.keys.filter { $0.contains("requests_total") })")
+        #expect(delta("sigstore_local_http_requests_total{method=POST,route=/fulcio/api/v2/signingCert,service=fulcio,status=200}") == 1, "\(after.keys.filter { $0.contains("requests_total") })")
+        #expect(delta("sigstore_local_http_request_duration_seconds_count{route=/rekor/api/v1/log/entries,service=rekor}") == 100)
+        #expect(delta("sigstore_local_log_entries_appended_total{log=rekor-v2}") == 0)
+        #expect(delta("sigstore_local_tsa_timestamps_issued_total{}") == 0)
+        // A refused request is counted with its status.
+        _ = try await HTTP.post(f.stack["rekor"] + "/api/v1/log/entries", json: "{}")
+        let refused = try Self.scrape(origin + "/metrics")
+        #expect(refused["sigstore_local_http_requests_total{method=POST,route=/rekor/api/v1/log/entries,service=rekor,status=400}"] == 1, "\(refused.keys.filter { $0.contains("status=4") })")
+    }
+}
