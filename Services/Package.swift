@@ -98,6 +98,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Fills a stopped instance's Rekor v1 log with many entries (bench/explorer-search.sh).
+        .executableTarget(
+            name: "log-fill",
+            dependencies: [
+                "LocalSigstore", "TransparencyLog",
+                .product(name: "SigstoreCrypto", package: "swift-cosign"),
+                .product(name: "SigstoreIssuing", package: "swift-cosign"),
+                .product(name: "SigstoreJSON", package: "swift-cosign"),
+                .product(name: "SigstoreVerify", package: "swift-cosign"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Appends per second against a running Rekor v1 or v2 (bench/sigstore-local.sh).
         .executableTarget(
             name: "log-append-bench",

@@ -166,6 +166,7 @@ public enum LocalStack {
         let governor = ConnectionGovernor(limit: configuration.maxConnections)
         var applications: [(Service, any ServiceLifecycle.Service)] = []
         var registrations: [(Service, @Sendable (RouterGroup<BasicRequestContext>) -> Void)] = []
+        var explorerLogs: [Explorer.Log] = []
         func makeApplication(port: Int, register: (Router<BasicRequestContext>) -> Void, onRunning: @escaping @Sendable (Int) -> Void, label: String)
             throws -> Application<RouterResponder<BasicRequestContext>>
         {
@@ -223,6 +224,7 @@ public enum LocalStack {
                 now: { Int64(now().timeIntervalSince1970) },
                 onBatch: { metrics.batchCommitted(log: "rekor", entries: $0.entries, treeSize: $0.treeSize, commit: $0.commitDuration) })
             metrics.treeSize(log: "rekor", await log.size)
+            explorerLogs.append(Explorer.Log(name: "rekor", title: "Rekor v1", log: log, treeID: keys.rekorTreeID))
             let rekor = RekorV1Service(log: log, key: keys.rekorKey, treeID: keys.rekorTreeID)
             application(.rekor) { rekor.register(on: $0) }
         }
@@ -232,6 +234,7 @@ public enum LocalStack {
                 now: { 0 },
                 onBatch: { metrics.batchCommitted(log: "rekor-v2", entries: $0.entries, treeSize: $0.treeSize, commit: $0.commitDuration) })
             metrics.treeSize(log: "rekor-v2", await log.size)
+            explorerLogs.append(Explorer.Log(name: "rekor-v2", title: "Rekor v2", log: log, treeID: nil))
             let rekor = RekorV2Service(log: log, key: keys.rekorV2Key, host: host)
             application(.rekorV2) { rekor.register(on: $0) }
         }
@@ -247,6 +250,7 @@ public enum LocalStack {
             application(.tuf) { TrustRepository.register(serving: served, on: $0) }
         }
 
+        let explorer = Explorer(logs: explorerLogs)
         if let single {
             // Every service under its name; Fulcio's API at the root too (sigstore-python joins its absolute paths to
             // the Fulcio URL, dropping a path prefix).
@@ -255,6 +259,7 @@ public enum LocalStack {
                 port: single,
                 register: { router in
                     router.get("/metrics") { _, _ in Response.bytes(metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8") }
+                    if !explorer.logs.isEmpty { explorer.register(on: router.group().add(middleware: MetricsMiddleware<BasicRequestContext>(metrics: metrics, service: "explorer"))) }
                     for (service, register) in served {
                         let counted = MetricsMiddleware<BasicRequestContext>(metrics: metrics, service: service.rawValue)
                         register(router.group(RouterPath(service.rawValue)).add(middleware: counted))
@@ -274,6 +279,10 @@ public enum LocalStack {
                     register: { router in
                         router.get("/metrics") { _, _ in Response.bytes(metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8") }
                         register(router.group().add(middleware: MetricsMiddleware<BasicRequestContext>(metrics: metrics, service: service.rawValue)))
+                        // Per-service listeners: the explorer lives on Rekor v1's (or else Rekor v2's).
+                        if service == (explorer.logs.contains { $0.name == "rekor" } ? .rekor : .rekorV2) {
+                            explorer.register(on: router.group().add(middleware: MetricsMiddleware<BasicRequestContext>(metrics: metrics, service: "explorer")))
+                        }
                     },
                     onRunning: { port in urls.set(service, "\(scheme)://\(urlHost):\(port)") }, label: service.rawValue)
                 applications.append((service, app))
@@ -317,6 +326,9 @@ public enum LocalStack {
                     await onReady(endpoints)
                     // The timestamp is re-signed while serving, well before it expires.
                     await repository?.keepFresh(now: now) { readyLogger.info("tuf repository: \($0)") }
+                    // Without a TUF repository (`--services` without tuf) this task still must not end: the first task to
+                    // end stops the stack.
+                    while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
                 }
                 // The group runs until shutdown (or a failure); the refresh task then ends with it.
                 try await tasks.next()

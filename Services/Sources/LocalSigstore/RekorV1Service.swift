@@ -234,11 +234,8 @@ public struct RekorV1Service: Sendable {
             case "CERTIFICATE":
                 let certificate = try Certificate(derEncoded: block.bytes)
                 let key = try SigstoreCrypto.PublicKey(derEncoded: try der(certificate.publicKey))
-                var emails: [String] = []
-                if let san = try certificate.extensions.subjectAlternativeNames {
-                    for name in san { if case .rfc822Name(let e) = name { emails.append(e.lowercased()) } }
-                }
-                return (key, PEMBlock(label: "CERTIFICATE", bytes: block.bytes).pemString, emails)
+                // The identity search keys (`email:`, `uri:`) the explorer finds entries by.
+                return (key, PEMBlock(label: "CERTIFICATE", bytes: block.bytes).pemString, Explorer.identityKeys(certificateDER: block.bytes))
             case "PUBLIC KEY":
                 let key = try SigstoreCrypto.PublicKey(derEncoded: block.bytes)
                 return (key, PEMBlock(label: "PUBLIC KEY", bytes: key.derRepresentation).pemString, [])
@@ -290,7 +287,7 @@ public struct RekorV1Service: Sendable {
                 ])),
             ])),
         ]).serialized()
-        return (body, ["sha256:" + (algorithm == "sha256" ? value : Hex.encode(SHA256.hash(data: digestBytes)))] + verifier.emails.map { "email:" + $0 })
+        return (body, ["sha256:" + (algorithm == "sha256" ? value : Hex.encode(SHA256.hash(data: digestBytes)))] + verifier.emails)
     }
 
     static func dsse(_ spec: OrderedJSON) throws -> (body: [UInt8], searchKeys: [String]) {
@@ -336,7 +333,7 @@ public struct RekorV1Service: Sendable {
                 ("signatures", .array(logged.map { .object([("signature", .string($0.sig)), ("verifier", .string($0.verifier))]) })),
             ])),
         ]).serialized()
-        return (body, ["sha256:" + payloadHash] + verifiers.flatMap { $0.emails.map { "email:" + $0 } })
+        return (body, ["sha256:" + payloadHash] + verifiers.flatMap(\.emails))
     }
 
     /// intoto 0.0.2 (cosign 2's attestations): `payload`, `sig` and `publicKey` arrive base64-encoded once more; the
@@ -390,6 +387,6 @@ public struct RekorV1Service: Sendable {
                 ])),
             ])),
         ]).serialized()
-        return (body, ["sha256:" + payloadHash] + emails.map { "email:" + $0 })
+        return (body, ["sha256:" + payloadHash] + emails)
     }
 }

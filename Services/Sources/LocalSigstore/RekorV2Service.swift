@@ -132,7 +132,9 @@ public struct RekorV2Service: Sendable {
             throw ServiceError.badRequest("the signature does not verify over the digest with the given key")
         }
         let body = RekorV2Body.canonicalBody(digest: digest, signature: content, verifier: bodyVerifier, keyKind: key.kind)
-        return (body, [expected.hash == .sha256 ? "sha256:" + Hex.encode(digestBytes) : "\(expected.hash.protoName):" + Hex.encode(digestBytes)])
+        var identities: [String] = []
+        if case .certificate(let der) = bodyVerifier { identities = Explorer.identityKeys(certificateDER: der) }
+        return (body, [expected.hash == .sha256 ? "sha256:" + Hex.encode(digestBytes) : "\(expected.hash.protoName):" + Hex.encode(digestBytes)] + identities)
     }
 
     // MARK: - Tiles

@@ -53,6 +53,18 @@ struct OneListenerTests {
         #expect(afterRestart.status == 0, "\(afterRestart.output)")
     }
 
+    @Test("--services without tuf keeps serving after the ready line (it used to stop at once: the refresh task ended the stack)")
+    func withoutTUF() async throws {
+        let tmp = try TemporaryDirectory()
+        for extra in [["--port", "0"], []] {
+            let stack = try StackProcess(dataDirectory: tmp.path + "/data\(extra.count)", arguments: ["--services", "rekor"] + extra)
+            defer { stack.stop() }
+            try await Task.sleep(for: .seconds(1))
+            #expect(stack.process.isRunning, "\(extra)")
+            #expect(try await HTTP.get(stack["rekor"] + "/healthz").status == 200)
+        }
+    }
+
     @Test("--port with a per-service port is refused")
     func conflictingPorts() throws {
         let tmp = try TemporaryDirectory()
