@@ -59,4 +59,24 @@ struct ExplorerTests {
         #expect(listed.contains("&lt;script&gt;document.title='owned'&lt;/script&gt;@evil.example"), "\(listed)")
         #expect(!listed.contains("<title>owned</title>") && !listed.contains("<script>"), "\(listed)")
     }
+
+    @Test(
+        "over PostgreSQL: identity and hash searches read its search-key index",
+        .enabled(if: PostgresServer.requirement.shouldRun, "needs \(PostgresServer.requirement)"))
+    func postgres() async throws {
+        try PostgresServer.requirement.check()
+        let pg = try PostgresServer()
+        let f = try KeylessFixture(stackArguments: ["--port", "0", "--database", pg.url])
+        let origin = f.stack["fulcio"].replacingOccurrences(of: "/fulcio", with: "")
+        let blob = try f.write("artifact.txt", "logged in PostgreSQL\n")
+        let hash = try shell(["sha256sum", blob]).output.split(separator: " ")[0]
+        for flags in [f.urlFlags(tsa: false), f.configFlags] {
+            let signed = try CosignBinary.run(["sign-blob", "-y", "--identity-token", try f.token(), "--bundle", f.dir + "/b.json", blob] + flags)
+            #expect(signed.status == 0, "\(signed.output)")
+        }
+        let byEmail = try await HTTP.get(origin + "/search?q=" + KeylessFixture.email)
+        #expect(byEmail.text.contains("2 entries for") && byEmail.text.contains("/entry/rekor/0") && byEmail.text.contains("/entry/rekor-v2/0"), "\(byEmail.text)")
+        let byHash = try await HTTP.get(origin + "/search?q=sha256:\(hash)")
+        #expect(byHash.text.contains("2 entries for"), "\(byHash.text)")
+    }
 }
