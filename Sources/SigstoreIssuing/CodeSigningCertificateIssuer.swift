@@ -57,6 +57,8 @@ public struct CodeSigningCertificateIssuer: Sendable {
             switch identity {
             case .email(let e): .rfc822Name(e)
             case .uri(let u): .uniformResourceIdentifier(u)
+            case .username(let name):
+                .otherName(GeneralName.OtherName(typeID: SigstoreOID.otherNameSAN, value: try ASN1Any(erasing: ASN1UTF8String(name))))
             }
         var serialBytes = (0..<20).map { _ in UInt8.random(in: 0...255) }
         serialBytes[0] &= 0x7F  // positive, at most 160 bits

@@ -4,4 +4,7 @@ public enum SignerIdentity: Sendable, Hashable {
     case email(String)
     /// A URI (URI SAN): CI workloads, SPIFFE IDs, URI subjects.
     case uri(String)
+    /// A username at a domain, `user!domain` (Fulcio's OtherName SAN `1.3.6.1.4.1.57264.1.7`, critical, for its
+    /// `username` issuers).
+    case username(String)
 }

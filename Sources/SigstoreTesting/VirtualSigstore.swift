@@ -89,11 +89,14 @@ public struct VirtualSigstore: Sendable {
     public enum Identity: Sendable, Hashable {
         case email(String)
         case uri(String)
+        /// Fulcio's OtherName SAN (`user!domain`).
+        case username(String)
 
         var signerIdentity: SignerIdentity {
             switch self {
             case .email(let e): .email(e)
             case .uri(let u): .uri(u)
+            case .username(let u): .username(u)
             }
         }
     }

@@ -126,6 +126,11 @@ public actor IdentityTokenVerifier {
                   given.scheme == domain.scheme, given.host == domain.host, !Self.isEmailAddress(subject)
             else { throw unauthenticated("the identity token's subject \(subject) is not a URI under \(issuer.subjectDomain ?? "the subject domain")") }
             return VerifiedIdentity(issuer: issuer.issuerURL, subject: subject, identity: .uri(subject), challenge: try challenge())
+        case .username:
+            guard !subject.contains("!") else { throw unauthenticated("username cannot contain ! character") }
+            guard !Self.isEmailAddress(subject), !subject.isEmpty else { throw unauthenticated("the identity token's subject is not a username") }
+            return VerifiedIdentity(
+                issuer: issuer.issuerURL, subject: subject, identity: .username("\(subject)!\(issuer.subjectDomain ?? "")"), challenge: try challenge())
         case .spiffe:
             let prefix = "spiffe://\(issuer.spiffeTrustDomain ?? "")/"
             guard subject.hasPrefix(prefix), subject.count > prefix.count else {

@@ -7,13 +7,13 @@ import SigstoreJSON
 /// pattern (`*` matches one `[-_a-zA-Z0-9]+` run), each with `IssuerURL`, `ClientID`, `Type`, and per type
 /// `CIProvider`, `SubjectDomain`, `SPIFFETrustDomain`, `ChallengeClaim`, `SkipEmailVerification`.
 ///
-/// Supported types: `email`, `uri`, `spiffe`, `kubernetes`, `github-workflow`, `gitlab-pipeline` and `ci-provider`
+/// Supported types: `email`, `uri`, `username`, `spiffe`, `kubernetes`, `github-workflow`, `gitlab-pipeline` and `ci-provider`
 /// (with Fulcio's `github-workflow` and `gitlab-pipeline` templates). Unknown fields are refused, not ignored: a typo
 /// in a trust decision should stop the server, with the line and field named.
 public struct IssuerConfiguration: Sendable {
     /// How a token's claims become the certificate's identity.
     public enum IssuerType: String, Sendable, CaseIterable {
-        case email, uri, spiffe, kubernetes
+        case email, uri, username, spiffe, kubernetes
         case githubWorkflow = "github-workflow"
         case gitlabPipeline = "gitlab-pipeline"
         case ciProvider = "ci-provider"
@@ -171,7 +171,7 @@ public struct IssuerConfiguration: Sendable {
         }
         guard let typeName = try string("type") else { throw fail(at, "Type is missing") }
         guard let type = IssuerType(rawValue: typeName) else {
-            let unsupported = ["username", "buildkite-job", "codefresh-workflow", "chainguard-identity"]
+            let unsupported = ["buildkite-job", "codefresh-workflow", "chainguard-identity"]
             throw fail(
                 locate(values["type"]!.0),
                 unsupported.contains(typeName)
@@ -208,6 +208,12 @@ public struct IssuerConfiguration: Sendable {
                 throw fail(locate(values["subjectdomain"]!.0), "subject (\(domain)) and issuer (\(issuerURL)) URI schemes do not match")
             }
             if let problem = Self.domainProblem(host, issuerComponents.host ?? "") { throw fail(locate(values["subjectdomain"]!.0), problem) }
+        case .username:
+            guard let domain = issuer.subjectDomain else { throw fail(at, "username issuer must have SubjectDomain set") }
+            guard !domain.contains("://") else {
+                throw fail(locate(values["subjectdomain"]!.0), "SubjectDomain for username should not contain scheme")
+            }
+            if let problem = Self.domainProblem(domain, issuerComponents.host ?? "") { throw fail(locate(values["subjectdomain"]!.0), problem) }
         case .spiffe:
             guard let domain = issuer.spiffeTrustDomain, !domain.isEmpty else { throw fail(at, "spiffe issuer must have SPIFFETrustDomain set") }
             guard domain.allSatisfy({ $0.isLowercase || $0.isNumber || "-._".contains($0) }) else {

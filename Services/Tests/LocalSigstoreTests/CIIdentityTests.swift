@@ -124,7 +124,8 @@ struct CIIdentityTests {
         #expect(refusal("{\n  \"OIDCIssuers\": {\n    \"https://a.example\": {\"Type\": \"uri\"}\n  }\n}").contains("uri issuer must have SubjectDomain set"))
         #expect(refusal("{\"OIDCIssuers\": {\"https://a.example\": {\"Type\": \"uri\", \"SubjectDomain\": \"https://b.other\"}}}").contains("hostname top-level and second-level domains do not match"))
         #expect(refusal("{\"OIDCIssuers\": {\"https://a.example\": {\"Type\": \"ci-provider\", \"CIProvider\": \"jenkins\"}}}").contains("unknown CIProvider jenkins"))
-        #expect(refusal("{\"OIDCIssuers\": {\"https://a.example\": {\"Type\": \"username\", \"SubjectDomain\": \"a.example\"}}}").contains("Type username is not supported"))
+        #expect(refusal("{\"OIDCIssuers\": {\"https://a.example\": {\"Type\": \"username\", \"SubjectDomain\": \"https://a.example\"}}}").contains("SubjectDomain for username should not contain scheme"))
+        #expect(refusal("{\"OIDCIssuers\": {\"https://a.example\": {\"Type\": \"buildkite-job\"}}}").contains("Type buildkite-job is not supported"))
         #expect(refusal("{\n  \"OIDCIssuers\": {\n    \"https://a.example\": {\"Type\": \"email\"},\n  }\n}").contains("issuers.json:4: not valid JSON"))
         #expect(refusal("{\"Issuers\": {}}").contains("unknown field Issuers"))
     }
@@ -236,5 +237,40 @@ struct CIIdentityTests {
         let oidc: String = stack["oidc"]
         let expected: Set<String> = ["https://ci.example.com", "https://oidc.eks.*.amazonaws.com/id/*", oidc, oidc + "/github", oidc + "/gitlab"]
         #expect(urls == expected, "\(configuration.text)")
+    }
+
+    @Test("a username issuer: the SAN is Fulcio's critical OtherName user!domain; cosign signs and verifies that identity; a subject with ! is refused")
+    func username() async throws {
+        let port = try freePort()
+        let tmp = try TemporaryDirectory()
+        let issuer = "http://127.0.0.1:\(port)/oidc"
+        let config = tmp.path + "/issuers.json"
+        try Data(#"{"OIDCIssuers": {"\#(issuer)": {"Type": "username", "SubjectDomain": "127.0.0.1"}}}"#.utf8).write(to: URL(fileURLWithPath: config))
+        let f = try KeylessFixture(stackArguments: ["--port", "\(port)", "--issuer-config", config])
+        #expect(f.issuer == issuer)
+        let blob = try f.write("artifact.txt", "signed by a username\n")
+        let token = try run(Paths.binary, ["token", "--data-dir", f.data, "--subject", "alice"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bundle = f.dir + "/u.sigstore.json"
+        let sign = try CosignBinary.run(["sign-blob", "-y", "--identity-token", token, "--bundle", bundle, blob] + f.urlFlags(tsa: false))
+        #expect(sign.status == 0, "sign-blob: \(sign.output)")
+        let verify = try CosignBinary.run(["verify-blob", "--bundle", bundle, "--certificate-identity", "alice!127.0.0.1"] + ["--certificate-oidc-issuer", issuer, "--trusted-root", f.data + "/trusted_root.json", blob])
+        #expect(verify.status == 0, "verify-blob: \(verify.output)")
+        let other = try CosignBinary.run(["verify-blob", "--bundle", bundle, "--certificate-identity", "bob!127.0.0.1", "--certificate-oidc-issuer", issuer, "--trusted-root", f.data + "/trusted_root.json", blob])
+        #expect(other.status != 0)
+        // The SAN extension: critical, one OtherName of type 1.3.6.1.4.1.57264.1.7.
+        let json = try f.json(bundle)
+        let raw = try #require(((json["verificationMaterial"] as? [String: Any])?["certificate"] as? [String: Any])?["rawBytes"] as? String)
+        let certificate = try Certificate(derEncoded: Array(try #require(Data(base64Encoded: raw))))
+        let san = try #require(certificate.extensions[oid: [2, 5, 29, 17]])
+        #expect(san.critical)
+        let names = try #require(try certificate.extensions.subjectAlternativeNames)
+        guard case .otherName(let name) = Array(names).first else {
+            Issue.record("the SAN is not an OtherName: \(names)")
+            return
+        }
+        #expect(name.typeID == [1, 3, 6, 1, 4, 1, 57264, 1, 7])
+        let bang = try run(Paths.binary, ["token", "--data-dir", f.data, "--subject", "eve!x"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let refused = try CosignBinary.run(["sign-blob", "-y", "--identity-token", bang, "--bundle", f.dir + "/x.json", blob] + f.urlFlags(tsa: false))
+        #expect(refused.status != 0 && refused.output.contains("username cannot contain ! character"), "\(refused.output)")
     }
 }
