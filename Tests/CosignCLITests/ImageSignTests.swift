@@ -354,6 +354,24 @@ struct ImageSignTests {
         #expect(status == 0 && output.contains("dev.cosignproject.cosign/signature"), "\(output)")
     }
 
+    @Test("a registry behind a private CA: the built binary trusts SSL_CERT_FILE as Go cosign does, and refuses the registry without it")
+    func systemTrustFromEnvironment() async throws {
+        let binary = try #require(cosignBinary(), "no built cosign binary: run swift build first (or set COSIGN_BIN)")
+        let f = try await ImageFixture(.tls)
+        defer { f.stop() }
+        let (tagRef, digest) = try await f.pushImage("private-ca")
+        let ref = tagRef.replacingOccurrences(of: ":v1", with: "@" + digest)
+        var env = f.env
+        env["SSL_CERT_FILE"] = "\(f.dir)/ca.pem"
+        let (signed, signOutput) = try runProcess(binary, ["sign", "--key", "\(f.dir)/k.key", "--tlog-upload=false", "-y", ref], env: env)
+        #expect(signed == 0, "\(signOutput)")
+        let (verified, verifyOutput) = try runProcess(binary, ["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", ref], env: env)
+        #expect(verified == 0 && verifyOutput.contains(digest), "\(verifyOutput)")
+        env["SSL_CERT_FILE"] = nil
+        let (refused, refusedOutput) = try runProcess(binary, ["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", ref], env: env)
+        #expect(refused != 0, "without the CA the registry's certificate must be refused: \(refusedOutput)")
+    }
+
     @Test("stored layout matches cosign's: legacy .sig image, bundle referrer and referrers-tag index; oras reads them")
     func layout() async throws {
         let f = try await ImageFixture(.plain)

@@ -39,6 +39,7 @@ struct CertificateIssuerTests {
 
     @Test("a leaf chains to the root at its issuing time, carries the identity, and its SCT verifies", arguments: [
         SignerIdentity.email("alice@example.com"), .uri("https://github.com/org/repo/.github/workflows/ci.yml@refs/heads/main"),
+        .username("alice!example.com"),
     ])
     func leaf(identity: SignerIdentity) async throws {
         let issuer = CodeSigningCertificateIssuer(authority: Self.intermediate, ctLog: Self.ctLog)
@@ -49,7 +50,7 @@ struct CertificateIssuerTests {
         let leaf = try SigningCertificate(der: try DER.encoding(certificate))
         try await Self.verifier().verifySigningCertificate(leaf, at: signingTime.addingTimeInterval(599))
         switch identity {
-        case .email(let e), .uri(let e): #expect(leaf.subjectAlternativeName == e)
+        case .email(let e), .uri(let e), .username(let e): #expect(leaf.subjectAlternativeName == e)
         }
         #expect(leaf.issuer == "https://issuer.test")
         #expect(leaf.rawExtension(SigstoreOID.issuerV1) == "https://issuer.test")
