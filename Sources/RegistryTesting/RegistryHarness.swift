@@ -335,3 +335,33 @@ public struct TestIndex: Sendable {
         return try await client.putManifest(indexBytes, mediaType: MediaType.ociIndex, to: ref)
     }
 }
+
+/// A loopback TCP port held bound without listening: connections to it are refused, and nothing else can bind it
+/// until this is released.
+public final class ClosedPort {
+    /// The port.
+    public let port: Int
+    private let socketFD: Int32
+
+    /// Binds a free loopback port without listening.
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else {
+            close(fd)
+            throw HarnessError("bind() failed")
+        }
+        socketFD = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(socketFD) }
+}

@@ -233,7 +233,9 @@ struct ManagedKeyTests {
         let moto = try MotoKMS()
         defer { moto.stop() }
         let provider = Provider(name: "aws", reference: "", env: moto.environment, inProcess: true, stop: {})
-        let closed = try TestRegistry.freePort()
+        let closedPort = try ClosedPort()
+        defer { withExtendedLifetime(closedPort) {} }
+        let closed = closedPort.port
         await expectRefused(provider, "awskms://127.0.0.1:\(closed)/alias/cosign-test", "AWS KMS unreachable", dir: dir)
         await expectRefused(provider, "awskms://\(moto.endpoint)/alias/missing", "NotFoundException", dir: dir)
         await expectRefused(
@@ -286,7 +288,9 @@ struct ManagedKeyTests {
         #expect(signed.status == 0, "\(signed.stderr)")
         try await expectSignsAndVerifies(provider, "hashivault://rsa", dir: dir)
         try await expectSignsAndVerifies(provider, "hashivault://p521", digest: "-sha512", dir: dir)
-        let closed = try TestRegistry.freePort()
+        let closedPort = try ClosedPort()
+        defer { withExtendedLifetime(closedPort) {} }
+        let closed = closedPort.port
         await expectRefused(provider, "hashivault://cosign", env: ["VAULT_ADDR": "http://127.0.0.1:\(closed)"], "Vault unreachable", dir: dir)
         await expectRefused(provider, "hashivault://cosign", env: ["VAULT_TOKEN": "wrong-token"], "permission denied", dir: dir)
         await expectRefused(provider, "hashivault://missing", "could not read data from transit key path: /transit/keys/missing", dir: dir)
@@ -385,7 +389,9 @@ struct ManagedKeyTests {
         await expectRefused(provider, "gcpkms://\(ring)/cryptoKeys/missing", "NOT_FOUND", dir: dir)
         await expectRefused(provider, "gcpkms://\(ring)/cryptoKeys/sym", "specified key cannot be used to sign", dir: dir)
         await expectRefused(provider, "gcpkms://\(ring)/cryptoKeys/pss", "RSA_SIGN_PSS_2048_SHA256, which cosign does not sign with", dir: dir)
-        let closed = try TestRegistry.freePort()
+        let closedPort = try ClosedPort()
+        defer { withExtendedLifetime(closedPort) {} }
+        let closed = closedPort.port
         await expectRefused(
             provider, pinned, env: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS": "https://127.0.0.1:\(closed)/", "GOOGLE_OAUTH_ACCESS_TOKEN": "t"],
             "GCP KMS unreachable", dir: dir)
@@ -429,7 +435,9 @@ struct ManagedKeyTests {
         await expectRefused(provider, "azurekms://\(fakes.host)/verify-only", "does not allow the sign operation", dir: dir)
         await expectRefused(provider, "azurekms://\(fakes.host)/rsa", env: ["AZURE_CLIENT_SECRET": "wrong"], "Invalid client secret", dir: dir)
         await expectRefused(provider, "azurekms://\(fakes.host)/rsa", env: ["AZURE_TENANT_ID": ""], "no credentials", dir: dir)
-        let closed = try TestRegistry.freePort()
+        let closedPort = try ClosedPort()
+        defer { withExtendedLifetime(closedPort) {} }
+        let closed = closedPort.port
         await expectRefused(provider, "azurekms://127.0.0.1:\(closed)/rsa", "unreachable", dir: dir)
         for bad in ["azurekms://", "azurekms://vault", "azurekms://vault/key/VERSION", "azurekms://vault/key/v/extra"] {
             await expectRefused(provider, bad, "kms specification should be in the format azurekms://", dir: dir)
