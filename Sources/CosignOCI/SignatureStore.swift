@@ -290,12 +290,19 @@ public struct SignatureStore: Sendable {
             }
         }
         let config = SignatureLayout.legacyConfig(diffIDs: layers.map(\.digest), created: created)
-        try await client.uploadBlob(config, mediaType: CosignMediaType.signatureArtifact, to: repo)
         let manifest = SignatureLayout.legacyReferrerManifest(layers: layers, config: config, subject: subject)
-        try await putReferrer(manifest, subjectDigest: subject.digest, artifactType: CosignMediaType.signatureArtifact, in: repo)
+        return try await putImageReferrer(manifest, config: config, artifactType: CosignMediaType.signatureArtifact, subject: subject, in: repo)
+    }
+
+    /// Uploads `config` (its media type is `artifactType`, as go-containerregistry's image writer does), then
+    /// `manifest` as a referrer of `subject`; returns the manifest's descriptor.
+    private func putImageReferrer(
+        _ manifest: [UInt8], config: [UInt8], artifactType: String, subject: Descriptor, in repo: ImageReference
+    ) async throws -> Descriptor {
+        try await client.uploadBlob(config, mediaType: artifactType, to: repo)
+        try await putReferrer(manifest, subjectDigest: subject.digest, artifactType: artifactType, in: repo)
         return Descriptor(
-            mediaType: MediaType.ociManifest, digest: SignatureLayout.sha256(manifest), size: Int64(manifest.count),
-            artifactType: CosignMediaType.signatureArtifact)
+            mediaType: MediaType.ociManifest, digest: SignatureLayout.sha256(manifest), size: Int64(manifest.count), artifactType: artifactType)
     }
 
     /// Stores an SBOM as a referrer of `subject` (Go cosign's `attach sbom` with `--registry-referrers-mode=oci-1-1`):
@@ -305,12 +312,8 @@ public struct SignatureStore: Sendable {
         try await client.uploadBlob(sbom, mediaType: mediaType, to: image)
         let layer = Descriptor(mediaType: mediaType, digest: SignatureLayout.sha256(sbom), size: Int64(sbom.count))
         let config = SignatureLayout.legacyConfig(diffIDs: [layer.digest])
-        try await client.uploadBlob(config, mediaType: CosignMediaType.sbomArtifact, to: image)
         let manifest = SignatureLayout.sbomReferrerManifest(sbom: layer, config: config, subject: subject)
-        try await putReferrer(manifest, subjectDigest: subject.digest, artifactType: CosignMediaType.sbomArtifact, in: image)
-        return Descriptor(
-            mediaType: MediaType.ociManifest, digest: SignatureLayout.sha256(manifest), size: Int64(manifest.count),
-            artifactType: CosignMediaType.sbomArtifact)
+        return try await putImageReferrer(manifest, config: config, artifactType: CosignMediaType.sbomArtifact, subject: subject, in: image)
     }
 
     /// The signature layers of every legacy signature image stored as a referrer of `digest` (artifact type
