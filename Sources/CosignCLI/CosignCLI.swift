@@ -68,10 +68,22 @@ public enum CosignCLI {
     /// The one-line message and exit status for an error: any of the package's errors reports itself.
     static func describe(_ error: any Error) -> (String, Int32) {
         switch error {
-        case let e as any ReportableError: (e.summary, e.exitStatus)
+        case let e as any ReportableError: (e.summary + (e.remedyInChain.flatMap(remedyWording).map { " (\($0))" } ?? ""), e.exitStatus)
         case let e as ValidationError: (e.message, 1)
         default: ("\(error)", 1)
         }
+    }
+}
+
+/// How the command line words a library error's remedy: the flags that fix it.
+func remedyWording(_ remedy: Remedy) -> String? {
+    switch remedy {
+    case .trustedRoot: "pass --trusted-root"
+    case .withoutTransparencyLog: "or sign without one: --tlog-upload=false"
+    case .registryTrust: "pass --registry-cacert or set SSL_CERT_FILE, or --allow-insecure-registry for testing"
+    case .redirectURL: "check --oidc-redirect-url"
+    case .plainHTTPRegistry: "to use plain HTTP, pass --allow-http-registry"
+    default: nil
     }
 }
 

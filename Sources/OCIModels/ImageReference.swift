@@ -30,8 +30,7 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws {
         if text.hasPrefix("http://") || text.hasPrefix("https://") {
             throw OCIError(
-                .invalidReference,
-                "image reference must not contain a URL scheme (http:// or https://): \(text); to use plain HTTP, pass --allow-http-registry")
+                .invalidReference, "image reference must not contain a URL scheme (http:// or https://): \(text)", remedy: .plainHTTPRegistry)
         }
         original = text
         // As go-containerregistry: try a tag reference, then a digest reference (which drops any tag).

@@ -469,7 +469,7 @@ public final class RegistryClient: Sendable {
             } catch {
                 // The downloaded body broke off while it was being sent on.
                 guard attempt < configuration.maxAttempts else {
-                    throw OCIError(.transport, "\(what): \(Self.describeTransport(error)) (after \(attempt) attempts)", underlying: error)
+                    throw Self.transportError("\(what): \(Self.describeTransport(error)) (after \(attempt) attempts)", underlying: error)
                 }
             }
             try await Task.sleep(for: retryPolicy.delay(afterAttempt: attempt))
@@ -539,25 +539,27 @@ public final class RegistryClient: Sendable {
         if let known = schemes.withLock({ $0[ref.registry] }) { return "\(known)://\(host)" }
         guard configuration.allowHTTP || ref.defaultScheme == "http" else { return "https://\(host)" }
         let reasons = Mutex<[String]>([])
+        let remedies = Mutex<[Remedy]>([])
         // Both schemes are probed at once (one port speaks only one of them): a TLS handshake against a plain-HTTP
         // port is retried by the connection pool until the connect timeout, so probing in turn would cost seconds.
-        let scheme: String? = await withTaskGroup(of: (String, String?).self) { group in
+        let scheme: String? = await withTaskGroup(of: (String, String?, Remedy?).self) { group in
             for scheme in configuration.allowHTTP ? ["http", "https"] : ["https", "http"] {
                 group.addTask {
                     do {
                         let response = try await self.sendWithRetries(
                             .GET, url: "\(scheme)://\(host)/v2/", headers: [], authorization: nil, body: nil, maxBody: 1 << 16, attempts: 1)
-                        if response.status == 200 || response.status == 401 { return (scheme, nil) }
-                        return (scheme, "\(scheme): HTTP \(response.status)")
+                        if response.status == 200 || response.status == 401 { return (scheme, nil, nil) }
+                        return (scheme, "\(scheme): HTTP \(response.status)", nil)
                     } catch let e as OCIError {
-                        return (scheme, "\(scheme): \(e.message)")
+                        return (scheme, "\(scheme): \(e.message)", e.remedy)
                     } catch {
-                        return (scheme, "\(scheme): \(error)")
+                        return (scheme, "\(scheme): \(error)", nil)
                     }
                 }
             }
             var found: String?
-            while let (scheme, failure) = await group.next() {
+            while let (scheme, failure, remedy) = await group.next() {
+                if let remedy { remedies.withLock { $0.append(remedy) } }
                 if let failure {
                     reasons.withLock { $0.append(failure) }
                 } else {
@@ -573,7 +575,8 @@ public final class RegistryClient: Sendable {
             return "\(scheme)://\(host)"
         }
         let failures = reasons.withLock { $0.sorted() }
-        throw OCIError(.transport, "cannot reach registry \(ref.registry): \(failures.joined(separator: "; "))")
+        throw OCIError(
+            .transport, "cannot reach registry \(ref.registry): \(failures.joined(separator: "; "))", remedy: remedies.withLock { $0.first })
     }
 
     private func resolve(_ location: String, against ref: ImageReference) async throws -> String {
@@ -636,8 +639,7 @@ public final class RegistryClient: Sendable {
         } catch ExchangeFailure.tooLarge(let limit, let error) {
             throw OCIError(.registry, "response from \(Self.redact(url)) is larger than \(limit) bytes: \(error)", underlying: error)
         } catch ExchangeFailure.transport(let attempts, let error) {
-            throw OCIError(
-                .transport, "\(method) \(Self.redact(url)): \(Self.describeTransport(error)) (after \(attempts) attempts)", underlying: error)
+            throw Self.transportError("\(method) \(Self.redact(url)): \(Self.describeTransport(error)) (after \(attempts) attempts)", underlying: error)
         }
     }
 
@@ -689,8 +691,7 @@ public final class RegistryClient: Sendable {
                 throw CancellationError()
             } catch {
                 guard attempt < configuration.maxAttempts else {
-                    throw OCIError(
-                        .transport, "GET \(Self.redact(url)): \(Self.describeTransport(error)) (after \(attempt) attempts)", underlying: error)
+                    throw Self.transportError("GET \(Self.redact(url)): \(Self.describeTransport(error)) (after \(attempt) attempts)", underlying: error)
                 }
                 try await Task.sleep(for: retryPolicy.delay(afterAttempt: attempt))
                 continue
@@ -765,6 +766,12 @@ public final class RegistryClient: Sendable {
 
     // MARK: - Helpers
 
+    /// A transport failure; an untrusted TLS certificate carries the ``Remedy/registryTrust`` remedy.
+    static func transportError(_ message: String, underlying: any Error) -> OCIError {
+        let untrusted = "\(underlying)".contains("CERTIFICATE_VERIFY_FAILED")
+        return OCIError(.transport, message, underlying: underlying, remedy: untrusted ? .registryTrust : nil)
+    }
+
     /// A short description of a connection-level failure.
     static func describeTransport(_ error: any Error) -> String {
         let text = "\(error)"
@@ -772,7 +779,7 @@ public final class RegistryClient: Sendable {
             ("Connection refused", "connection refused"), ("connectTimeout", "connection timed out"),
             ("readTimeout", "timed out waiting for the response"), ("deadlineExceeded", "request timed out"),
             ("remoteConnectionClosed", "the registry closed the connection"), ("Connection reset", "connection reset by the registry"),
-            ("CERTIFICATE_VERIFY_FAILED", "the registry's TLS certificate is not trusted (pass --registry-cacert, or --allow-insecure-registry for testing)"),
+            ("CERTIFICATE_VERIFY_FAILED", "the registry's TLS certificate is not trusted"),
             ("handshakeFailed", "TLS handshake failed"),
         ] where text.contains(needle) {
             return summary

@@ -18,10 +18,52 @@ public protocol ReportableError: LocalizedError, CustomStringConvertible {
     var exitStatus: Int32 { get }
     /// The line a command line prints after `Error: `: the message, with the context its kind adds.
     var summary: String { get }
+    /// What the user can do about it, named for each front end to word in its own terms (the command line names
+    /// its flags); the message itself names no flag.
+    var remedy: Remedy? { get }
+}
+
+/// A named way out of an error (``ReportableError/remedy``): ``trustedRoot`` (give a trusted root),
+/// ``withoutTransparencyLog`` (sign without a log), ``registryTrust`` (trust the registry's CA), ``redirectURL``
+/// (fix the OAuth redirect URL), ``plainHTTPRegistry`` (reach a registry without TLS). Front ends map the names they know and ignore the others.
+public struct Remedy: Hashable, Sendable, CustomStringConvertible {
+    /// The remedy's name.
+    public let name: String
+    /// A remedy named `name`.
+    public init(name: String) { self.name = name }
+    public var description: String { name }
+
+    /// Give the verifier a trusted root.
+    public static var trustedRoot: Remedy { Remedy(name: "trustedRoot") }
+    /// Sign without a transparency log.
+    public static var withoutTransparencyLog: Remedy { Remedy(name: "withoutTransparencyLog") }
+    /// Trust the CA of the registry's TLS certificate (or, for testing, skip the check).
+    public static var registryTrust: Remedy { Remedy(name: "registryTrust") }
+    /// Correct the OAuth redirect URL.
+    public static var redirectURL: Remedy { Remedy(name: "redirectURL") }
+    /// Reach the registry over plain HTTP (for a registry without TLS).
+    public static var plainHTTPRegistry: Remedy { Remedy(name: "plainHTTPRegistry") }
 }
 
 extension ReportableError {
     public var errorDescription: String? { summary }
+    public var remedy: Remedy? { nil }
+
+    /// The remedy of this error or, failing that, of the errors it wraps.
+    public var remedyInChain: Remedy? {
+        var current: (any Error)? = self
+        var depth = 0
+        while let error = current, depth < 16 {
+            if let reportable = error as? any ReportableError {
+                if let remedy = reportable.remedy { return remedy }
+                current = reportable.underlying
+            } else {
+                current = nil
+            }
+            depth += 1
+        }
+        return nil
+    }
 
     /// The same error with `context` put before its message (`"signing a.txt: " + message`).
     public func adding(context: String) -> Self {
@@ -58,12 +100,17 @@ public struct CodedError<Code: ErrorCode>: ReportableError, Hashable {
     public var file: String
     /// The line the error was raised at.
     public var line: UInt
+    /// What the user can do about it.
+    public var remedy: Remedy?
 
     /// Creates an error of kind `code`.
-    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil, file: String = #fileID, line: UInt = #line) {
+    public init(
+        _ code: Code, _ message: String, underlying: (any Error)? = nil, remedy: Remedy? = nil, file: String = #fileID, line: UInt = #line
+    ) {
         self.code = code
         self.message = message
         self.underlying = underlying
+        self.remedy = remedy
         self.file = file
         self.line = line
     }

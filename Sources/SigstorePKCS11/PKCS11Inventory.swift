@@ -55,7 +55,7 @@ public enum PKCS11Inventory {
     }
 
     static func load(_ modulePath: String) throws -> PKCS11Module {
-        guard modulePath.hasPrefix("/") else { throw KMSError(.malformedReference, "--module-path must be the absolute path of the PKCS11 module") }
+        guard modulePath.hasPrefix("/") else { throw KMSError(.malformedReference, "the PKCS#11 module path must be absolute, got \(modulePath)") }
         return try PKCS11Module.load(modulePath)
     }
 }

@@ -149,7 +149,7 @@ public struct ArtifactSigner: Sendable {
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> ArtifactSigner {
         guard let trust = services.trustMaterial else {
-            throw SigningError(.configuration, "keyless signing needs a trusted root to check Fulcio's certificate: pass --trusted-root")
+            throw SigningError(.configuration, "keyless signing needs a trusted root to check Fulcio's certificate", remedy: .trustedRoot)
         }
         try token.checkNotExpired(at: now())
         var timings = timings
@@ -195,7 +195,7 @@ public struct ArtifactSigner: Sendable {
         let logged = !services.transparencyLogs.isEmpty
         if key.signsWholeMessage && services.transparencyLogs.contains(where: { $0.apiVersion != 1 }) {
             throw SigningError(
-                .configuration, "Rekor v2 does not accept Ed25519 signatures: use a Rekor v1 log, another key type, or --tlog-upload=false")
+                .configuration, "Rekor v2 does not accept Ed25519 signatures: use a Rekor v1 log or another key type", remedy: .withoutTransparencyLog)
         }
         var start = ContinuousClock.now
         var signature: [UInt8]

@@ -291,7 +291,7 @@ final class CallbackListener: Sendable {
         var path = "/auth/callback"
         if let fixed {
             guard let components = URLComponents(string: fixed), components.scheme == "http", let h = components.host else {
-                throw SigningError(.configuration, "--oidc-redirect-url must be an http URL on this machine, got \(fixed)")
+                throw SigningError(.configuration, "the OAuth redirect URL must be an http URL on this machine, got \(fixed)", remedy: .redirectURL)
             }
             host = h
             port = components.port ?? 80

@@ -7,6 +7,7 @@ import SigstoreModels
 import SigstoreTesting
 import Testing
 import SigstoreJSON
+import SigstoreCore
 
 /// A registry with a pushed image, a key pair and the flags/environment cosign needs to reach it.
 struct ImageFixture {
@@ -370,6 +371,9 @@ struct ImageSignTests {
         env["SSL_CERT_FILE"] = nil
         let (refused, refusedOutput) = try runProcess(binary, ["verify", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", ref], env: env)
         #expect(refused != 0, "without the CA the registry's certificate must be refused: \(refusedOutput)")
+        // The library names the failure; the command line adds the flags that fix it.
+        #expect(refusedOutput.contains("the registry's TLS certificate is not trusted (after"), "\(refusedOutput)")
+        #expect(refusedOutput.contains("(pass --registry-cacert or set SSL_CERT_FILE, or --allow-insecure-registry for testing)"), "\(refusedOutput)")
     }
 
     @Test("stored layout matches cosign's: legacy .sig image, bundle referrer and referrers-tag index; oras reads them")
@@ -852,5 +856,43 @@ struct KeylessImageVerifyTests {
         let keyed = await f.run(["verify-attestation", "--key", "\(f.dir)/k.pub", "--insecure-ignore-tlog", imageRef])
         #expect(keyed.status == 1)
         #expect(keyed.stderr.contains("no matching attestations"), "\(keyed.stderr)")
+    }
+}
+
+/// Library messages name no command-line flag (issue 24): a front end words the remedy (``Remedy``) in its own terms.
+@Suite("library errors name no CLI flag; the command line adds it from the remedy")
+struct RemedyTests {
+    @Test("no message string literal of the library targets names a --flag (other tools' flags, in parentheses after e.g., excepted)")
+    func noFlagsInLibraryMessages() throws {
+        let libraries = [
+            "SigstoreCore", "SigstoreJSON", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify", "Sigstore", "SigstoreIssuing", "SigstoreSign",
+            "SigstoreTUF", "SigstoreKMS", "SigstorePKCS11", "OCIModels", "OCIRegistry",
+        ]
+        var offenders: [String] = []
+        for library in libraries {
+            let dir = repositoryRoot.appendingPathComponent("Sources/\(library)")
+            guard let files = FileManager.default.enumerator(atPath: dir.path) else { continue }
+            for case let file as String in files where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let code = line.trimmingCharacters(in: .whitespaces)
+                    guard !code.hasPrefix("//"), line.contains("\""), line.contains(" --"), !line.contains("e.g.") else { continue }
+                    if line.firstMatch(of: /"[^"]*\s--[a-z][a-z0-9-]*/) != nil { offenders.append("\(library)/\(file):\(number + 1)") }
+                }
+            }
+        }
+        #expect(offenders.isEmpty, "\(offenders)")
+    }
+
+    @Test("a reference with a URL scheme: the library's message, then the command line's flag")
+    func schemeRemedy() async throws {
+        let result = await cosign(["triangulate", "https://registry.example/a/b:v1"])
+        expectOneLineError(result, containing: "image reference must not contain a URL scheme (http:// or https://): https://registry.example/a/b:v1 (to use plain HTTP, pass --allow-http-registry)")
+        #expect(throws: OCIError.self) { _ = try ImageReference(parsing: "http://x/y") }
+        do {
+            _ = try ImageReference(parsing: "http://x/y")
+        } catch let error as OCIError {
+            #expect(!error.message.contains("--") && error.remedy == .plainHTTPRegistry)
+        }
     }
 }
