@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "Sigstore", targets: ["Sigstore"]),
         .library(name: "SigstoreIssuing", targets: ["SigstoreIssuing"]),
         .library(name: "SigstoreSign", targets: ["SigstoreSign"]),
+        // One import for signing: SigstoreSign with everything of the Sigstore product.
+        .library(name: "SigstoreSigning", targets: ["SigstoreSigning"]),
         .library(name: "SigstoreTUF", targets: ["SigstoreTUF"]),
         .library(name: "SigstoreKMS", targets: ["SigstoreKMS"]),
         .library(name: "SigstorePKCS11", targets: ["SigstorePKCS11"]),
@@ -292,6 +294,19 @@ let package = Package(
         .target(
             name: "Sigstore",
             dependencies: ["SigstoreCore", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify"],
+            swiftSettings: strictSettings
+        ),
+        // The umbrella of signing (see the "SigstoreSigning" product).
+        .target(
+            name: "SigstoreSigning",
+            dependencies: ["Sigstore", "SigstoreSign"],
+            swiftSettings: strictSettings
+        ),
+        // The signing example, built with the package and run by LibraryDefaultsTests.
+        .executableTarget(
+            name: "sign-blob-example",
+            dependencies: ["SigstoreSigning"],
+            path: "Examples/sign-blob",
             swiftSettings: strictSettings
         ),
         // The README's library example, built with the package and run by LibraryDefaultsTests.

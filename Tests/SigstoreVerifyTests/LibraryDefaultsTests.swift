@@ -149,11 +149,38 @@ struct LibraryDefaultsTests {
         #expect(wrong.0 == 1 && wrong.1.contains("none of the expected identities matched"), "\(wrong.1)")
     }
 
+    @Test("the signing example (Examples/sign-blob, one import of SigstoreSigning) writes a bundle its public key verifies, and not for another file")
+    func signingExample() async throws {
+        let binary = try #require(Self.exampleBinary(named: "sign-blob-example"), "build the example first: swift build --build-tests")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sign-example-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let artifact = Array("signed by the example\n".utf8)
+        try Data(artifact).write(to: URL(fileURLWithPath: dir + "/a.txt"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [dir + "/a.txt", dir + "/a.sigstore.json", dir + "/a.pub"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && output.hasPrefix("signed and verified"), "\(output)")
+        let key = try PublicKey(pemEncoded: try String(contentsOfFile: dir + "/a.pub", encoding: .utf8))
+        let bundle = try SigstoreBundle(jsonData: Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/a.sigstore.json"))))
+        let verifier = SigstoreVerifier(trustMaterial: TrustMaterial(), configuration: .cosign(keyBased: true, ignoreTransparencyLog: true))
+        _ = try await verifier.verify(bundle, policy: VerificationPolicy(artifact: .data(Data(artifact)), publicKey: key))
+        await #expect(throws: VerificationError.self) {
+            _ = try await verifier.verify(bundle, policy: VerificationPolicy(artifact: .data(Data("another file".utf8)), publicKey: key))
+        }
+    }
+
     /// The example built beside the tests (`swift build --build-tests` builds every target).
-    static var exampleBinary: String? {
+    static var exampleBinary: String? { exampleBinary(named: "verify-bundle-example") }
+
+    static func exampleBinary(named name: String) -> String? {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for candidate in [".build/debug/verify-bundle-example", ".build/x86_64-unknown-linux-gnu/debug/verify-bundle-example",
-                          ".build/aarch64-unknown-linux-gnu/debug/verify-bundle-example"] {
+        for candidate in [".build/debug/\(name)", ".build/x86_64-unknown-linux-gnu/debug/\(name)", ".build/aarch64-unknown-linux-gnu/debug/\(name)"] {
             let path = root.appendingPathComponent(candidate).path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
