@@ -100,26 +100,24 @@ public struct SignedCertificateTimestamp: Sendable, Hashable {
     /// The bytes an SCT for an X.509 entry signs (RFC 6962 §3.2, `x509_entry`): what a log returns, detached, for a
     /// certificate that does not embed its SCT.
     public func signedData(x509Certificate der: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [version, 0]
-        out += withUnsafeBytes(of: timestamp.bigEndian, Array.init)
-        out += [0, 0]
-        let n = der.count
-        out += [UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
-        out += der
-        out += [UInt8((extensions.count >> 8) & 0xFF), UInt8(extensions.count & 0xFF)]
-        out += extensions
-        return out
+        signedData(entryType: 0, prefix: [], entry: der)
     }
 
     /// The bytes a precertificate SCT signs (RFC 6962 §3.2).
     public func signedData(issuerKeyHash: [UInt8], tbsCertificate: [UInt8]) -> [UInt8] {
+        signedData(entryType: 1, prefix: issuerKeyHash, entry: tbsCertificate)
+    }
+
+    /// RFC 6962's `digitally-signed` input: version, `certificate_timestamp`, time, entry type, the entry (a 24-bit
+    /// length after `prefix`), extensions (a 16-bit length).
+    private func signedData(entryType: UInt8, prefix: [UInt8], entry: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [version, 0]
         out += withUnsafeBytes(of: timestamp.bigEndian, Array.init)
-        out += [0, 1]
-        out += issuerKeyHash
-        let n = tbsCertificate.count
+        out += [0, entryType]
+        out += prefix
+        let n = entry.count
         out += [UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
-        out += tbsCertificate
+        out += entry
         out += [UInt8((extensions.count >> 8) & 0xFF), UInt8(extensions.count & 0xFF)]
         out += extensions
         return out

@@ -380,10 +380,7 @@ public final class DevelopmentIssuer: Sendable {
 
     static func base64URL(_ bytes: [UInt8]) -> String { Base64.encodeURL(bytes) }
 
-    static func html(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func html(_ s: String) -> String { Explorer.html(s) }
 
     static func percentEncode(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics

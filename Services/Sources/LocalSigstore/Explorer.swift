@@ -84,7 +84,7 @@ struct Explorer: Sendable {
                 indices.append(index)
             } else if hex.count == 64 || hex.count == 80, let bytes = Hex.decode(String(hex.suffix(64))) {
                 if hex.count == 64 { indices += try await log.log.indices(searchKey: "sha256:" + hex) }
-                let treeMatches = hex.count == 64 || log.treeID.map { Self.treePrefix($0) == hex.prefix(16) } ?? false
+                let treeMatches = hex.count == 64 || log.treeID.map { RekorV1Service.treePrefix($0) == hex.prefix(16) } ?? false
                 if treeMatches, let index = await log.log.index(ofLeafHash: bytes) { indices.append(index) }
             } else if query.contains("@"), !query.contains("://") {
                 indices += try await log.log.indices(searchKey: "email:" + lower)
@@ -162,7 +162,7 @@ struct Explorer: Sendable {
     func summary(_ record: LogRecord, in log: Log) throws -> Summary {
         let leaf = Hex.encode(Merkle.leafHash(record.body))
         var s = Summary(
-            log: log, index: record.index, uuid: log.treeID.map { Self.treePrefix($0) + leaf } ?? leaf, kind: "unknown",
+            log: log, index: record.index, uuid: log.treeID.map { RekorV1Service.treePrefix($0) + leaf } ?? leaf, kind: "unknown",
             integratedTime: record.integratedTime)
         guard let body = try? JSONParser.parse(record.body) else { return s }
         let kind = body["kind"]?.stringValue ?? "?"
@@ -199,11 +199,6 @@ struct Explorer: Sendable {
               let block = try? PEMBlock.parseFirst(text), block.label == "CERTIFICATE"
         else { return nil }
         return block.bytes
-    }
-
-    static func treePrefix(_ treeID: Int64) -> String {
-        let tree = String(UInt64(bitPattern: treeID), radix: 16)
-        return String(repeating: "0", count: max(0, 16 - tree.count)) + tree
     }
 
     /// The search keys of a signer's certificate: `email:` (lowercased) and `uri:` for each SAN.

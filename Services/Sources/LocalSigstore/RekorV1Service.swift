@@ -111,8 +111,13 @@ public struct RekorV1Service: Sendable {
 
     /// `<16-hex tree ID><64-hex leaf hash>`.
     func entryID(leafHash: [UInt8]) -> String {
+        Self.treePrefix(treeID) + Hex.encode(leafHash)
+    }
+
+    /// The 16 hex digits of a tree ID that start its entry UUIDs.
+    static func treePrefix(_ treeID: Int64) -> String {
         let tree = String(UInt64(bitPattern: treeID), radix: 16)
-        return String(repeating: "0", count: max(0, 16 - tree.count)) + tree + Hex.encode(leafHash)
+        return String(repeating: "0", count: max(0, 16 - tree.count)) + tree
     }
 
     func record(entryID id: String) async throws -> LogRecord? {
