@@ -20,6 +20,7 @@ test: setup
 	python3 scripts/check-portability.py
 	$(SWIFT) build --build-tests
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
+	scripts/library-consumer.sh
 	scripts/tuf-conformance.sh
 	cd Services && $(SWIFT) build --build-tests
 	cd Services && $(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}

@@ -13,6 +13,13 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ] + (warningsAsErrors ? [.treatAllWarnings(as: .error)] : [])
 
+/// A product of a package that only the `Networking` trait brings in: AsyncHTTPClient, SwiftNIO, NIOSSL and
+/// swift-argument-parser, what the clients of Sigstore's services, TUF repositories and registries and the command line
+/// need. The trait is on by default; a dependent that only verifies sets `traits: []` and resolves none of them.
+func networking(_ product: String, _ package: String) -> Target.Dependency {
+    .product(name: product, package: package, condition: .when(traits: ["Networking"]))
+}
+
 let package = Package(
     name: "swift-cosign",
     platforms: [.macOS(.v15)],
@@ -39,6 +46,14 @@ let package = Package(
         .library(name: "CosignOCI", targets: ["CosignOCI"]),
         .library(name: "CosignCLI", targets: ["CosignCLI"]),
         .executable(name: "cosign", targets: ["cosign"]),
+    ],
+    traits: [
+        .trait(
+            name: "Networking",
+            description: "Signing, TUF, registries, key services and the cosign command line: brings in AsyncHTTPClient, "
+                + "SwiftNIO, NIOSSL and swift-argument-parser. Without it only the offline verifier (the Sigstore product and "
+                + "what it re-exports) builds."),
+        .default(enabledTraits: ["Networking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -121,11 +136,11 @@ let package = Package(
                 "SigstoreCrypto",
                 "SigstoreModels",
                 "SigstoreVerify",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                networking("AsyncHTTPClient", "async-http-client"),
+                networking("NIOCore", "swift-nio"),
+                networking("NIOPosix", "swift-nio"),
+                networking("NIOHTTP1", "swift-nio"),
+                networking("NIOSSL", "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -160,10 +175,10 @@ let package = Package(
         .target(
             name: "_SigstoreHTTP",
             dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                networking("AsyncHTTPClient", "async-http-client"),
+                networking("NIOCore", "swift-nio"),
+                networking("NIOHTTP1", "swift-nio"),
+                networking("NIOSSL", "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings
         ),
@@ -175,10 +190,10 @@ let package = Package(
                 "SigstoreCore", "SigstoreJSON", "_SigstoreHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                networking("AsyncHTTPClient", "async-http-client"),
+                networking("NIOSSL", "swift-nio-ssl"),
+                networking("NIOCore", "swift-nio"),
+                networking("NIOHTTP1", "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -201,10 +216,10 @@ let package = Package(
                 "_SigstoreHTTP",
                 "SigstoreCore", "SigstoreJSON",
                 "OCIModels",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                networking("AsyncHTTPClient", "async-http-client"),
+                networking("NIOCore", "swift-nio"),
+                networking("NIOHTTP1", "swift-nio"),
+                networking("NIOSSL", "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -286,7 +301,7 @@ let package = Package(
                 "OCIRegistry",
                 "SigstoreCrypto",
                 "SigstoreModels",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                networking("ArgumentParser", "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
@@ -299,7 +314,7 @@ let package = Package(
         // The umbrella of signing (see the "SigstoreSigning" product).
         .target(
             name: "SigstoreSigning",
-            dependencies: ["Sigstore", "SigstoreSign"],
+            dependencies: ["Sigstore", "SigstoreSign", "SigstoreTUF", "SigstoreCore", "SigstoreModels", "SigstoreVerify"],
             swiftSettings: strictSettings
         ),
         // The signing example, built with the package and run by LibraryDefaultsTests.
@@ -307,6 +322,20 @@ let package = Package(
             name: "sign-blob-example",
             dependencies: ["SigstoreSigning"],
             path: "Examples/sign-blob",
+            swiftSettings: strictSettings
+        ),
+        // Signing and verifying an image in a registry with a key pair, run by LibraryDefaultsTests.
+        .executableTarget(
+            name: "sign-verify-image-example",
+            dependencies: ["Cosign", "CosignOCI", "OCIModels", "OCIRegistry", "SigstoreCrypto"],
+            path: "Examples/sign-verify-image",
+            swiftSettings: strictSettings
+        ),
+        // Keyless signing against sigstore-local through its TUF repository, run by the Services tests.
+        .executableTarget(
+            name: "sigstore-local-example",
+            dependencies: ["SigstoreSigning"],
+            path: "Examples/sigstore-local",
             swiftSettings: strictSettings
         ),
         // The README's library example, built with the package and run by LibraryDefaultsTests.
@@ -347,7 +376,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SigstoreSignTests",
-            dependencies: ["SigstoreCore", "SigstoreJSON", "SigstoreSign", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify"],
+            dependencies: [
+                "SigstoreCore", "SigstoreJSON", "SigstoreSign", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify", "SigstoreSigning", "SigstoreTUF",
+                "SigstoreTesting", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -4,6 +4,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 public import SigstoreModels
+public import SigstoreVerify
 import SigstoreCore
 
 extension SigningConfig {
@@ -32,5 +33,29 @@ extension SigningConfig {
     /// The first usable service of a list whose only supported version is 1 (CA, OIDC issuer).
     public static func first(_ list: [Service], at time: Date) -> Service? {
         list.first { $0.isValid(at: time) && $0.majorAPIVersion == 1 }
+    }
+}
+
+extension SigningServices {
+    /// The services a signing config names that are valid at `time`: the transparency logs (Rekor v1 and v2) and
+    /// timestamp authorities its selectors pick, as sigstore-go and cosign pick them.
+    /// - Parameters:
+    ///   - config: The signing config (from TUF's `signing_config.v0.2.json`, or a file).
+    ///   - trustMaterial: The trust material that checks the certificate and the result.
+    ///   - http: The client for the logs (and the timestamp authorities unless `timestampHTTP` is given).
+    ///   - timestampHTTP: A client of its own for the timestamp authorities (client certificates, a private CA).
+    ///   - time: When the services must be valid.
+    /// - Throws: ``SigningError`` when a selector asks for more services than the config lists.
+    public init(
+        signingConfig config: SigningConfig, trustMaterial: TrustMaterial?, http: ServiceHTTP, timestampHTTP: ServiceHTTP? = nil,
+        at time: Date = Date()
+    ) throws {
+        let logs = try SigningConfig.select(
+            config.rekorTlogURLs, supported: [1, 2], selector: config.rekorTlogSelector, at: time, what: "transparency log"
+        ).map { RekorClient(baseURL: $0.url, apiVersion: $0.majorAPIVersion, http: http) }
+        let timestampAuthorities = try SigningConfig.select(
+            config.tsaURLs, supported: [1], selector: config.tsaSelector, at: time, what: "timestamp authority"
+        ).map { TimestampClient(url: $0.url, http: timestampHTTP ?? http) }
+        self.init(transparencyLogs: logs, timestampAuthorities: timestampAuthorities, trustMaterial: trustMaterial)
     }
 }

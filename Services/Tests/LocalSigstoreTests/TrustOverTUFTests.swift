@@ -220,6 +220,38 @@ struct TrustOverTUFTests {
         #expect(try Self.bytes(cached + "/signing_config.v0.2.json") == Self.bytes(instance.data + "/signing_config.json"))
     }
 
+    /// The root package's library example for sigstore-local (`swift build` builds it beside cosign).
+    static var exampleBinary: String {
+        URL(fileURLWithPath: CosignBinary.path).deletingLastPathComponent().appendingPathComponent("sigstore-local-example").path
+    }
+
+    @Test("the library example (Examples/sigstore-local): SigstoreInstance reads trust and services through TUF, signs keyless, verifies; cosign accepts the bundle; a wrong TUF root is refused")
+    func libraryExample() async throws {
+        let instance = try Instance()
+        let stack = try instance.running
+        let artifact = try instance.write("artifact.txt", "signed by the library example\n")
+        let token = try instance.write("token", try instance.token())
+        let bundle = instance.tmp.path + "/artifact.sigstore.json"
+        let signed = try Self.runSeparately(Self.exampleBinary, [stack["tuf"], stack["tufRoot"], token, artifact, bundle])
+        #expect(signed.status == 0 && signed.stdout.hasPrefix("signed and verified: \(Self.email) (issuer \(stack["oidc"]))"), "\(signed)")
+        // An independent check of the same bundle: cosign, trusting the stack through the same TUF repository.
+        let environment = ["TUF_ROOT": instance.tmp.path + "/tuf-cache"]
+        let initialize = try CosignBinary.run(["initialize", "--mirror", stack["tuf"], "--root", stack["tufRoot"]], environment: environment)
+        #expect(initialize.status == 0, "initialize: \(initialize.output)")
+        let verified = try CosignBinary.run(
+            ["verify-blob", "--bundle", bundle, "--certificate-identity", Self.email, "--certificate-oidc-issuer", stack["oidc"], artifact],
+            environment: environment)
+        #expect(verified.status == 0, "cosign verify-blob: \(verified.output)")
+        // The root of another instance: TUF refuses this repository's metadata (signed by none of its keys), nothing is signed.
+        let other = try TemporaryDirectory("other-root")
+        let otherStack = try StackProcess(dataDirectory: other.path + "/data")
+        let refused = try Self.runSeparately(
+            Self.exampleBinary, [stack["tuf"], otherStack["tufRoot"], token, artifact, instance.tmp.path + "/refused.sigstore.json"])
+        otherStack.stop()
+        #expect(refused.status == 1 && refused.stdout.hasPrefix("failed: ") && refused.stdout.contains("signed by 0 of"), "\(refused)")
+        #expect(!FileManager.default.fileExists(atPath: instance.tmp.path + "/refused.sigstore.json"))
+    }
+
     @Test("cosign initialize --mirror <tuf> --root <tufRoot>: then sign-blob and verify-blob need no trust flags, and a rotation reaches cosign through TUF without initialize")
     func cosignThroughTUF() async throws {
         let instance = try Instance()

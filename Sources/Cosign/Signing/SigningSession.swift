@@ -39,20 +39,15 @@ public struct SigningSession: Sendable {
         var tsaHTTP: ServiceHTTP?
         do {
             tsaHTTP = try timestampHTTP(o)
-            var logs: [RekorClient] = []
-            var tsas: [TimestampClient] = []
-            if let config = plan.config {
-                logs = try SigningConfig.select(
-                    config.rekorTlogURLs, supported: [1, 2], selector: config.rekorTlogSelector, at: now(), what: "transparency log"
-                ).map { RekorClient(baseURL: $0.url, apiVersion: $0.majorAPIVersion, http: http) }
-                tsas = try SigningConfig.select(config.tsaURLs, supported: [1], selector: config.tsaSelector, at: now(), what: "timestamp authority")
-                    .map { TimestampClient(url: $0.url, http: tsaHTTP ?? http) }
-            }
-            if plan.keyless && tsas.isEmpty && logs.contains(where: { $0.apiVersion == 2 }) {
+            let services = try plan.config.map {
+                try SigningServices(signingConfig: $0, trustMaterial: plan.trust, http: http, timestampHTTP: tsaHTTP, at: now())
+            } ?? SigningServices(trustMaterial: plan.trust)
+            if plan.keyless && services.timestampAuthorities.isEmpty
+                && services.transparencyLogs.contains(where: { $0.apiVersion == 2 })
+            {
                 throw CosignError(
                     .invalidInput, "a timestamp authority must be provided to request a short-lived certificate that will be logged to Rekor")
             }
-            let services = SigningServices(transparencyLogs: logs, timestampAuthorities: tsas, trustMaterial: plan.trust)
             let signer: ArtifactSigner
             if plan.keyless {
                 signer = try await keylessSigner(plan, services: services, http: http, console: console)

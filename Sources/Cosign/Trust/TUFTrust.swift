@@ -15,7 +15,7 @@ public import SigstoreTUF
 /// cosign does. When the mirror cannot be reached, a still-valid cache is used with a warning.
 public struct TUFTrust: Sendable {
     /// How long after a refresh the cache is used without asking the mirror, unless `TUF_CACHE_VALIDITY` says otherwise.
-    public static let defaultCacheValidity: Duration = .seconds(24 * 3600)
+    public static let defaultCacheValidity = TUFClient.defaultCacheValidity
     /// Where the cache is, and for which mirror.
     public var layout: CacheLayout
     /// The root to start from: the embedded one for Sigstore's repositories, `TUF_ROOT_JSON`, or nil for the cached
@@ -92,63 +92,17 @@ public struct TUFTrust: Sendable {
     }
 
     private func fetchTarget(_ name: String) async throws -> [UInt8] {
-        try FileSystem.makeDirectory(layout.targetsDirectory, mode: 0o700)
-        let updater = try makeUpdater()
-        let file = URL(fileURLWithPath: layout.targetFile(name))
-        // Within the validity (or with --offline), a cache that verifies answers with no request (go-tuf's local mode).
-        if offline || isFresh, let bytes = await cached(name, updater: updater, file: file) { return bytes }
-        guard !offline else {
+        var client = TUFClient(mirror: layout.mirror, root: bootstrapRoot, cacheRoot: layout.root)
+        client.offline = offline
+        client.cacheValidity = cacheValidity
+        client.warn = warn
+        client.now = now
+        client.fetcher = fetcher
+        client.userAgent = "swift-cosign/\(BuildInfo.version)"
+        do {
+            return try await client.target(name)
+        } catch let error as TUFError where offline && error.code == .notFound {
             throw TUFError(.notFound, "the cache in \(layout.metadataDirectory) holds no valid, unexpired \(name) and --offline forbids a refresh")
         }
-        do {
-            try await updater.refresh()
-        } catch let error as TUFError where error.code == .downloadFailed {
-            // The mirror cannot be reached: a cache that still verifies is good until its metadata expires.
-            guard let bytes = await cached(name, updater: updater, file: file) else { throw error }
-            warn("could not refresh the TUF metadata from \(layout.mirror) (\(error.message)); using the cached \(name)")
-            return bytes
-        }
-        try recordRefresh()
-        guard let info = try await updater.targetInfo(for: name) else {
-            throw TUFError(.targetNotFound, "the repository has no target \(name)")
-        }
-        if let bytes = updater.cachedTarget(info, at: file) { return bytes }
-        return try await updater.download(target: info, to: file)
-    }
-
-    /// The target from a cache that verifies with no request, or nil.
-    private func cached(_ name: String, updater: Updater, file: URL) async -> [UInt8]? {
-        guard (try? await updater.loadCached()) != nil, let info = try? await updater.targetInfo(for: name) else { return nil }
-        return updater.cachedTarget(info, at: file)
-    }
-
-    /// Whether the last online refresh (sigstore-go's record) is within the cache validity.
-    var isFresh: Bool {
-        guard cacheValidity > .zero, let bytes = try? FileSystem.readFile(layout.lastRefreshFile, limit: 4096) else { return false }
-        struct Record: Decodable { var lastTimestamp: String }
-        guard let record = try? JSONCoding.decode(Record.self, from: bytes, what: "last refresh"),
-            let last = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(record.lastTimestamp))
-                ?? (try? Date.ISO8601FormatStyle().parse(record.lastTimestamp))
-        else { return false }
-        let age = now().timeIntervalSince(last)
-        return age >= 0 && age < Double(cacheValidity.components.seconds)
-    }
-
-    func makeUpdater() throws -> Updater {
-        guard let base = URL(string: layout.mirror), base.scheme != nil else {
-            throw TUFError(.invalidConfiguration, "the TUF mirror \(layout.mirror) is not a URL")
-        }
-        var configuration = Updater.Configuration(
-            metadataDirectory: URL(fileURLWithPath: layout.metadataDirectory), metadataBaseURL: base,
-            targetsBaseURL: base.appendingPathComponent("targets"), bootstrapRoot: bootstrapRoot)
-        configuration.now = now
-        let fetcher: any Fetcher = fetcher ?? (base.isFileURL ? FileFetcher() : HTTPFetcher(userAgent: "swift-cosign/\(BuildInfo.version)"))
-        return Updater(configuration: configuration, fetcher: fetcher)
-    }
-
-    /// sigstore-go's `<cache>/<URLToPath(mirror)>.json` after an online refresh.
-    private func recordRefresh() throws {
-        let stamp = OrderedJSON.object([("lastTimestamp", .string(now().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))))])
-        try FileSystem.writeAtomically(stamp.serialized(), to: layout.lastRefreshFile, mode: 0o600)
     }
 }
