@@ -19,6 +19,8 @@ test: export SWIFT_COSIGN_WARNINGS_AS_ERRORS = 1
 test: setup
 	python3 scripts/check-portability.py
 	$(SWIFT) build --build-tests
+	python3 scripts/api-check.py --self-test
+	python3 scripts/api-check.py
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
 	scripts/library-consumer.sh
 	scripts/tuf-conformance.sh
