@@ -21,6 +21,7 @@ test: setup
 	$(SWIFT) build --build-tests
 	python3 scripts/api-check.py --self-test
 	python3 scripts/api-check.py
+	scripts/docs.sh
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
 	scripts/library-consumer.sh
 	scripts/tuf-conformance.sh

@@ -24,7 +24,7 @@ public enum BlobSigning {
     }
 
     /// Signs a digest computed beforehand (for example while the key was being decrypted). The digest must use the
-    /// key's hash (``KeyKind/defaultHashAlgorithm``); Ed25519 keys cannot sign digests.
+    /// key's hash (`KeyKind.defaultHashAlgorithm`); Ed25519 keys cannot sign digests.
     public static func sign(digest: ArtifactDigest, with key: any Signer) async throws -> SignedContent {
         guard !key.signsWholeMessage, digest.algorithm == key.kind.defaultHashAlgorithm else {
             throw CosignError(.invalidInput, "a \(key.kind) key cannot sign a precomputed \(digest.algorithm.rawValue) digest")

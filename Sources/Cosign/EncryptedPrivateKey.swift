@@ -119,8 +119,8 @@ public struct EncryptedPrivateKey: Sendable, Hashable {
 
     /// Decrypts the key.
     ///
-    /// - Throws: ``CosignError/Code/wrongPassword`` when the password is wrong (or the file was altered), and
-    ///   ``CosignError/Code/keyFile`` when the decrypted bytes are not a supported PKCS#8 key.
+    /// - Throws: ``CosignErrorCode/wrongPassword`` when the password is wrong (or the file was altered), and
+    ///   ``CosignErrorCode/keyFile`` when the decrypted bytes are not a supported PKCS#8 key.
     public func decrypt(password: [UInt8]) throws -> SigningKey {
         let secretKey = try Self.deriveKey(password: password, salt: salt, parameters: scrypt)
         guard let plaintext = Self.open(ciphertext, key: secretKey, nonce: nonce) else {

@@ -111,7 +111,7 @@ public enum SignatureLayout {
         return json.serialized(escapeHTML: true)
     }
 
-    /// The manifest of a legacy signature image over `layers` (whose config is ``legacyConfig(diffIDs:)``).
+    /// The manifest of a legacy signature image over `layers` (whose config is ``legacyConfig(diffIDs:created:)``).
     public static func legacyManifest(layers: [Descriptor], config: [UInt8], dockerMediaTypes: Bool = false) -> [UInt8] {
         let manifestType = dockerMediaTypes ? MediaType.dockerManifest : MediaType.ociManifest
         let configType = dockerMediaTypes ? MediaType.dockerConfig : MediaType.ociConfig

@@ -73,7 +73,7 @@ public struct SignatureStore: Sendable {
         try signatureRepository(for: image).withTag(SignatureLayout.tag(for: digest, kind: kind, prefix: options.tagPrefix))
     }
 
-    /// Resolves `image` to its manifest descriptor (HEAD); a missing image is ``OCIError/Code/notFound``.
+    /// Resolves `image` to its manifest descriptor (HEAD); a missing image is an `OCIError` with code `.notFound`.
     public func resolve(_ image: ImageReference) async throws -> Descriptor {
         guard let descriptor = try await client.manifestDescriptor(image) else {
             throw OCIError(.notFound, "image \(image) not found")
@@ -141,10 +141,12 @@ public struct SignatureStore: Sendable {
     /// Appends `layer` to the legacy image at `tag` (read-modify-write). When `isDuplicate` accepts a layer already
     /// there (cosign's duplicate detector: same payload digest and media type, our annotations present, and the signer's
     /// key verifies its signature), nothing is written. After writing, the tag is watched until it is seen to keep our
-    /// layer (``confirmedAppend(_:to:what:read:alreadyThere:keep:write:)``); when a concurrent writer replaced the image
-    /// without it, the append is redone (up to ``Options/maxAppendAttempts`` writes). Blobs are uploaded before the
-    /// manifest that names them.
+    /// layer; when a concurrent writer replaced the image without it, the append is redone (up to
+    /// ``Options/maxAppendAttempts`` writes). Blobs are uploaded before the manifest that names them.
     ///
+    /// - Parameter layer: the signature layer to add.
+    /// - Parameter tag: the legacy signature image's tag (`sha256-<hex>.sig`).
+    /// - Parameter isDuplicate: accepts a layer already there as equivalent to `layer`; nil treats none as a duplicate.
     /// - Parameter replacing: layers for which this returns true are dropped (`attest --replace`).
     /// - Parameter created: the image config's creation time (`--record-creation-timestamp`); zero time when nil.
     /// - Returns: whether the layer was added (false when an equivalent one was already there).

@@ -7,7 +7,7 @@ public import Foundation
 /// The one error model of the package: every module's error is a ``ReportableError``, so a caller (the command line
 /// among them) reports any of them the same way without knowing its type.
 ///
-/// An error has a kind (``code``), a one-line lowercase ``message`` a user can act on (never a password, key or
+/// An error has a kind (``CodedError/code``), a one-line lowercase ``message`` a user can act on (never a password, key or
 /// token), the error it wraps if any, and the exit status a command line reports for it.
 public protocol ReportableError: LocalizedError, CustomStringConvertible {
     /// The one-line message naming what went wrong, with expected and actual values where there are any.

@@ -22,7 +22,7 @@ public struct PEMBlock: Hashable, Sendable {
     /// Parses every PEM block in `text`, in order, as Go's `pem.Decode` does: text outside blocks is ignored, body
     /// lines may have any length, whitespace in the body is ignored, and RFC 1421 headers are skipped.
     ///
-    /// - Throws: ``SigstoreCryptoError/Code/malformedPEM`` when there is no block or a block is damaged.
+    /// - Throws: ``SigstoreCryptoError`` (`.malformedPEM`) when there is no block or a block is damaged.
     public static func parseAll(_ text: String) throws -> [PEMBlock] {
         var text = text
         return try text.withUTF8 { try parseAll(bytes: $0) }

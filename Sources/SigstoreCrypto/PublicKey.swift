@@ -144,8 +144,8 @@ public struct PublicKey: Sendable {
 
     /// Checks a signature over a precomputed digest (ECDSA, RSA PKCS#1 v1.5).
     ///
-    /// - Throws: ``SigstoreCryptoError/Code/invalidSignature`` when it does not verify, or
-    ///   ``SigstoreCryptoError/Code/malformedSignature`` when the bytes cannot be a signature for this key.
+    /// - Throws: ``SigstoreCryptoError`` (`.invalidSignature`) when it does not verify, or
+    ///   (`.malformedSignature`) when the bytes cannot be a signature for this key.
     public func verifySignature(_ signature: [UInt8], digest: ArtifactDigest) throws {
         let valid: Bool
         switch backing {

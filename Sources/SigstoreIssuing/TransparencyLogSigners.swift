@@ -25,7 +25,7 @@ public struct LogSigner: Sendable {
     }
 
     /// A Rekor v1 inclusion promise (the signed entry timestamp of a bundle's `inclusionPromise`): the DER ECDSA
-    /// signature over the RFC 8785 JSON of body, integrated time, log ID and index (``SignedEntryTimestampPayload``).
+    /// signature over the RFC 8785 JSON of body, integrated time, log ID and index (SigstoreVerify's `SignedEntryTimestampPayload`).
     public func signedEntryTimestamp(body: [UInt8], integratedTime: Int64, logIndex: Int64) throws -> [UInt8] {
         let payload = SignedEntryTimestampPayload.bytes(
             body: body, integratedTime: integratedTime, logID: logID, logIndex: logIndex)

@@ -23,7 +23,7 @@ extension ErrorName where Domain == JSONErrorDomain {
 
 /// Decoding typed documents with `Codable`, with one-line errors that name the document and the JSON path.
 public enum JSONCoding {
-    /// The largest document ``decode(_:from:what:limit:)`` reads by default, in bytes.
+    /// The largest document ``decode(_:from:what:limit:strict:)`` reads by default, in bytes.
     public static let defaultLimit = 128 << 20
 
     /// Decodes a document of type `T`; `what` names it in errors (`"malformed trusted root: missing field …"`).

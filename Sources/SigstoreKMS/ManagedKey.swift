@@ -17,7 +17,7 @@ public protocol ManagedKey: Sendable {
     func create() async throws -> PublicKey
 }
 
-/// A ``Signer`` over a ``ManagedKey``: the public key is fetched once, when the signer is opened; each signature
+/// A `Signer` (SigstoreCrypto) over a ``ManagedKey``: the public key is fetched once, when the signer is opened; each signature
 /// costs one remote call, over a digest computed locally (the artifact never leaves the machine).
 public struct ManagedKeySigner: Signer {
     /// The key.

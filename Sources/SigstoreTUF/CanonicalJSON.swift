@@ -10,7 +10,7 @@ import SigstoreCore
 /// writes the same sorted, compact form with them escaped, for files that JSON readers must accept.
 enum CanonicalJSON {
     /// The canonical bytes of `value`.
-    /// - Throws: ``TUFError/Code/invalidMetadata`` when the value holds a non-integer number or an object repeats a
+    /// - Throws: ``TUFErrorCode/invalidMetadata`` when the value holds a non-integer number or an object repeats a
     ///   key (neither has a canonical form).
     static func encode(_ value: OrderedJSON) throws -> [UInt8] {
         var out: [UInt8] = []

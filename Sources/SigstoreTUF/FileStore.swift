@@ -11,7 +11,7 @@ import SigstoreCore
 /// Bounded reads and atomic writes of local files (metadata cache and downloaded targets).
 enum FileStore {
     /// The contents of `file`, or nil when it does not exist.
-    /// - Throws: ``TUFError/Code/tooLarge`` when the file is longer than `maxLength`, ``TUFError/Code/storageError``
+    /// - Throws: ``TUFErrorCode/tooLarge`` when the file is longer than `maxLength`, ``TUFErrorCode/storageError``
     ///   when it cannot be read.
     static func read(_ file: URL, maxLength: Int) throws -> [UInt8]? {
         guard FileManager.default.fileExists(atPath: file.path) else { return nil }

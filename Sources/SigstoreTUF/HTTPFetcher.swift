@@ -13,7 +13,7 @@ import SigstoreCore
 
 /// A ``Fetcher`` over AsyncHTTPClient.
 ///
-/// Only `200 OK` is a success; 403 and 404 are ``TUFError/Code/notFound``. The body is read in chunks and the
+/// Only `200 OK` is a success; 403 and 404 are ``TUFErrorCode/notFound``. The body is read in chunks and the
 /// request abandoned as soon as it passes `maxLength` (or when `Content-Length` already says it would), and each
 /// request has a deadline, against endless-data and slow-retrieval attacks.
 public struct HTTPFetcher: Fetcher {

@@ -187,7 +187,7 @@ public struct RepositoryWriter: Sendable {
     ///   - previousRootKeys: Keys of the published root's root role that are no longer in `keys.root`, so the new
     ///     root is signed by a threshold of the old root's keys too.
     ///   - now: The clock.
-    /// - Throws: ``TUFError/Code/notFound`` when `directory` holds no root; ``TUFError`` when the files are not a
+    /// - Throws: ``TUFErrorCode/notFound`` when `directory` holds no root; ``TUFError`` when the files are not a
     ///   repository the writer can continue (unreadable, unsigned, delegations, a target file missing or altered, or
     ///   not enough of the published root's keys given to sign its successor).
     public init(
@@ -333,7 +333,7 @@ public struct RepositoryWriter: Sendable {
     }
 
     /// Adds a delegation (or replaces one with the same name).
-    /// - Throws: ``TUFError/Code/invalidConfiguration`` for an unusable role name or a threshold the keys cannot meet.
+    /// - Throws: ``TUFErrorCode/invalidConfiguration`` for an unusable role name or a threshold the keys cannot meet.
     public mutating func addDelegation(_ delegation: Delegation) throws {
         try Self.checkRoleName(delegation.name)
         try Self.check(delegation.keys, role: delegation.name)
@@ -343,7 +343,7 @@ public struct RepositoryWriter: Sendable {
     }
 
     /// Makes the top-level targets role delegate to succinct hashed bins instead of named roles.
-    /// - Throws: ``TUFError/Code/invalidConfiguration`` when `bitLength` is not within 1…16.
+    /// - Throws: ``TUFErrorCode/invalidConfiguration`` when `bitLength` is not within 1…16.
     public mutating func setSuccinctDelegation(_ delegation: SuccinctDelegation) throws {
         guard (1...16).contains(delegation.bitLength) else {
             throw TUFError(

@@ -39,7 +39,7 @@ public struct TargetFile: Sendable, Hashable {
         }
     }
 
-    /// Throws ``TUFError/Code/lengthOrHashMismatch`` unless `bytes` has this target's length and every listed hash.
+    /// Throws ``TUFErrorCode/lengthOrHashMismatch`` unless `bytes` has this target's length and every listed hash.
     /// - Parameter bytes: The candidate content.
     public func verify(_ bytes: [UInt8]) throws {
         try Digests.verify(bytes, length: length, hashes: orderedHashes, what: path)

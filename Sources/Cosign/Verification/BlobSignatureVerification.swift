@@ -32,7 +32,7 @@ public struct BlobSignatureVerification: Sendable {
     ///
     /// A Sigstore bundle goes to the bundle verifier; otherwise (a detached signature, cosign's legacy bundle) a key
     /// verifies the signature alone, and a certificate (`--certificate`, or the legacy bundle's) goes through
-    /// ``LegacySignatureVerification`` with its log entry, chain, SCT and identity checks.
+    /// `LegacySignatureVerification` with its log entry, chain, SCT and identity checks.
     public func verify(blob: String, console: Console) async throws {
         if [options.key, certificate, bundle].allSatisfy({ $0 == nil }) {
             throw CosignError(
