@@ -105,48 +105,75 @@ public enum Base64 {
 
     /// Decodes base64 text given as bytes (the rules of ``decode(_:)``).
     public static func decode(bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        var n = bytes.count
+        guard let base = bytes.baseAddress else { return bytes.isEmpty ? [] : nil }
+        var ok = true
+        let out = [UInt8](unsafeUninitializedCapacity: bytes.count / 4 * 3 + 2) { output, initialized in
+            guard let count = decode(base, count: bytes.count, into: output.baseAddress!) else {
+                ok = false
+                initialized = 0
+                return
+            }
+            initialized = count
+        }
+        return ok ? out : nil
+    }
+
+    /// Decodes the base64 text at `range` of `buffer` into the start of `buffer` and drops everything after the
+    /// decoded bytes, so that a large payload inside a document becomes the buffer itself, with no second allocation
+    /// (the rules of ``decode(_:)``). Returns false, leaving `buffer` in an unspecified state, when the text is not
+    /// base64.
+    public static func decodeInPlace(_ buffer: inout [UInt8], range: Range<Int>) -> Bool {
+        precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count, "range outside the buffer")
+        let count: Int? = buffer.withUnsafeMutableBufferPointer { whole in
+            guard let base = whole.baseAddress else { return range.isEmpty ? 0 : nil }
+            // Output position 3k trails input position lowerBound + 4k: each group is read before it can be written.
+            return decode(base + range.lowerBound, count: range.count, into: base)
+        }
+        guard let count else { return false }
+        buffer.removeSubrange(count...)
+        return true
+    }
+
+    /// The decoding loop: `n` bytes of base64 at `input` into `output` (which may be `input` or before it, not
+    /// after); the number of bytes written, or nil for text that is not base64.
+    private static func decode(_ input: UnsafePointer<UInt8>, count: Int, into output: UnsafeMutablePointer<UInt8>) -> Int? {
+        var n = count
         if n % 4 == 0 {
             var stripped = 0
-            while stripped < 2, n > 0, bytes[n - 1] == UInt8(ascii: "=") {
+            while stripped < 2, n > 0, input[n - 1] == UInt8(ascii: "=") {
                 n -= 1
                 stripped += 1
             }
         }
         guard n % 4 != 1 else { return nil }
-        var ok = true
-        let out = [UInt8](unsafeUninitializedCapacity: n / 4 * 3 + 2) { output, initialized in
-            initialized = 0
-            values.withUnsafeBufferPointer { table in
-                var i = 0
-                var o = 0
-                while i + 4 <= n {
-                    let a = table[Int(bytes[i])], b = table[Int(bytes[i + 1])], c = table[Int(bytes[i + 2])], d = table[Int(bytes[i + 3])]
-                    guard (a | b | c | d) & 0xC0 == 0 else { ok = false; return }
-                    let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                    output[o] = UInt8(v >> 16 & 0xFF)
-                    output[o + 1] = UInt8(v >> 8 & 0xFF)
-                    output[o + 2] = UInt8(v & 0xFF)
-                    i += 4
-                    o += 3
-                }
-                let rest = n - i
-                if rest >= 2 {
-                    let a = table[Int(bytes[i])], b = table[Int(bytes[i + 1])]
-                    let c = rest == 3 ? table[Int(bytes[i + 2])] : 0
-                    guard (a | b | c) & 0xC0 == 0 else { ok = false; return }
-                    let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6
-                    output[o] = UInt8(v >> 16 & 0xFF)
-                    o += 1
-                    if rest == 3 {
-                        output[o] = UInt8(v >> 8 & 0xFF)
-                        o += 1
-                    }
-                }
-                initialized = o
+        return values.withUnsafeBufferPointer { table -> Int? in
+            var i = 0
+            var o = 0
+            while i + 4 <= n {
+                let a = table[Int(input[i])], b = table[Int(input[i + 1])], c = table[Int(input[i + 2])], d = table[Int(input[i + 3])]
+                guard (a | b | c | d) & 0xC0 == 0 else { return nil }
+                let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                output[o] = UInt8(v >> 16 & 0xFF)
+                output[o + 1] = UInt8(v >> 8 & 0xFF)
+                output[o + 2] = UInt8(v & 0xFF)
+                i += 4
+                o += 3
             }
+            let rest = n - i
+            if rest >= 2 {
+                let a = table[Int(input[i])], b = table[Int(input[i + 1])]
+                let c = rest == 3 ? table[Int(input[i + 2])] : 0
+                guard (a | b | c) & 0xC0 == 0 else { return nil }
+                let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6
+                output[o] = UInt8(v >> 16 & 0xFF)
+                o += 1
+                if rest == 3 {
+                    output[o] = UInt8(v >> 8 & 0xFF)
+                    o += 1
+                }
+            }
+            return o
         }
-        return ok ? out : nil
     }
 
     /// Encodes with the URL-safe alphabet and no padding (RFC 4648 §5), as JWTs and PKCE use it.

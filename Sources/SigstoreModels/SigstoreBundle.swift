@@ -41,21 +41,44 @@ public struct SigstoreBundle: Decodable, Hashable, Sendable {
     /// Parses bundle JSON, refusing unknown fields and media types.
     public init(jsonData: some Collection<UInt8>) throws {
         if jsonData.count >= Self.inPlacePayloadSize, jsonData.count <= Limits.maxDocumentBytes,
-            let bundle = try jsonData.withContiguousStorageIfAvailable({ try Self.decodingPayloadInPlace($0) }) ?? nil
+            let split = try jsonData.withContiguousStorageIfAvailable({ try Self.splitLargePayload($0) }) ?? nil
         {
-            self = bundle
+            let payload = jsonData.withContiguousStorageIfAvailable { buffer in
+                Base64.decode(bytes: UnsafeBufferPointer(rebasing: buffer[split.payload]))
+            }
+            guard let decoded = payload ?? nil else {
+                throw BundleError(.malformed, "malformed bundle: dsseEnvelope.payload is not valid base64")
+            }
+            self = split.bundle.replacingPayload(with: decoded)
             return
         }
         self = try decodeDocument(SigstoreBundle.self, from: jsonData, what: "bundle")
     }
 
+    /// Parses bundle JSON it takes over (pass it with `consume`): a large DSSE payload is decoded into the document's
+    /// own buffer, which then holds the payload alone, so the peak memory is the document's size; ``init(jsonData:)``
+    /// holds the document and the decoded payload at once. The same checks as ``init(jsonData:)``.
+    public init(ownedJSON jsonData: consuming [UInt8]) throws {
+        var bytes = jsonData
+        guard bytes.count >= Self.inPlacePayloadSize, bytes.count <= Limits.maxDocumentBytes,
+            let split = try bytes.withUnsafeBufferPointer({ try Self.splitLargePayload($0) })
+        else {
+            self = try decodeDocument(SigstoreBundle.self, from: bytes, what: "bundle")
+            return
+        }
+        guard Base64.decodeInPlace(&bytes, range: split.payload) else {
+            throw BundleError(.malformed, "malformed bundle: dsseEnvelope.payload is not valid base64")
+        }
+        self = split.bundle.replacingPayload(with: bytes)
+    }
+
     /// From this size on, a DSSE payload is decoded straight from the document's bytes.
     static let inPlacePayloadSize = 1 << 20
 
-    /// A large bundle's DSSE payload decoded from its place in `buffer`, and the rest of the document (without that
-    /// base64 text) decoded as usual: Foundation's decoder would hold the document, a String of the base64 text and
-    /// the decoded payload at once, three times a large payload. Nil when the payload is not a plain string there.
-    static func decodingPayloadInPlace(_ buffer: UnsafeBufferPointer<UInt8>) throws -> SigstoreBundle? {
+    /// A large bundle's document without its DSSE payload's base64 text, decoded as usual, and where that text is in
+    /// `buffer`: Foundation's decoder would hold the document, a String of the base64 text and the decoded payload at
+    /// once, three times a large payload. Nil when the payload is not a plain string there.
+    static func splitLargePayload(_ buffer: UnsafeBufferPointer<UInt8>) throws -> (bundle: SigstoreBundle, payload: Range<Int>)? {
         let located: Range<Int>?
         do {
             located = try JSONParser.validate(buffer, locatingPlainString: ["dsseEnvelope", "payload"])
@@ -63,15 +86,19 @@ public struct SigstoreBundle: Decodable, Hashable, Sendable {
             throw BundleError(.malformed, "malformed bundle: \(error.message)", underlying: error)
         }
         guard let range = located else { return nil }
-        guard let payload = Base64.decode(bytes: UnsafeBufferPointer(rebasing: buffer[range])) else {
-            throw BundleError(.malformed, "malformed bundle: dsseEnvelope.payload is not valid base64")
-        }
         var rest = [UInt8]()
         rest.reserveCapacity(buffer.count - range.count)
         rest.append(contentsOf: buffer[..<range.lowerBound])
         rest.append(contentsOf: buffer[range.upperBound...])
-        var bundle = try decodeDocument(SigstoreBundle.self, from: rest, what: "bundle")
-        guard case .dsseEnvelope(var envelope) = bundle.content else { return nil }
+        let bundle = try decodeDocument(SigstoreBundle.self, from: rest, what: "bundle")
+        guard case .dsseEnvelope = bundle.content else { return nil }
+        return (bundle, range)
+    }
+
+    /// This bundle with its DSSE envelope's payload replaced.
+    private func replacingPayload(with payload: [UInt8]) -> SigstoreBundle {
+        guard case .dsseEnvelope(var envelope) = content else { return self }
+        var bundle = self
         envelope.payload = Base64Bytes(payload)
         bundle.content = .dsseEnvelope(envelope)
         return bundle

@@ -50,4 +50,43 @@ struct LargeBundleTests {
         invalid[invalid.count - 2] = 0xFF
         #expect(throws: BundleError.self) { try SigstoreBundle(jsonData: invalid) }
     }
+
+    @Test("init(ownedJSON:) gives the same bundles as init(jsonData:) (large, escaped, small) and refuses the same documents")
+    func ownedDocument() throws {
+        let (json, expected) = try Self.document(payload: Self.big)
+        #expect(try SigstoreBundle(ownedJSON: json) == expected)
+        let (escaped, escapedExpected) = try Self.document(payload: Self.big) { $0.replacingOccurrences(of: "/", with: "\\/") }
+        #expect(try SigstoreBundle(ownedJSON: escaped) == escapedExpected)
+        let small = try BundleTests.json(.init(time: BundleTests.time, dsse: true))
+        #expect(try SigstoreBundle(ownedJSON: small) == SigstoreBundle(jsonData: small))
+        // Payload lengths of every remainder, padded and not, decode in place to the bytes ordinary decoding gives.
+        for extra in 0..<3 {
+            let payload = Array(Self.big.prefix((1 << 20) + extra))
+            let (document, expectedBundle) = try Self.document(payload: payload)
+            #expect(try SigstoreBundle(ownedJSON: document) == expectedBundle, "extra \(extra)")
+        }
+        let (bad, _) = try Self.document(payload: Self.big) { "!" + $0.dropFirst() }
+        #expect(throws: BundleError.self) { try SigstoreBundle(ownedJSON: bad) }
+        var invalid = json
+        invalid[invalid.count - 2] = 0xFF
+        #expect(throws: BundleError.self) { try SigstoreBundle(ownedJSON: invalid) }
+    }
+
+    @Test("Base64.decodeInPlace decodes a range into the start of its buffer and drops the rest; refuses what decode refuses")
+    func base64InPlace() throws {
+        for length in [0, 1, 2, 3, 4, 5, 1000, 4099] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+            for prefix in [0, 1, 17] {
+                var buffer = [UInt8](repeating: 0x41, count: prefix) + Array(Base64.encode(bytes).utf8) + Array(#"","x":1}"#.utf8)
+                let range = prefix..<(prefix + Base64.encode(bytes).utf8.count)
+                #expect(Base64.decodeInPlace(&buffer, range: range), "length \(length), prefix \(prefix)")
+                #expect(buffer == bytes, "length \(length), prefix \(prefix)")
+            }
+        }
+        for bad in ["A", "AB=C", "AB$D", "ABCD=", "===="] {
+            var buffer = Array(bad.utf8)
+            #expect(!Base64.decodeInPlace(&buffer, range: 0..<buffer.count), "\(bad)")
+            #expect(Base64.decode(bad) == nil, "\(bad)")
+        }
+    }
 }

@@ -44,7 +44,9 @@ public struct BlobAttestationVerification: Sendable {
         if let bundle {
             let bytes = try FileSystem.readFile(bundle, limit: Limits.maxDocumentBytes)
             if newBundleFormat && BundleFormat.isSigstoreBundle(bytes) {
-                try await verify(sigstoreBundle: try SigstoreBundle(jsonData: bytes), artifact: artifact, publicKey: publicKey, console: console)
+                // The bundle's buffer becomes the decoded payload: a large predicate is in memory once.
+                let parsed = try SigstoreBundle(ownedJSON: consume bytes)
+                try await verify(sigstoreBundle: parsed, artifact: artifact, publicKey: publicKey, console: console)
                 console.info("Verified OK")
                 return
             }
