@@ -22,6 +22,7 @@ test: setup
 	python3 scripts/api-check.py --self-test
 	python3 scripts/api-check.py
 	scripts/docs.sh
+	python3 scripts/check-doc-snippets.py
 	$(SWIFT) test 2>&1 | tee .build/test-output.txt; exit $${PIPESTATUS[0]}
 	scripts/library-consumer.sh
 	scripts/tuf-conformance.sh
