@@ -97,13 +97,11 @@ p("|---|---|---|---|---|")
 for name, label in [("attest", "attest-blob --predicate SBOM --bundle B"), ("verify", "verify-blob-attestation --bundle B --type spdxjson"), ("digest", "openssl dgst -sha256 SBOM")]:
     p(f"| \`{label}\` | {ms(t[name])} | {t[name] / t['digest']:.1f}× | {mib(m[name])} | {m[name] * 1024 / pred:.2f}× |")
 p("")
-p("- attest-blob checks the predicate with a one-pass JSON validator and embeds it as written (no tree is built); "
-  "the ECDSA signature hashes the DSSE pre-authentication encoding in pieces instead of copying the statement; the "
-  "payload is base64-encoded straight into the bundle text. The key's scrypt decryption (64 MiB, about 0.1 s) runs "
-  "on the other core while the predicate is read and checked. When it writes, it holds the statement and the whole "
-  "bundle text at once. Issue 22's goals (peak RSS <= 2x the predicate, time <= 6x openssl) are not met: streaming "
-  "the bundle to its file would leave the statement alone, but scrypt's 64 MiB would then have to finish before the "
-  "predicate is read (else the two add up to more than 2x), which costs its 0.1 s of wall time.")
+p("- attest-blob reads the predicate into a buffer with room for the statement's header, checks it with a one-pass "
+  "JSON validator and embeds it as written, in that same buffer (no tree is built, no copy made); the ECDSA signature "
+  "hashes the DSSE pre-authentication encoding in pieces; the bundle is streamed to its file, the payload base64-encoded "
+  "a megabyte at a time. Its peak is the statement alone, or the key's scrypt decryption (64 MiB by construction, "
+  "done before the predicate is read). Time: not met.")
 p("- verify-blob-attestation checks the bundle file in one pass that also finds the DSSE payload's base64, decodes "
   "that in place, into the start of the buffer the file was read into, which then is the statement (the rest of the "
   "bundle goes through Foundation's JSONDecoder without it), checks the signature over a streamed PAE digest, then "

@@ -121,8 +121,8 @@ def compare(baseline_dir, api, update):
     if update:
         print(f"api-check: baseline written for {len(api)} libraries ({sum(len(v) for v in api.values())} declarations)")
     elif breaking:
-        print(f"api-check: {len(breaking)} breaking change(s) to the public API. If deliberate: scripts/api-check.py --update, "
-              "commit the baseline with the change, and raise the version")
+        print(f"api-check: {len(breaking)} removed or changed public declaration(s). If deliberate: scripts/api-check.py "
+              "--update and commit the baseline with the change; raise the version when callers' source breaks")
     else:
         print(f"api-check: the public API of {len(api)} libraries matches the baseline "
               f"({sum(len(v) for v in api.values())} declarations, {added} added)")

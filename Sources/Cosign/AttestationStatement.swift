@@ -29,7 +29,7 @@ public enum AttestationStatement {
     ///   - validateType: refuse a `type` that is neither a short name nor a URI (`attest` does; `attest-blob` takes
     ///     any string as a predicate type).
     public static func generate(
-        predicate: [UInt8], type: String, subjectName: String, sha256: String, time: Date, validateType: Bool = true
+        predicate: consuming [UInt8], type: String, subjectName: String, sha256: String, time: Date, validateType: Bool = true
     ) throws -> [UInt8] {
         let subject: OrderedJSON = .array([
             .members([
@@ -48,7 +48,7 @@ public enum AttestationStatement {
                 ("predicateType", .string(predicateType)), ("subject", subject),
             ]).serialized(escapeHTML: true)
         case "spdxjson", "cyclonedx", "openvex":
-            return try splice(subject: subject, predicateType: predicateType, rawObject: predicate, what: nil)
+            return try splice(subject: subject, predicateType: predicateType, rawObject: consume predicate, what: nil)
         case "slsaprovenance", "slsaprovenance02":
             let tree = try parseObject(predicate, what: "provenance predicate")
             let projected = try PredicateSchema.project(tree, onto: PredicateSchema.slsaProvenance02, what: "Provenance predicate")
@@ -78,7 +78,7 @@ public enum AttestationStatement {
                 predicate: .object([("Data", .string(text)), ("Timestamp", .string(stamp))]))
         default:
             return try splice(
-                subject: subject, predicateType: predicateType, rawObject: predicate,
+                subject: subject, predicateType: predicateType, rawObject: consume predicate,
                 what: "invalid JSON payload for predicate type \(predicateType)")
         }
     }
@@ -130,10 +130,14 @@ public enum AttestationStatement {
     }
 
     /// Embeds a predicate that must be a JSON object without building it in memory.
-    private static func splice(subject: OrderedJSON, predicateType: String, rawObject: [UInt8], what: String?) throws -> [UInt8] {
+    /// The statement around a predicate embedded as written: `rawObject`'s own buffer becomes the statement (the
+    /// header moved in front, the closing brace appended), so a large predicate is in memory once when the buffer has
+    /// room for the header (``AttestationInput/read(_:console:)`` leaves room).
+    private static func splice(subject: OrderedJSON, predicateType: String, rawObject: consuming [UInt8], what: String?) throws -> [UInt8] {
+        var out = rawObject
         let kind: JSONParser.Kind
         do {
-            kind = try JSONParser.validate(rawObject)
+            kind = try JSONParser.validate(out)
         } catch {
             throw CosignError(.invalidInput, [what, error.message].compactMap { $0 }.joined(separator: ": "))
         }
@@ -143,12 +147,11 @@ public enum AttestationStatement {
                 [what, "expected a JSON object, found \(kind == .array ? "an array" : "a \(kind.rawValue)")"].compactMap { $0 }
                     .joined(separator: ": "))
         }
-        var trimmed = rawObject[...]
-        while let last = trimmed.last, [0x20, 0x09, 0x0A, 0x0D].contains(last) { trimmed = trimmed.dropLast() }
-        while let first = trimmed.first, [0x20, 0x09, 0x0A, 0x0D].contains(first) { trimmed = trimmed.dropFirst() }
-        var out = header(subject: subject, predicateType: predicateType)
-        out.reserveCapacity(out.count + trimmed.count + 1)
-        out += trimmed
+        let whitespace: [UInt8] = [0x20, 0x09, 0x0A, 0x0D]
+        while let last = out.last, whitespace.contains(last) { out.removeLast() }
+        let leading = out.prefix { whitespace.contains($0) }.count
+        let header = header(subject: subject, predicateType: predicateType)
+        out.replaceSubrange(0..<leading, with: header)
         out.append(UInt8(ascii: "}"))
         return out
     }

@@ -47,13 +47,19 @@ public enum FileSystem {
 
     /// Reads a whole (small) file, refusing directories and files over `limit` bytes.
     public static func readFile(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
+        try readFile(path, limit: limit, extraCapacity: 1)
+    }
+
+    /// ``readFile(_:limit:)`` into a buffer with `extraCapacity` bytes of room beyond the file's size, for a caller
+    /// that grows the buffer in place (without it, growing a large buffer copies it).
+    public static func readFile(_ path: String, limit: Int, extraCapacity: Int) throws -> [UInt8] {
         try checkReadableFile(path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw error(errno, path: path, verb: "open") }
         defer { close(fd) }
         var out = [UInt8]()
         var status = stat()
-        if fstat(fd, &status) == 0, status.st_size > 0 { out.reserveCapacity(min(Int(status.st_size), limit) + 1) }
+        if fstat(fd, &status) == 0, status.st_size > 0 { out.reserveCapacity(min(Int(status.st_size), limit) + max(extraCapacity, 1)) }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -86,6 +92,15 @@ public enum FileSystem {
 
     /// Writes a file atomically: a temporary file in the same directory, fsync, rename. The final file gets `mode`.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: UInt32) throws {
+        try writeAtomically(to: path, mode: mode) { write in try write(bytes) }
+    }
+
+    /// Writes a file atomically from pieces: `produce` is handed a function that appends bytes to the temporary file,
+    /// which is synced and renamed to `path` only once `produce` returns. A document with a large payload is written
+    /// without ever being whole in memory. When `produce` throws, nothing is left at `path` or beside it.
+    public static func writeAtomically(
+        to path: String, mode: UInt32, _ produce: (_ write: ([UInt8]) throws -> Void) throws -> Void
+    ) throws {
         let directory: String
         if let slash = path.lastIndex(of: "/") {
             directory = slash == path.startIndex ? "/" : String(path[..<slash])
@@ -97,29 +112,25 @@ public enum FileSystem {
         guard fd >= 0 else { throw error(errno, path: path, verb: "create") }
         let tmpPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var ok = false
+        var open = true
         defer {
+            if open { close(fd) }
             if !ok { unlink(tmpPath) }
         }
-        guard fchmod(fd, mode_t(mode)) == 0 else {
-            close(fd)
-            throw error(errno, path: path, verb: "chmod")
-        }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw error(e, path: path, verb: "write")
+        guard fchmod(fd, mode_t(mode)) == 0 else { throw error(errno, path: path, verb: "chmod") }
+        try produce { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw error(errno, path: path, verb: "write")
+                }
+                offset += n
             }
-            offset += n
         }
-        guard fsync(fd) == 0 else {
-            let e = errno
-            close(fd)
-            throw error(e, path: path, verb: "sync")
-        }
+        guard fsync(fd) == 0 else { throw error(errno, path: path, verb: "sync") }
+        open = false
         close(fd)
         guard rename(tmpPath, path) == 0 else { throw error(errno, path: path, verb: "rename") }
         ok = true

@@ -67,31 +67,34 @@ public enum Base64 {
 
     /// Appends standard, padded base64 of `bytes` to `out`.
     public static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
-        let count = bytes.count
+        bytes.withUnsafeBufferPointer { encode($0, into: &out) }
+    }
+
+    /// Appends standard, padded base64 of `input` to `out`.
+    public static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        let count = input.count
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: (count + 2) / 3 * 4))
-        bytes.withUnsafeBufferPointer { input in
-            alphabet.withUnsafeBufferPointer { table in
-                out.withUnsafeMutableBufferPointer { output in
-                    var i = 0
-                    var o = start
-                    while i + 3 <= count {
-                        let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-                        output[o] = table[Int(n >> 18 & 63)]
-                        output[o + 1] = table[Int(n >> 12 & 63)]
-                        output[o + 2] = table[Int(n >> 6 & 63)]
-                        output[o + 3] = table[Int(n & 63)]
-                        i += 3
-                        o += 4
-                    }
-                    guard i < count else { return }
-                    let second = count - i == 2 ? UInt32(input[i + 1]) : 0
-                    let n = UInt32(input[i]) << 16 | second << 8
+        alphabet.withUnsafeBufferPointer { table in
+            out.withUnsafeMutableBufferPointer { output in
+                var i = 0
+                var o = start
+                while i + 3 <= count {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
                     output[o] = table[Int(n >> 18 & 63)]
                     output[o + 1] = table[Int(n >> 12 & 63)]
-                    output[o + 2] = count - i == 2 ? table[Int(n >> 6 & 63)] : UInt8(ascii: "=")
-                    output[o + 3] = UInt8(ascii: "=")
+                    output[o + 2] = table[Int(n >> 6 & 63)]
+                    output[o + 3] = table[Int(n & 63)]
+                    i += 3
+                    o += 4
                 }
+                guard i < count else { return }
+                let second = count - i == 2 ? UInt32(input[i + 1]) : 0
+                let n = UInt32(input[i]) << 16 | second << 8
+                output[o] = table[Int(n >> 18 & 63)]
+                output[o + 1] = table[Int(n >> 12 & 63)]
+                output[o + 2] = count - i == 2 ? table[Int(n >> 6 & 63)] : UInt8(ascii: "=")
+                output[o + 3] = UInt8(ascii: "=")
             }
         }
     }

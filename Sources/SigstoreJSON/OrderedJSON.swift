@@ -23,6 +23,59 @@ public indirect enum OrderedJSON: Hashable, Sendable {
         return out
     }
 
+    /// ``serialized(escapeHTML:)`` handed to `sink` in pieces of about `chunkSize` bytes, the same bytes in order: a
+    /// document with a large base64 payload is written out without ever being whole in memory.
+    public func serialize(escapeHTML: Bool = false, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void) throws {
+        var out = [UInt8]()
+        out.reserveCapacity(chunkSize + 4096)
+        try stream(into: &out, escapeHTML: escapeHTML, chunkSize: max(chunkSize, 3), sink: sink)
+        if !out.isEmpty { try sink(out) }
+    }
+
+    private func stream(into out: inout [UInt8], escapeHTML: Bool, chunkSize: Int, sink: ([UInt8]) throws -> Void) throws {
+        func flushIfFull() throws {
+            guard out.count >= chunkSize else { return }
+            try sink(out)
+            out.removeAll(keepingCapacity: true)
+        }
+        switch self {
+        case .base64(let bytes) where bytes.count > chunkSize:
+            out.append(UInt8(ascii: "\""))
+            let step = chunkSize / 3 * 3
+            try bytes.withUnsafeBufferPointer { input in
+                var start = 0
+                while start < input.count {
+                    let end = min(start + step, input.count)
+                    Base64.encode(UnsafeBufferPointer(rebasing: input[start..<end]), into: &out)
+                    try flushIfFull()
+                    start = end
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                try item.stream(into: &out, escapeHTML: escapeHTML, chunkSize: chunkSize, sink: sink)
+                try flushIfFull()
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                Self.writeString(key, into: &out, escapeHTML: escapeHTML)
+                out.append(UInt8(ascii: ":"))
+                try value.stream(into: &out, escapeHTML: escapeHTML, chunkSize: chunkSize, sink: sink)
+                try flushIfFull()
+            }
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(into: &out, escapeHTML: escapeHTML)
+        }
+        try flushIfFull()
+    }
+
     private func write(into out: inout [UInt8], escapeHTML: Bool) {
         switch self {
         case .string(let s): Self.writeString(s, into: &out, escapeHTML: escapeHTML)

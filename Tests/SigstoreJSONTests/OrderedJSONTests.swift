@@ -1,3 +1,4 @@
+import Foundation
 import SigstoreCore
 import SigstoreJSON
 import Testing
@@ -91,5 +92,46 @@ struct Base64URLTests {
         }
         #expect(Base64.encodeURL([0xFB, 0xFF, 0xBF]) == "-_-_")
         #expect(Base64.decode("-_-_") == [0xFB, 0xFF, 0xBF])
+    }
+
+    @Test("serialize(chunkSize:to:) hands over the bytes serialized() gives, in pieces, for payloads of every length around a chunk")
+    func streamedSerialization() throws {
+        for chunk in [3, 4, 7, 64] {
+            for length in [0, 1, 2, 3, 62, 63, 64, 65, 66, 200] {
+                let payload = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+                let document = OrderedJSON.object([
+                    ("mediaType", .string("application/x <&>")), ("payload", .base64(payload)),
+                    ("list", .array([.number(1), .base64(payload), .null, .object([("k", .base64(payload))])])),
+                ])
+                var pieces: [[UInt8]] = []
+                try document.serialize(escapeHTML: true, chunkSize: chunk) { pieces.append($0) }
+                #expect(pieces.joined().elementsEqual(document.serialized(escapeHTML: true)), "chunk \(chunk), length \(length)")
+                #expect(pieces.allSatisfy { $0.count < chunk + 4 * chunk + 64 }, "a piece grew past its chunk")
+            }
+        }
+    }
+
+    @Test("FileSystem.writeAtomically(to:mode:_:) writes the pieces in order with the mode; a producer that throws leaves nothing")
+    func streamedAtomicWrite() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/out.json"
+        try FileSystem.writeAtomically(to: path, mode: 0o600) { write in
+            try write(Array("first,".utf8))
+            try write([])
+            try write(Array("second".utf8))
+        }
+        #expect(try FileSystem.readFile(path) == Array("first,second".utf8))
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try FileSystem.writeAtomically(to: path, mode: 0o600) { write in
+                try write(Array("partial".utf8))
+                throw Stop()
+            }
+        }
+        #expect(try FileSystem.readFile(path) == Array("first,second".utf8), "the old file is untouched")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["out.json"], "no temporary file is left")
     }
 }

@@ -33,16 +33,17 @@ public struct AttestationInput: Sendable {
             }
             return bytes
         }
-        return try FileSystem.readFile(path, limit: maxPredicateBytes)
+        // Room for the statement's header, which AttestationStatement puts in front of the predicate in this buffer.
+        return try FileSystem.readFile(path, limit: maxPredicateBytes, extraCapacity: 4096)
     }
 
     /// The statement for `predicate` (read from `path`) over one subject; errors name the predicate file.
     public func statement(
-        predicate: [UInt8], path: String, subjectName: String, sha256: String, time: Date, validateType: Bool
+        predicate: consuming [UInt8], path: String, subjectName: String, sha256: String, time: Date, validateType: Bool
     ) throws -> [UInt8] {
         do {
             return try AttestationStatement.generate(
-                predicate: predicate, type: type, subjectName: subjectName, sha256: sha256, time: time, validateType: validateType)
+                predicate: consume predicate, type: type, subjectName: subjectName, sha256: sha256, time: time, validateType: validateType)
         } catch let error as CosignError where error.code == .invalidInput {
             throw CosignError(.invalidInput, "invalid predicate \(path == "-" ? "from standard input" : path): \(error.message)")
         }

@@ -70,7 +70,8 @@ public struct BlobAttester: Sendable {
 
     private func write(_ signed: SignedContent, statement: [UInt8]?, console: Console) throws {
         if outputs.newBundleFormat, let bundle = outputs.bundle {
-            try FileSystem.writeAtomically(signed.bundle().jsonData(), to: bundle, mode: 0o600)
+            // Streamed: a large statement's base64 never sits whole in memory beside the statement.
+            try FileSystem.writeAtomically(to: bundle, mode: 0o600) { write in try signed.bundle().orderedJSON.serialize(to: write) }
             console.info("Wrote bundle to file \(bundle)")
             return
         }
@@ -119,7 +120,7 @@ public struct BlobAttester: Sendable {
         console.info("Using payload from: \(predicatePath == "-" ? "standard input" : predicatePath)")
         let predicate = try AttestationInput.read(predicatePath, console: console)
         return try input.statement(
-            predicate: predicate, path: predicatePath, subjectName: (blob as NSString).lastPathComponent, sha256: hex,
+            predicate: consume predicate, path: predicatePath, subjectName: (blob as NSString).lastPathComponent, sha256: hex,
             time: console.now(), validateType: false)
     }
 }
