@@ -19,71 +19,39 @@ public indirect enum OrderedJSON: Hashable, Sendable {
     /// left alone unless `escapeHTML` is set.
     public func serialized(escapeHTML: Bool = false) -> [UInt8] {
         var out = [UInt8]()
-        write(into: &out, escapeHTML: escapeHTML)
+        write(into: &out, escapeHTML: escapeHTML, chunkSize: .max) { _ in }
         return out
     }
 
     /// ``serialized(escapeHTML:)`` handed to `sink` in pieces of about `chunkSize` bytes, the same bytes in order: a
     /// document with a large base64 payload is written out without ever being whole in memory.
-    public func serialize(escapeHTML: Bool = false, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void) throws {
+    public func serialize(escapeHTML: Bool = false, chunkSize: Int = 1 << 20, to sink: ([UInt8]) throws -> Void) rethrows {
         var out = [UInt8]()
         out.reserveCapacity(chunkSize + 4096)
-        try stream(into: &out, escapeHTML: escapeHTML, chunkSize: max(chunkSize, 3), sink: sink)
+        try write(into: &out, escapeHTML: escapeHTML, chunkSize: max(chunkSize, 3), sink: sink)
         if !out.isEmpty { try sink(out) }
     }
 
-    private func stream(into out: inout [UInt8], escapeHTML: Bool, chunkSize: Int, sink: ([UInt8]) throws -> Void) throws {
-        func flushIfFull() throws {
-            guard out.count >= chunkSize else { return }
-            try sink(out)
-            out.removeAll(keepingCapacity: true)
-        }
-        switch self {
-        case .base64(let bytes) where bytes.count > chunkSize:
-            out.append(UInt8(ascii: "\""))
-            let step = chunkSize / 3 * 3
-            try bytes.withUnsafeBufferPointer { input in
-                var start = 0
-                while start < input.count {
-                    let end = min(start + step, input.count)
-                    Base64.encode(UnsafeBufferPointer(rebasing: input[start..<end]), into: &out)
-                    try flushIfFull()
-                    start = end
-                }
-            }
-            out.append(UInt8(ascii: "\""))
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                try item.stream(into: &out, escapeHTML: escapeHTML, chunkSize: chunkSize, sink: sink)
-                try flushIfFull()
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &out, escapeHTML: escapeHTML)
-                out.append(UInt8(ascii: ":"))
-                try value.stream(into: &out, escapeHTML: escapeHTML, chunkSize: chunkSize, sink: sink)
-                try flushIfFull()
-            }
-            out.append(UInt8(ascii: "}"))
-        default:
-            write(into: &out, escapeHTML: escapeHTML)
-        }
-        try flushIfFull()
-    }
-
-    private func write(into out: inout [UInt8], escapeHTML: Bool) {
+    /// Appends the serialization to `out`, handing `out` to `sink` (and emptying it) whenever it holds `chunkSize`
+    /// bytes or more; a base64 payload longer than `chunkSize` is encoded a chunk at a time.
+    private func write(into out: inout [UInt8], escapeHTML: Bool, chunkSize: Int, sink: ([UInt8]) throws -> Void) rethrows {
         switch self {
         case .string(let s): Self.writeString(s, into: &out, escapeHTML: escapeHTML)
         case .number(let n): out.append(contentsOf: String(n).utf8)
         case .raw(let text): out.append(contentsOf: text.utf8)
         case .base64(let bytes):
             out.append(UInt8(ascii: "\""))
-            Base64.encode(bytes, into: &out)
+            let step = chunkSize >= bytes.count ? max(bytes.count, 1) : chunkSize / 3 * 3
+            var start = 0
+            while start < bytes.count {
+                let end = min(start + step, bytes.count)
+                bytes.withUnsafeBufferPointer { Base64.encode(UnsafeBufferPointer(rebasing: $0[start..<end]), into: &out) }
+                if out.count >= chunkSize {
+                    try sink(out)
+                    out.removeAll(keepingCapacity: true)
+                }
+                start = end
+            }
             out.append(UInt8(ascii: "\""))
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .null: out.append(contentsOf: "null".utf8)
@@ -91,7 +59,7 @@ public indirect enum OrderedJSON: Hashable, Sendable {
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                item.write(into: &out, escapeHTML: escapeHTML)
+                try item.write(into: &out, escapeHTML: escapeHTML, chunkSize: chunkSize, sink: sink)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -100,9 +68,13 @@ public indirect enum OrderedJSON: Hashable, Sendable {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(key, into: &out, escapeHTML: escapeHTML)
                 out.append(UInt8(ascii: ":"))
-                value.write(into: &out, escapeHTML: escapeHTML)
+                try value.write(into: &out, escapeHTML: escapeHTML, chunkSize: chunkSize, sink: sink)
             }
             out.append(UInt8(ascii: "}"))
+        }
+        if out.count >= chunkSize {
+            try sink(out)
+            out.removeAll(keepingCapacity: true)
         }
     }
 
@@ -141,7 +113,7 @@ public indirect enum OrderedJSON: Hashable, Sendable {
             newline(level)
             out.append(UInt8(ascii: "}"))
         default:
-            write(into: &out, escapeHTML: true)
+            write(into: &out, escapeHTML: true, chunkSize: .max) { _ in }
         }
     }
 
