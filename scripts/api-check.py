@@ -19,6 +19,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from swift_modules import module_map_flags, target_triple  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIBRARIES = [
     "SigstoreCore", "SigstoreJSON", "SigstoreCrypto", "SigstoreModels", "SigstoreVerify", "Sigstore",
@@ -27,25 +30,9 @@ LIBRARIES = [
 ]
 
 
-def target_triple():
-    info = json.loads(subprocess.run(["swiftc", "-print-target-info"], check=True, capture_output=True, text=True).stdout)
-    return info["target"]["triple"]
-
-
-def module_maps(build_dir):
-    """Every C module map the build's Swift modules may name (generated ones and those of the package checkouts)."""
-    found = glob.glob(os.path.join(os.path.realpath(build_dir), "*.build", "module.modulemap"))
-    for parent in [os.path.abspath(build_dir), os.path.dirname(os.path.abspath(build_dir)), os.path.realpath(build_dir)]:
-        found += glob.glob(os.path.join(parent, "checkouts", "**", "module.modulemap"), recursive=True)
-    found += glob.glob(os.path.join(ROOT, "Sources", "*", "module.modulemap"))
-    return sorted(set(found))
-
-
-def extract(module, modules_dir, maps, out_dir, triple):
+def extract(module, modules_dir, flags, out_dir, triple):
     cmd = ["swift-symbolgraph-extract", "-module-name", module, "-I", modules_dir, "-target", triple,
-           "-minimum-access-level", "public", "-skip-inherited-docs", "-output-dir", out_dir]
-    for path in maps:
-        cmd += ["-Xcc", "-fmodule-map-file=" + path]
+           "-minimum-access-level", "public", "-skip-inherited-docs", "-output-dir", out_dir, *flags]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"api-check: cannot read the public API of {module}: {result.stderr.strip()[:500]}")
@@ -83,13 +70,13 @@ def current_api(build_dir, modules):
     modules_dir = os.path.join(build_dir, "Modules")
     if not os.path.isdir(modules_dir):
         raise SystemExit(f"api-check: no build at {build_dir} (run swift build first)")
-    triple, maps = target_triple(), module_maps(build_dir)
+    triple, flags = target_triple(), module_map_flags(build_dir)
     with tempfile.TemporaryDirectory() as tmp:
         result = {}
         for module in modules:
             out = os.path.join(tmp, module)
             os.makedirs(out)
-            extract(module, modules_dir, maps, out, triple)
+            extract(module, modules_dir, flags, out, triple)
             result[module] = api_lines(module, out)
         return result
 

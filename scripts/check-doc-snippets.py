@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-api_check = __import__("api-check")  # module maps and the target triple, found as for the API check
+from swift_modules import module_map_flags, target_triple  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BLOCK = re.compile(r"^```swift\n(.*?)^```", re.S | re.M)
@@ -53,9 +53,7 @@ def main():
     modules = os.path.join(args.build_dir, "Modules")
     if not os.path.isdir(modules):
         raise SystemExit(f"check-doc-snippets: no build at {args.build_dir} (run swift build first)")
-    flags = ["-I", modules, "-target", api_check.target_triple()]
-    for path in api_check.module_maps(args.build_dir):
-        flags += ["-Xcc", "-fmodule-map-file=" + path]
+    flags = ["-I", modules, "-target", target_triple(), *module_map_flags(args.build_dir)]
     failures = checked = 0
     with tempfile.TemporaryDirectory() as tmp:
         for article in sorted(glob.glob(os.path.join(ROOT, "Sources", "*", "*.docc", "*.md"))):

@@ -49,26 +49,9 @@ tool() {
 docc=$(tool docc "${DOCC:-}")
 extract=$(tool swift-symbolgraph-extract "${SYMBOLGRAPH_EXTRACT:-}")
 
-triple=$(swiftc -print-target-info 2>/dev/null | sed -n 's/^ *"triple": "\(.*\)",*$/\1/p' | head -n 1 || true)
-[[ -n $triple ]] || triple=$(uname -m)-unknown-linux-gnu
-
-# The C modules the Swift modules import: the package's system libraries (CSodium, CPKCS11), the module maps SwiftPM
-# generated in the build directory, and the dependencies' own (swift-crypto's BoringSSL, swift-numerics' shims, ...)
-# in the checkouts beside the build directory (<scratch>/<triple>/debug, or <scratch>/debug).
-module_maps=()
-add_maps() {
-    local map
-    while IFS= read -r map; do module_maps+=(-Xcc "-fmodule-map-file=$map"); done
-}
-add_maps < <(find "$root/Sources" -maxdepth 2 -name module.modulemap)
-add_maps < <(find "$build_dir" -maxdepth 2 -path '*.build/module.modulemap')
-for checkouts in "$build_dir/../../checkouts" "$build_dir/../checkouts"; do
-    if [[ -d $checkouts ]]; then
-        checkouts=$(cd "$checkouts" && pwd -P)
-        add_maps < <(find "$checkouts" -name module.modulemap -not -path "$checkouts/*/.build/*")
-        break
-    fi
-done
+# The target triple and the C module maps the Swift modules import (scripts/swift_modules.py, shared with the API check).
+triple=$(python3 "$root/scripts/swift_modules.py" triple)
+mapfile -t module_maps < <(python3 "$root/scripts/swift_modules.py" flags "$build_dir")
 
 # The package modules a target re-exports (`@_exported import`), transitively: an umbrella's symbol graph takes in
 # theirs (an experimental flag of swift-symbolgraph-extract), so its catalogue documents, and links to, everything its

@@ -58,4 +58,11 @@ extension SigningServices {
         ).map { TimestampClient(url: $0.url, http: timestampHTTP ?? http) }
         self.init(transparencyLogs: logs, timestampAuthorities: timestampAuthorities, trustMaterial: trustMaterial)
     }
+
+    /// Whether a signature made through these services would carry no verifiable time of signing: a Rekor v2 log
+    /// (whose entries have no integrated time) and no timestamp authority. Keyless signing refuses that, as cosign
+    /// does, since a short-lived certificate is checked at the time of signing.
+    public var lacksTimeOfSigning: Bool {
+        timestampAuthorities.isEmpty && transparencyLogs.contains { $0.apiVersion == 2 }
+    }
 }

@@ -68,7 +68,7 @@ public struct SigstoreInstance: Sendable {
             throw SigningError(.configuration, "the signing config lists no certificate authority valid now")
         }
         let services = try SigningServices(signingConfig: config, trustMaterial: trustMaterial, http: http, at: now())
-        if services.timestampAuthorities.isEmpty && services.transparencyLogs.contains(where: { $0.apiVersion == 2 }) {
+        if services.lacksTimeOfSigning {
             throw SigningError(
                 .configuration,
                 "the signing config selects a Rekor v2 log but no timestamp authority: a keyless signature logged there would carry no verifiable time")

@@ -42,9 +42,7 @@ public struct SigningSession: Sendable {
             let services = try plan.config.map {
                 try SigningServices(signingConfig: $0, trustMaterial: plan.trust, http: http, timestampHTTP: tsaHTTP, at: now())
             } ?? SigningServices(trustMaterial: plan.trust)
-            if plan.keyless && services.timestampAuthorities.isEmpty
-                && services.transparencyLogs.contains(where: { $0.apiVersion == 2 })
-            {
+            if plan.keyless && services.lacksTimeOfSigning {
                 throw CosignError(
                     .invalidInput, "a timestamp authority must be provided to request a short-lived certificate that will be logged to Rekor")
             }
