@@ -52,7 +52,8 @@ struct Explorer: Sendable {
     func home(log selected: String?, page: Int) async throws -> String {
         var out = Self.searchForm("")
         for log in logs where selected == nil || selected == log.name {
-            let size = await log.log.size
+            // The newest entries, whichever replica integrated them.
+            let size = try await log.log.checkpoint.size
             let pages = max(1, (size + Self.pageSize - 1) / Self.pageSize)
             let current = min(page, pages)
             let upper = size - (current - 1) * Self.pageSize
@@ -85,7 +86,7 @@ struct Explorer: Sendable {
             } else if hex.count == 64 || hex.count == 80, let bytes = Hex.decode(String(hex.suffix(64))) {
                 if hex.count == 64 { indices += try await log.log.indices(searchKey: "sha256:" + hex) }
                 let treeMatches = hex.count == 64 || log.treeID.map { RekorV1Service.treePrefix($0) == hex.prefix(16) } ?? false
-                if treeMatches, let index = await log.log.index(ofLeafHash: bytes) { indices.append(index) }
+                if treeMatches, let index = try await log.log.index(ofLeafHash: bytes) { indices.append(index) }
             } else if query.contains("@"), !query.contains("://") {
                 indices += try await log.log.indices(searchKey: "email:" + lower)
             } else if query.contains(":") {
@@ -131,8 +132,8 @@ struct Explorer: Sendable {
             }
             out += "<h3>Certificate</h3>" + Self.definitions(extensions)
         }
-        let checkpoint = await log.log.checkpoint
-        let proof = await log.log.inclusionProof(index: record.index, size: checkpoint.size) ?? []
+        let checkpoint = try await log.log.checkpoint
+        let proof = try await log.log.inclusionProof(index: record.index, size: checkpoint.size) ?? []
         out += "<h3>Inclusion proof</h3>"
         out += Self.definitions([
             ("Tree size", "\(checkpoint.size)"), ("Root hash", "<code>\(Hex.encode(checkpoint.rootHash))</code>"),

@@ -104,8 +104,12 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             let message = error.body ?? (error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase)
             return respond(error.status, message, headers: [:], context: context)
-        } catch let error as TransparencyLogError where error.code == .overloaded {
-            return respond(.serviceUnavailable, error.message, headers: [:], context: context)
+        } catch let error as TransparencyLogError where error.code == .overloaded || error.code == .unavailable {
+            return respond(.serviceUnavailable, error.message, headers: [.retryAfter: "1"], context: context)
+        } catch let error as StorageError where error.code == .unavailable {
+            // The database is down or restarting: the client may retry; the details stay in the server's log.
+            context.logger.warning("storage unavailable", metadata: ["error": "\(error.message)"])
+            return respond(.serviceUnavailable, "the log's database is unavailable; retry later", headers: [.retryAfter: "1"], context: context)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return respond(.internalServerError, "internal error", headers: [:], context: context)

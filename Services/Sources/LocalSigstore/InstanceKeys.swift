@@ -82,6 +82,54 @@ public struct InstanceKeys: Sendable {
         return generation == 1 ? "rekor-v1" : "rekor-v1.\(generation)"
     }
 
+    /// A SHA-256 (hex) over the public half of every current key and CA certificate and the Rekor v1 tree ID: what
+    /// replicas sharing one database must all have.
+    public var publicFingerprint: String {
+        get throws { Self.fingerprint(created, try Authority.allCases.map { try currentMaterial($0) }, oidcKey) }
+    }
+
+    /// A SHA-256 (hex) that names the instance across rotations: its creation time and every authority's first
+    /// generation of public material (kept in ``retired`` once rotated).
+    public var birthFingerprint: String {
+        get throws {
+            Self.fingerprint(created, try Authority.allCases.map { authority in
+                if let first = retired.first(where: { $0.authority == authority && $0.generation == 1 }) {
+                    return (first.publicKey.map { [$0] } ?? []) + first.chain + (first.treeID.map { [Array(String($0).utf8)] } ?? [])
+                }
+                return try currentMaterial(authority)
+            }, oidcKey)
+        }
+    }
+
+    /// How many rotations the instance has had: a replica with more has newer keys than one with fewer.
+    public var rotations: Int { Authority.allCases.map { generation(of: $0) - 1 }.reduce(0, +) }
+
+    /// The public material of `authority`'s current generation, as ``RetiredMaterial`` records it once retired.
+    private func currentMaterial(_ authority: Authority) throws -> [[UInt8]] {
+        switch authority {
+        case .fulcio: [try der(fulcioIntermediate), try der(fulcioRoot)]
+        case .tsa: [try der(tsaCertificate), try der(tsaRoot)]
+        case .ctlog: [Array(ctLogKey.publicKey.derRepresentation)]
+        case .rekor: [Array(rekorKey.publicKey.derRepresentation), Array(String(rekorTreeID).utf8)]
+        case .rekorV2: [SigstoreCrypto.PublicKey(rekorV2Key.publicKey).derRepresentation]
+        }
+    }
+
+    private static func fingerprint(_ created: Date, _ materials: [[[UInt8]]], _ oidcKey: P256.Signing.PrivateKey) -> String {
+        var all: [UInt8] = []
+        func add(_ bytes: [UInt8]) {
+            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { all += $0 }
+            all += bytes
+        }
+        add(Array(String(Int64(created.timeIntervalSince1970)).utf8))
+        for material in materials {
+            add(Array(String(material.count).utf8))
+            for part in material { add(part) }
+        }
+        add(Array(oidcKey.publicKey.derRepresentation))
+        return Hex.encode(Array(SHA256.hash(data: all)))
+    }
+
     /// The current generation of `authority`.
     public func generation(of authority: Authority) -> Int { generations[authority] ?? 1 }
 

@@ -47,6 +47,11 @@ public enum LocalStack {
         /// …; Fulcio's API also at the root, for clients that resolve its absolute paths against the base URL). Nil:
         /// the one remembered, else a port per service.
         public var port: Int?
+        /// The address clients reach the services at when it is not this process's own: a load balancer in front
+        /// of several replicas (`https://sigstore.example.com`). Needs ``port`` (one listener): every service is named
+        /// `<publicURL>/<service>` in tokens, certificates, trust files and the ready line, and the logs' checkpoints
+        /// name its host as their origin, so that every replica signs and publishes the same.
+        public var publicURL: String?
         /// The services to run.
         public var services = Set(Service.allCases)
         /// A `postgres://` URL; SQLite in the data directory when nil.
@@ -146,10 +151,17 @@ public enum LocalStack {
         }
         // TLS material before storage: a certificate and key that do not match refuse the start at once.
         let tls = try configuration.tls.map { try ServerTLS.load($0, dataDirectory: dir, host: host, now: now()) }
+        // The name the logs sign their checkpoints under (and the Rekor v2 log ID derives from): the public host when
+        // replicas stand behind one address, else the address served.
+        let publicBase = try configuration.publicURL.map { try Self.publicBase($0, port: single) }
+        let origin = publicBase.flatMap { URLComponents(string: $0)?.host } ?? host
         let storage: any LogStorage =
             if let url = configuration.database { try PostgresLogStorage(url: url) } else { try SQLiteLogStorage(path: dir + "/log.sqlite") }
         do {
             try await storage.prepare()
+            // Replicas on one database: a replica with other keys would sign checkpoints and entries no one else's
+            // trust material verifies.
+            try await storage.claim(instance: try keys.birthFingerprint + " " + origin, keys: try keys.publicFingerprint, rotations: keys.rotations)
         } catch {
             try? await storage.close()
             throw error
@@ -220,7 +232,7 @@ public enum LocalStack {
         if wanted.contains(.rekor) {
             let log = try await TransparencyLog(
                 name: keys.rekorLogName, storage: storage,
-                signCheckpoint: RekorV1Service.checkpointSigner(key: keys.rekorKey, host: host, treeID: keys.rekorTreeID, now: now),
+                signCheckpoint: RekorV1Service.checkpointSigner(key: keys.rekorKey, host: origin, treeID: keys.rekorTreeID, now: now),
                 now: { Int64(now().timeIntervalSince1970) },
                 onBatch: { metrics.batchCommitted(log: "rekor", entries: $0.entries, treeSize: $0.treeSize, commit: $0.commitDuration) })
             metrics.treeSize(log: "rekor", await log.size)
@@ -230,12 +242,12 @@ public enum LocalStack {
         }
         if wanted.contains(.rekorV2) {
             let log = try await TransparencyLog(
-                name: "rekor-v2", storage: storage, signCheckpoint: RekorV2Service.checkpointSigner(key: keys.rekorV2Key, host: host),
+                name: "rekor-v2", storage: storage, signCheckpoint: RekorV2Service.checkpointSigner(key: keys.rekorV2Key, host: origin),
                 now: { 0 },
                 onBatch: { metrics.batchCommitted(log: "rekor-v2", entries: $0.entries, treeSize: $0.treeSize, commit: $0.commitDuration) })
             metrics.treeSize(log: "rekor-v2", await log.size)
             explorerLogs.append(Explorer.Log(name: "rekor-v2", title: "Rekor v2", log: log, treeID: nil))
-            let rekor = RekorV2Service(log: log, key: keys.rekorV2Key, host: host)
+            let rekor = RekorV2Service(log: log, key: keys.rekorV2Key, host: origin)
             application(.rekorV2) { rekor.register(on: $0) }
         }
         if wanted.contains(.tsa) {
@@ -269,7 +281,9 @@ public enum LocalStack {
                         router.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
                     }
                 },
-                onRunning: { port in for (service, _) in served { urls.set(service, "\(scheme)://\(urlHost):\(port)/\(service.rawValue)") } },
+                onRunning: { port in
+                    for (service, _) in served { urls.set(service, "\(publicBase ?? "\(scheme)://\(urlHost):\(port)")/\(service.rawValue)") }
+                },
                 label: "all")
             applications.append((.fulcio, app))
         } else {
@@ -303,7 +317,7 @@ public enum LocalStack {
                         try await Task.sleep(for: .milliseconds(5))
                     }
                     let all = urls.all
-                    var endpoints = try TrustFiles.write(keys: keys, urls: all, host: host, directory: dir)
+                    var endpoints = try TrustFiles.write(keys: keys, urls: all, host: origin, directory: dir)
                     var addresses = remembered
                     addresses.address = host
                     if single != nil {
@@ -349,6 +363,22 @@ public enum LocalStack {
 }
 
 /// The base URL of each service, known once it listens.
+extension LocalStack {
+    /// `publicURL` without a trailing slash, after checking it is an http(s) URL with a host and no query, and that
+    /// the stack runs one listener.
+    static func publicBase(_ publicURL: String, port: Int?) throws -> String {
+        guard port != nil else {
+            throw InstanceError(.configuration, "--public-url names every service under one address: it needs --port (one listener)")
+        }
+        guard let components = URLComponents(string: publicURL), ["http", "https"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil
+        else {
+            throw InstanceError(.configuration, "--public-url must be an http(s) URL such as https://sigstore.example.com, got \(publicURL)")
+        }
+        return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    }
+}
+
 final class URLRegistry: Sendable {
     private let urls = Mutex<[LocalStack.Service: String]>([:])
 

@@ -81,7 +81,7 @@ public struct RekorV1Service: Sendable {
             return Response.json(try await search(try await request.jsonObject(limit: maxBodySize)))
         }
         group.get("/api/v1/log") { _, _ in
-            let checkpoint = await log.checkpoint
+            let checkpoint = try await log.checkpoint
             return Response.json(.object([
                 ("rootHash", .string(Hex.encode(checkpoint.rootHash))), ("signedTreeHead", .string(checkpoint.note)),
                 ("treeID", .string(String(treeID))), ("treeSize", .number(Int64(checkpoint.size))),
@@ -94,7 +94,7 @@ public struct RekorV1Service: Sendable {
             }
             let first = q["firstSize"].flatMap { Int($0) } ?? 1
             guard first >= 1, first <= last else { throw ServiceError.badRequest("firstSize must be between 1 and lastSize") }
-            guard let proof = await log.consistencyProof(from: first, to: last), let root = await log.rootHash(size: last) else {
+            guard let proof = try await log.consistencyProof(from: first, to: last), let root = try await log.rootHash(size: last) else {
                 throw ServiceError.badRequest("lastSize \(last) is larger than the log")
             }
             return Response.json(.object([
@@ -124,7 +124,7 @@ public struct RekorV1Service: Sendable {
         let lower = id.lowercased()
         guard lower.count == 64 || lower.count == 80, Hex.decode(lower) != nil else { return nil }
         if lower.count == 80, lower.prefix(16) != entryID(leafHash: []).prefix(16) { return nil }
-        guard let index = await log.index(ofLeafHash: Hex.decode(lower.suffix(64))!) else { return nil }
+        guard let index = try await log.index(ofLeafHash: Hex.decode(lower.suffix(64))!) else { return nil }
         return try await log.record(at: index)
     }
 
@@ -132,9 +132,9 @@ public struct RekorV1Service: Sendable {
     /// (the newest one when nil).
     func logEntry(_ record: LogRecord, checkpoint given: TransparencyLog.Checkpoint?) async throws -> OrderedJSON {
         let checkpoint: TransparencyLog.Checkpoint
-        if let given { checkpoint = given } else { checkpoint = await log.checkpoint }
+        if let given { checkpoint = given } else { checkpoint = try await log.checkpoint }
         let leafHash = Merkle.leafHash(record.body)
-        let proof = await log.inclusionProof(index: record.index, size: checkpoint.size) ?? []
+        let proof = try await log.inclusionProof(index: record.index, size: checkpoint.size) ?? []
         let signature = try LogSigner(key: key).signedEntryTimestamp(
             body: record.body, integratedTime: record.integratedTime, logIndex: Int64(record.index))
         let entry = OrderedJSON.object([
@@ -173,7 +173,7 @@ public struct RekorV1Service: Sendable {
             guard (1...10).contains(entries.count) else { throw ServiceError.badRequest("entries must list 1 to 10 entries") }
             for e in entries {
                 let body = try Self.canonicalize(e).body
-                if let index = await log.index(ofLeafHash: Merkle.leafHash(body)), let r = try await log.record(at: index) {
+                if let index = try await log.index(ofLeafHash: Merkle.leafHash(body)), let r = try await log.record(at: index) {
                     records.append(r)
                 }
             }

@@ -50,12 +50,12 @@ public struct RekorV2Service: Sendable {
                     .conflict, "an equivalent entry already exists in the log at index \(index)",
                     headers: [HTTPField.Name("x-log-index")!: "\(index)"])
             case .added(let index, _, let checkpoint):
-                let proof = await log.inclusionProof(index: index, size: checkpoint.size) ?? []
+                let proof = try await log.inclusionProof(index: index, size: checkpoint.size) ?? []
                 return Response.json(entryJSON(index: index, body: body.bytes, checkpoint: checkpoint, proof: proof), status: .created)
             }
         }
         group.get("/api/v2/checkpoint") { _, _ in
-            Response.bytes(Array(await log.checkpoint.note.utf8), contentType: "text/plain; charset=utf-8")
+            Response.bytes(Array(try await log.checkpoint.note.utf8), contentType: "text/plain; charset=utf-8")
         }
         group.get("/api/v2/tile/**") { _, context in
             let path = context.parameters.getCatchAll().joined(separator: "/")
@@ -160,7 +160,7 @@ public struct RekorV2Service: Sendable {
             return Response.bytes(out, contentType: "application/octet-stream")
         }
         guard let level = Int(kind), level >= 0, level < 8,
-              let hashes = await log.tileHashes(level: level, index: index, width: width)
+              let hashes = try await log.tileHashes(level: level, index: index, width: width)
         else { throw ServiceError(.notFound, "no such tile") }
         return Response.bytes(hashes, contentType: "application/octet-stream")
     }

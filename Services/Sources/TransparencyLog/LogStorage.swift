@@ -35,6 +35,83 @@ public protocol LogStorage: Sendable {
     func indices(log: String, searchKey: String) async throws -> [Int]
     /// Releases connections and files.
     func close() async throws
+
+    /// The leaf hashes of the records of `log` from index `start` on, in index order (to catch up with entries
+    /// another process integrated).
+    func leafHashes(log: String, from start: Int) async throws -> [[UInt8]]
+    /// The newest checkpoint stored for `log`, when processes share the storage; nil where one process owns it.
+    func head(log: String) async throws -> StoredHead?
+    /// Integrates one batch of `log` as its only writer for the moment.
+    ///
+    /// Storage that several processes write takes the log's write lock, reads the stored size, and passes `body` the
+    /// leaf hashes stored after `knownSize` (entries other processes integrated). What `body` returns is stored in the
+    /// same transaction, with its checkpoint as the log's head, and only then does the lock go. Nothing is written when
+    /// `body` returns nil or throws. Storage one process owns calls `body` with no hashes and stores its batch.
+    func sequence(
+        log: String, knownSize: Int, _ body: @Sendable (_ missing: [[UInt8]]) throws -> SequencedBatch?
+    ) async throws
+    /// Records which instance the storage's logs belong to and which keys sign for it, and refuses a process of
+    /// another instance, or of the same instance with other keys that are not newer (storage one process owns
+    /// accepts any).
+    ///
+    /// - Parameters:
+    ///   - instance: names the instance across key rotations (and the logs' origin).
+    ///   - keys: names the current keys.
+    ///   - rotations: how many rotations `keys` are past the first; keys with more replace the recorded ones.
+    /// - Throws: ``StorageError`` with code `.keysDiffer` when the process does not belong.
+    func claim(instance: String, keys: String, rotations: Int) async throws
+}
+
+/// A log's head as stored: its size and the signed checkpoint for it.
+public struct StoredHead: Sendable, Hashable {
+    /// The number of stored entries.
+    public var size: Int
+    /// The signed note for that size (empty before the first batch).
+    public var checkpoint: String
+
+    /// Creates a head.
+    public init(size: Int, checkpoint: String) {
+        self.size = size
+        self.checkpoint = checkpoint
+    }
+}
+
+/// One batch to store: consecutive records starting at the stored size, and the checkpoint that covers them.
+public struct SequencedBatch: Sendable {
+    /// The new records, consecutive from the stored size.
+    public var records: [LogRecord]
+    /// Their leaf hashes.
+    public var leafHashes: [[UInt8]]
+    /// The signed checkpoint for the size after them.
+    public var checkpoint: String
+
+    /// Creates a batch.
+    public init(records: [LogRecord], leafHashes: [[UInt8]], checkpoint: String) {
+        self.records = records
+        self.leafHashes = leafHashes
+        self.checkpoint = checkpoint
+    }
+}
+
+extension LogStorage {
+    /// Storage one process owns: every leaf hash from `start` of what ``leafHashes(log:)`` reads.
+    public func leafHashes(log: String, from start: Int) async throws -> [[UInt8]] {
+        Array(try await leafHashes(log: log).dropFirst(start))
+    }
+
+    /// Storage one process owns keeps no shared head.
+    public func head(log: String) async throws -> StoredHead? { nil }
+
+    /// Storage one process owns: the process is the only writer, so nothing is missing; the batch is appended.
+    public func sequence(
+        log: String, knownSize: Int, _ body: @Sendable (_ missing: [[UInt8]]) throws -> SequencedBatch?
+    ) async throws {
+        guard let batch = try body([]), !batch.records.isEmpty else { return }
+        try await append(log: log, records: batch.records, leafHashes: batch.leafHashes)
+    }
+
+    /// Storage one process owns accepts any keys: they live beside it.
+    public func claim(instance: String, keys: String, rotations: Int) async throws {}
 }
 
 /// A storage failure, with the operation that failed: the package's error model.
@@ -54,4 +131,8 @@ extension ErrorName where Domain == StorageErrorDomain {
     public static var database: Self { Self(name: "database") }
     /// What is stored does not add up (an entry missing from the middle of a log).
     public static var inconsistent: Self { Self(name: "inconsistent") }
+    /// The database cannot be reached, or did not answer in time.
+    public static var unavailable: Self { Self(name: "unavailable") }
+    /// The storage is shared with processes whose keys differ from this one's.
+    public static var keysDiffer: Self { Self(name: "keysDiffer") }
 }

@@ -1,4 +1,5 @@
 public import SigstoreCore
+internal import Synchronization
 internal import SigstoreVerify
 
 /// One append-only transparency log: a Merkle tree in memory, every entry in durable storage, and a signed checkpoint
@@ -7,6 +8,11 @@ internal import SigstoreVerify
 /// Appends are batched: entries that arrive while a batch is being written form the next batch, which is stored in
 /// one transaction, integrated into the tree and covered by one new checkpoint. An append returns only after its
 /// batch is durable and its checkpoint signed, so every acknowledged entry survives a crash.
+///
+/// Several processes may serve one log from shared storage (PostgreSQL). Each integrates its own batches through
+/// ``LogStorage/sequence(log:knownSize:_:)``, which hands it, under the log's lock, the entries the others integrated
+/// since it last looked; reads that reach past what this process has seen take those in first
+/// (``refresh()``), so every process serves the same tree and the stored checkpoints.
 public actor TransparencyLog {
     /// A signed checkpoint and the tree state it commits to.
     public struct Checkpoint: Sendable, Hashable {
@@ -36,6 +42,7 @@ public actor TransparencyLog {
     private let now: @Sendable () -> Int64
     private let maxBatch: Int
     private let maxPending: Int
+    private let storageDeadline: Duration
     private let onBatch: (@Sendable (BatchCommit) -> Void)?
 
     /// A batch integrated and stored.
@@ -66,9 +73,10 @@ public actor TransparencyLog {
     public init(
         name: String, storage: any LogStorage, signCheckpoint: @escaping CheckpointSigner,
         now: @escaping @Sendable () -> Int64, maxBatch: Int = 1024, maxPending: Int = 16384,
-        onBatch: (@Sendable (BatchCommit) -> Void)? = nil
+        storageDeadline: Duration = .seconds(5), onBatch: (@Sendable (BatchCommit) -> Void)? = nil
     ) async throws {
         self.onBatch = onBatch
+        self.storageDeadline = storageDeadline
         self.name = name
         self.storage = storage
         self.signCheckpoint = signCheckpoint
@@ -82,13 +90,20 @@ public actor TransparencyLog {
             tree.append(leafHash: hash)
         }
         let root = tree.rootHash(size: tree.size)
-        latest = Checkpoint(size: tree.size, rootHash: root, note: try signCheckpoint(tree.size, root))
+        let stored = try await storage.head(log: name)
+        let note = stored.flatMap { $0.size == tree.size && !$0.checkpoint.isEmpty ? $0.checkpoint : nil }
+        latest = Checkpoint(size: tree.size, rootHash: root, note: try note ?? signCheckpoint(tree.size, root))
         self.tree = tree
         self.indexByLeaf = indexByLeaf
     }
 
-    /// The newest checkpoint.
-    public var checkpoint: Checkpoint { latest }
+    /// The newest checkpoint (after taking in what other processes sharing the storage integrated).
+    public var checkpoint: Checkpoint {
+        get async throws {
+            try await refresh()
+            return latest
+        }
+    }
 
     /// The number of integrated entries.
     public var size: Int { tree.size }
@@ -107,50 +122,59 @@ public actor TransparencyLog {
         }
     }
 
+    /// What one batch came to under the log's lock: the tree after it, and per pending entry its outcome.
+    private struct Plan: Sendable {
+        var tree: MerkleTree
+        var start: Int
+        var missing: [[UInt8]]
+        var records: [LogRecord]
+        var leafHashes: [[UInt8]]
+        var duplicateOf: [Int?]
+        var checkpoint: Checkpoint
+    }
+
+    /// Holds the plan the storage's `body` made, to read after the transaction.
+    private final class PlanBox: @unchecked Sendable {
+        var plan: Plan?
+    }
+
     /// Writes pending entries in batches until none are left.
     private func flush() async {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
             let time = now()
-            var records: [LogRecord] = []
-            var hashes: [[UInt8]] = []
-            var outcome: [Int?] = []  // per pending item: index of an earlier item of this batch it duplicates
-            var batchIndex: [LeafKey: Int] = [:]
-            for item in batch {
-                let key = LeafKey(item.leafHash)
-                if let existing = indexByLeaf[key] ?? batchIndex[key] {
-                    outcome.append(existing)
-                    continue
-                }
-                let index = tree.size + records.count
-                batchIndex[key] = index
-                records.append(LogRecord(index: index, body: item.body, integratedTime: time, searchKeys: item.searchKeys))
-                hashes.append(item.leafHash)
-                outcome.append(nil)
-            }
+            let base = tree
+            let known = indexByLeaf
+            let items = batch.map { (leafHash: $0.leafHash, body: $0.body, searchKeys: $0.searchKeys) }
+            let sign = signCheckpoint
+            let box = PlanBox()
+            let (storage, name) = (self.storage, self.name)
             do {
-                var newTree = tree
-                for h in hashes { newTree.append(leafHash: h) }
-                let root = newTree.rootHash(size: newTree.size)
-                let note = try signCheckpoint(newTree.size, root)
                 let commitStart = ContinuousClock.now
-                if !records.isEmpty { try await storage.append(log: name, records: records, leafHashes: hashes) }
-                if !records.isEmpty {
-                    onBatch?(BatchCommit(entries: records.count, treeSize: newTree.size, commitDuration: ContinuousClock.now - commitStart))
+                try await Self.withDeadline(storageDeadline, log: name) {
+                    try await storage.sequence(log: name, knownSize: base.size) { missing in
+                        let plan = try Self.plan(base: base, known: known, missing: missing, items: items, time: time, sign: sign)
+                        box.plan = plan
+                        return plan.records.isEmpty
+                            ? nil : SequencedBatch(records: plan.records, leafHashes: plan.leafHashes, checkpoint: plan.checkpoint.note)
+                    }
                 }
-                tree = newTree
-                for (key, index) in batchIndex { indexByLeaf[key] = index }
-                let checkpoint = Checkpoint(size: newTree.size, rootHash: root, note: note)
-                latest = checkpoint
-                var next = records.makeIterator()
-                for (item, duplicateOf) in zip(batch, outcome) {
+                guard let plan = box.plan else { throw StorageError(.inconsistent, "log \(name): the storage integrated no batch") }
+                if !plan.records.isEmpty {
+                    onBatch?(BatchCommit(entries: plan.records.count, treeSize: plan.tree.size, commitDuration: ContinuousClock.now - commitStart))
+                }
+                absorb(plan.missing, from: base.size)
+                absorb(plan.leafHashes, from: plan.start)
+                if plan.checkpoint.size > latest.size { latest = plan.checkpoint }
+                var next = plan.records.makeIterator()
+                for (item, duplicateOf) in zip(batch, plan.duplicateOf) {
                     if let duplicateOf {
                         item.continuation.resume(returning: .duplicate(index: duplicateOf))
                     } else {
                         let record = next.next()!
                         item.continuation.resume(
-                            returning: .added(index: record.index, integratedTime: time, checkpoint: checkpoint))
+                            returning: .added(index: record.index, integratedTime: time, checkpoint: plan.checkpoint))
                     }
                 }
             } catch {
@@ -161,64 +185,178 @@ public actor TransparencyLog {
         flushing = false
     }
 
-    /// After a failed append, takes in whatever storage did commit (a commit whose acknowledgement was lost, as when
-    /// a database connection drops during COMMIT), so that the tree and storage agree again. The clients of that
-    /// batch got an error; a retry finds its entry as a duplicate.
-    private func resynchronize() async {
-        guard let stored = try? await storage.leafHashes(log: name), stored.count > tree.size else { return }
-        for index in 0..<tree.size where stored[index] != tree.leafHash(at: index) { return }  // not our prefix: leave it
-        for hash in stored[tree.size...] {
-            indexByLeaf[LeafKey(hash)] = tree.size
+    /// The batch `items` makes on top of `base` and the `missing` entries others integrated: duplicates (of the log or
+    /// of the batch) refer to their first index, the rest are numbered on, and the checkpoint covers them.
+    private static func plan(
+        base: MerkleTree, known: [LeafKey: Int], missing: [[UInt8]], items: [(leafHash: [UInt8], body: [UInt8], searchKeys: [String])],
+        time: Int64, sign: CheckpointSigner
+    ) throws -> Plan {
+        var tree = base
+        var seen: [LeafKey: Int] = [:]
+        for hash in missing {
+            seen[LeafKey(hash), default: tree.size] = tree.size
             tree.append(leafHash: hash)
         }
+        let start = tree.size
+        var records: [LogRecord] = []
+        var hashes: [[UInt8]] = []
+        var duplicateOf: [Int?] = []
+        for item in items {
+            let key = LeafKey(item.leafHash)
+            if let existing = known[key] ?? seen[key] {
+                duplicateOf.append(existing)
+                continue
+            }
+            let index = start + records.count
+            seen[key] = index
+            records.append(LogRecord(index: index, body: item.body, integratedTime: time, searchKeys: item.searchKeys))
+            hashes.append(item.leafHash)
+            duplicateOf.append(nil)
+        }
+        for hash in hashes { tree.append(leafHash: hash) }
         let root = tree.rootHash(size: tree.size)
-        if let note = try? signCheckpoint(tree.size, root) { latest = Checkpoint(size: tree.size, rootHash: root, note: note) }
+        let checkpoint = Checkpoint(size: tree.size, rootHash: root, note: try sign(tree.size, root))
+        return Plan(
+            tree: tree, start: start, missing: missing, records: records, leafHashes: hashes, duplicateOf: duplicateOf, checkpoint: checkpoint)
+    }
+
+    /// Takes in leaf hashes stored from index `start` on that the tree does not have yet (another call may have taken
+    /// in some of them meanwhile).
+    private func absorb(_ hashes: [[UInt8]], from start: Int) {
+        guard start <= tree.size else { return }
+        for (offset, hash) in hashes.enumerated() where start + offset == tree.size {
+            indexByLeaf[LeafKey(hash), default: tree.size] = tree.size
+            tree.append(leafHash: hash)
+        }
+    }
+
+    /// Takes in what other processes sharing the storage integrated, and the newest stored checkpoint. Does nothing for
+    /// storage one process owns.
+    public func refresh() async throws {
+        guard let head = try await storage.head(log: name) else { return }
+        if head.size > tree.size {
+            let start = tree.size
+            absorb(try await storage.leafHashes(log: name, from: start), from: start)
+        }
+        if head.size > latest.size, head.size <= tree.size, !head.checkpoint.isEmpty {
+            latest = Checkpoint(size: head.size, rootHash: tree.rootHash(size: head.size), note: head.checkpoint)
+        }
+    }
+
+    /// Runs `operation`, or throws `.unavailable` once `deadline` has passed (the operation then goes on unobserved: a
+    /// database that does not answer must not hold a client).
+    private static func withDeadline(
+        _ deadline: Duration, log: String, _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let once = ResumeOnce(continuation)
+            let work = Task {
+                do {
+                    try await operation()
+                    once.resume(with: .success(()))
+                } catch {
+                    once.resume(with: .failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: deadline)
+                if once.resume(with: .failure(TransparencyLogError(
+                    .unavailable, "the storage of log \(log) did not answer within \(deadline); retry later"))) {
+                    work.cancel()
+                }
+            }
+        }
+    }
+
+    /// After a failed append, takes in whatever storage did commit (a commit whose acknowledgement was lost, as when
+    /// a database connection drops during COMMIT, or another process's batches), so that the tree and storage agree
+    /// again. The clients of that batch got an error; a retry finds its entry as a duplicate.
+    private func resynchronize() async {
+        let start = tree.size
+        guard let stored = try? await storage.leafHashes(log: name, from: start), !stored.isEmpty else { return }
+        absorb(stored, from: start)
+        let root = tree.rootHash(size: tree.size)
+        if tree.size > latest.size, let note = try? signCheckpoint(tree.size, root) {
+            latest = Checkpoint(size: tree.size, rootHash: root, note: note)
+        }
     }
 
     /// The stored entry at `index`, or nil when the log has no such entry.
     public func record(at index: Int) async throws -> LogRecord? {
+        if index >= tree.size { try await refresh() }
         guard index >= 0, index < tree.size else { return nil }
         return try await storage.records(log: name, range: index..<(index + 1)).first
     }
 
     /// The stored entries with indices in `range` (clamped to the tree).
     public func records(in range: Range<Int>) async throws -> [LogRecord] {
+        if range.upperBound > tree.size { try await refresh() }
         let clamped = range.clamped(to: 0..<tree.size)
         if clamped.isEmpty { return [] }
         return try await storage.records(log: name, range: clamped)
     }
 
     /// The index of the entry whose leaf hash is `leafHash`.
-    public func index(ofLeafHash leafHash: [UInt8]) -> Int? {
-        leafHash.count == 32 ? indexByLeaf[LeafKey(leafHash)] : nil
+    public func index(ofLeafHash leafHash: [UInt8]) async throws -> Int? {
+        guard leafHash.count == 32 else { return nil }
+        if let index = indexByLeaf[LeafKey(leafHash)] { return index }
+        try await refresh()
+        return indexByLeaf[LeafKey(leafHash)]
     }
 
     /// The indices of entries stored with `searchKey`.
     public func indices(searchKey: String) async throws -> [Int] {
-        try await storage.indices(log: name, searchKey: searchKey).filter { $0 < tree.size }
+        let found = try await storage.indices(log: name, searchKey: searchKey)
+        if found.contains(where: { $0 >= tree.size }) { try await refresh() }
+        return found.filter { $0 < tree.size }
     }
 
     /// The audit path of `index` in the tree of `size` entries.
-    public func inclusionProof(index: Int, size: Int) -> [[UInt8]]? {
+    public func inclusionProof(index: Int, size: Int) async throws -> [[UInt8]]? {
+        if size > tree.size { try await refresh() }
         guard index >= 0, index < size, size <= tree.size else { return nil }
         return tree.inclusionProof(index: index, size: size)
     }
 
     /// The consistency proof from `oldSize` to `newSize` entries, or nil for sizes the log has not had.
-    public func consistencyProof(from oldSize: Int, to newSize: Int) -> [[UInt8]]? {
+    public func consistencyProof(from oldSize: Int, to newSize: Int) async throws -> [[UInt8]]? {
+        if newSize > tree.size { try await refresh() }
         guard oldSize >= 0, oldSize <= newSize, newSize <= tree.size else { return nil }
         return tree.consistencyProof(from: oldSize, to: newSize)
     }
 
     /// The root hash of the first `size` entries.
-    public func rootHash(size: Int) -> [UInt8]? {
+    public func rootHash(size: Int) async throws -> [UInt8]? {
+        if size > tree.size { try await refresh() }
         guard size >= 0, size <= tree.size else { return nil }
         return tree.rootHash(size: size)
     }
 
     /// C2SP tlog-tiles hashes of one tile.
-    public func tileHashes(level: Int, index: Int, width: Int) -> [UInt8]? {
-        tree.tileHashes(level: level, index: index, width: width)
+    public func tileHashes(level: Int, index: Int, width: Int) async throws -> [UInt8]? {
+        if let hashes = tree.tileHashes(level: level, index: index, width: width) { return hashes }
+        try await refresh()
+        return tree.tileHashes(level: level, index: index, width: width)
+    }
+}
+
+/// Resumes a continuation once, whichever of its racers comes first.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Void, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    /// Resumes with `result` unless it was resumed already; whether this call did.
+    @discardableResult
+    func resume(with result: Result<Void, any Error>) -> Bool {
+        let continuation = self.continuation.withLock { stored -> CheckedContinuation<Void, any Error>? in
+            defer { stored = nil }
+            return stored
+        }
+        continuation?.resume(with: result)
+        return continuation != nil
     }
 }
 
@@ -235,6 +373,8 @@ public typealias TransparencyLogErrorCode = ErrorName<TransparencyLogErrorDomain
 extension ErrorName where Domain == TransparencyLogErrorDomain {
     /// The log has more pending entries than it accepts; the client should retry later.
     public static var overloaded: Self { Self(name: "overloaded") }
+    /// The log's storage did not answer in time; the client should retry later.
+    public static var unavailable: Self { Self(name: "unavailable") }
 }
 
 /// A 32-byte leaf hash as a cheap dictionary key.

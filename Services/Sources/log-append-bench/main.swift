@@ -11,6 +11,8 @@ import SigstoreJSON
 // JSON line: entries per second and latency percentiles. Entries are signed before the clock starts.
 //
 //   log-append-bench --url http://127.0.0.1:PORT --log v1|v2 --clients 8 --entries 2000
+//
+// With several comma-separated URLs (replicas of one log), client k posts to URL k mod n.
 
 var arguments: [String: String] = [:]
 var it = CommandLine.arguments.dropFirst().makeIterator()
@@ -44,7 +46,7 @@ for _ in 0..<count {
     bodies.append(Array(json.utf8))
 }
 let payloads = bodies
-let url = base + (v2 ? "/api/v2/log/entries" : "/api/v1/log/entries")
+let urls = base.split(separator: ",").map { String($0) + (v2 ? "/api/v2/log/entries" : "/api/v1/log/entries") }
 
 var configuration = HTTPClient.Configuration()
 configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
@@ -54,7 +56,8 @@ let failures = Atomic<Int>(0)
 
 let start = ContinuousClock.now
 let latencies: [Double] = await withTaskGroup(of: [Double].self) { group in
-    for _ in 0..<clients {
+    for k in 0..<clients {
+        let url = urls[k % urls.count]
         group.addTask {
             var mine: [Double] = []
             while true {

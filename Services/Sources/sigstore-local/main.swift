@@ -36,8 +36,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The address every service binds and names in its URLs (default: the remembered one, else 127.0.0.1).")
     var address: String?
 
-    @Option(help: "Store the logs in PostgreSQL (postgres://user@host:port/db) instead of SQLite.")
+    @Option(help: "Store the logs in PostgreSQL (postgres://user@host:port/db) instead of SQLite. Several replicas may share one database: start each with a copy of the same keys/ directory.")
     var database: String?
+
+    @Option(help: "The URL clients reach the services at, when it is a load balancer's (with --port): services are named <URL>/<service> and checkpoints name its host.")
+    var publicURL: String?
 
     @Option(help: "Run only these services (comma-separated: oidc,fulcio,rekor,rekor-v2,tsa,tuf).")
     var services: String?
@@ -84,6 +87,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = LocalStack.Configuration(dataDirectory: dataDir)
         configuration.address = address
         configuration.database = database
+        configuration.publicURL = publicURL
         configuration.autoApprove = autoApprove
         configuration.defaultEmail = defaultEmail
         configuration.trustedIssuers = trustIssuers

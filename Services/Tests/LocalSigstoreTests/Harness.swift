@@ -107,6 +107,7 @@ final class StackProcess: @unchecked Sendable {
 /// A throw-away PostgreSQL 15 (as in the testbed: initdb as the postgres user, loopback, trust auth).
 final class PostgresServer: @unchecked Sendable {
     let url: String
+    let port: Int
     private let directory: TemporaryDirectory
     static let bin = "/usr/lib/postgresql/15/bin"
 
@@ -115,10 +116,18 @@ final class PostgresServer: @unchecked Sendable {
 
     init() throws {
         directory = try TemporaryDirectory("sigstore-local-pg")
-        let port = try freePort()
+        port = try freePort()
         let dir = directory.path
         try run("/bin/chown", ["postgres:postgres", dir])
         try run("/usr/sbin/runuser", ["-u", "postgres", "--", Self.bin + "/initdb", "-D", dir + "/data", "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"])
+        url = "postgres://postgres@127.0.0.1:\(port)/sigstore"
+        try start()
+        try run("/usr/sbin/runuser", ["-u", "postgres", "--", Self.bin + "/createdb", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "sigstore"])
+    }
+
+    /// Starts the server on its data directory and port (again, after ``stop(mode:)``).
+    func start() throws {
+        let dir = directory.path
         // The server outlives pg_ctl: it must inherit no pipe of ours, or reading our end would never see EOF.
         // Foundation's Process never sees this one exit (its daemon child lingers), so spawn and reap it directly.
         let status = try spawnAndWait([
@@ -126,13 +135,21 @@ final class PostgresServer: @unchecked Sendable {
             "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(dir)", "start",
         ])
         guard status == 0 else { throw HarnessError("pg_ctl start exited \(status): see \(dir)/postgres.log") }
-        try run("/usr/sbin/runuser", ["-u", "postgres", "--", Self.bin + "/createdb", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "sigstore"])
-        url = "postgres://postgres@127.0.0.1:\(port)/sigstore"
     }
 
-    deinit {
-        _ = try? run("/usr/sbin/runuser", ["-u", "postgres", "--", Self.bin + "/pg_ctl", "-D", directory.path + "/data", "stop", "-m", "fast"])
+    /// Stops the server: `immediate` ends every session at once, as a crash would (recovery replays the WAL).
+    func stop(mode: String = "fast") {
+        _ = try? run("/usr/sbin/runuser", ["-u", "postgres", "--", Self.bin + "/pg_ctl", "-D", directory.path + "/data", "stop", "-m", mode])
     }
+
+    /// Runs one SQL statement with psql and returns its unaligned output.
+    func sql(_ statement: String) throws -> String {
+        try run("/usr/sbin/runuser", [
+            "-u", "postgres", "--", Self.bin + "/psql", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "sigstore", "-At", "-c", statement,
+        ]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    deinit { stop() }
 }
 
 /// Runs `argv` with stdin, stdout and stderr on /dev/null and returns its exit status.
