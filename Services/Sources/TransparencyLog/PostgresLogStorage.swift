@@ -110,6 +110,10 @@ public final class PostgresLogStorage: LogStorage {
         if let refusal { throw StorageError(.keysDiffer, refusal) }
     }
 
+    public func leafHashes(log: String) async throws -> [[UInt8]] {
+        try await leafHashes(log: log, from: 0)
+    }
+
     public func leafHashes(log: String, from start: Int) async throws -> [[UInt8]] {
         try await run("read leaf hashes") {
             try await client.withConnection { connection in
@@ -151,54 +155,48 @@ public final class PostgresLogStorage: LogStorage {
     ) async throws {
         try await run("integrate a batch of \(log)") {
             try await transaction { connection in
-                var size = try await Self.lockHead(connection, log: log, logger: logger)
-                if size == nil {
+                // Each statement is a round trip made while the log is locked: lock, catch up (when others wrote), write.
+                var head = try await Self.lockHead(connection, log: log, knownSize: knownSize, logger: logger)
+                if head == nil {
                     // The first batch since the head table exists: the head starts at what is stored (entries written
                     // before replicas were supported).
                     try await connection.checkedQuery("""
                         INSERT INTO tlog_heads (log, size, checkpoint)
                         SELECT \(log), COUNT(*), '' FROM tlog_entries WHERE log = \(log) ON CONFLICT (log) DO NOTHING
                         """, logger: logger)
-                    size = try await Self.lockHead(connection, log: log, logger: logger)
+                    head = try await Self.lockHead(connection, log: log, knownSize: knownSize, logger: logger)
                 }
-                guard let stored = size.map(Int.init), stored >= knownSize else {
+                guard let (stored, missing) = head, stored >= knownSize else {
                     throw StorageError(
-                        .inconsistent, "log \(log) holds fewer entries (\(size ?? 0)) than this process has integrated (\(knownSize))")
+                        .inconsistent, "log \(log) holds fewer entries (\(head?.size ?? 0)) than this process has integrated (\(knownSize))")
                 }
-                let missing = stored > knownSize
-                    ? try await Self.leafHashes(connection, log: log, from: knownSize, below: stored, logger: logger) : []
+                guard missing.count == stored - knownSize else {
+                    throw StorageError(.inconsistent, "log \(log) is missing entries between \(knownSize) and \(stored)")
+                }
                 guard let batch = try body(missing), !batch.records.isEmpty else { return }
                 guard batch.records.first?.index == stored else {
                     throw StorageError(.inconsistent, "a batch of \(log) starts at \(batch.records.first?.index ?? -1), not at the stored size \(stored)")
                 }
-                try await Self.insert(connection, log: log, records: batch.records, leafHashes: batch.leafHashes, logger: logger)
-                let newSize = Int64(stored + batch.records.count)
-                try await connection.checkedQuery(
-                    "UPDATE tlog_heads SET size = \(newSize), checkpoint = \(batch.checkpoint) WHERE log = \(log)", logger: logger)
+                try await Self.insert(
+                    connection, log: log, records: batch.records, leafHashes: batch.leafHashes,
+                    head: (Int64(stored + batch.records.count), batch.checkpoint), logger: logger)
             }
         }
     }
 
-    /// Locks the head row of `log` and reads its size; nil when the row does not exist yet.
-    private static func lockHead(_ connection: PostgresConnection, log: String, logger: Logger) async throws -> Int64? {
+    /// Locks the head row of `log` and reads its size, then the leaf hashes stored from `knownSize` up to it; nil when
+    /// the row does not exist yet. Two statements: the lock waits for the previous writer's commit and reads the row
+    /// it wrote, but a statement sees other tables as they were when it started, so the entries that writer stored are
+    /// visible only to the next statement.
+    private static func lockHead(
+        _ connection: PostgresConnection, log: String, knownSize: Int, logger: Logger
+    ) async throws -> (size: Int, missing: [[UInt8]])? {
         let rows = try await connection.checkedQuery("SELECT size FROM tlog_heads WHERE log = \(log) FOR UPDATE", logger: logger)
-        for try await size in rows.decode(Int64.self) { return size }
-        return nil
-    }
-
-    public func leafHashes(log: String) async throws -> [[UInt8]] {
-        try await run("read leaf hashes") {
-            let rows = try await client.query(
-                "SELECT idx, leaf_hash FROM tlog_entries WHERE log = \(log) ORDER BY idx", logger: logger)
-            var hashes: [[UInt8]] = []
-            for try await (index, hash) in rows.decode((Int64, ByteBuffer).self) {
-                guard index == hashes.count else {
-                    throw StorageError(.inconsistent, "log \(log) is missing entry \(hashes.count) (next stored index is \(index))")
-                }
-                hashes.append(Array(hash.readableBytesView))
-            }
-            return hashes
-        }
+        var size: Int?
+        for try await stored in rows.decode(Int64.self) { size = Int(stored) }
+        guard let size else { return nil }
+        let missing = size > knownSize ? try await leafHashes(connection, log: log, from: knownSize, below: size, logger: logger) : []
+        return (size, missing)
     }
 
     /// Appends through the log's head, as ``sequence(log:knownSize:_:)`` does; refused unless `records` start at the
@@ -213,34 +211,34 @@ public final class PostgresLogStorage: LogStorage {
         }
     }
 
+    /// Stores `records`, their search keys and the log's new head in one statement.
     private static func insert(
-        _ connection: PostgresConnection, log: String, records: [LogRecord], leafHashes: [[UInt8]], logger: Logger
+        _ connection: PostgresConnection, log: String, records: [LogRecord], leafHashes: [[UInt8]], head: (size: Int64, checkpoint: String),
+        logger: Logger
     ) async throws {
         let indices = records.map { Int64($0.index) }
         let hashes = leafHashes.map { ByteBuffer(bytes: $0) }
         let bodies = records.map { ByteBuffer(bytes: $0.body) }
         let times = records.map(\.integratedTime)
-        var keyLogs: [String] = []
         var keys: [String] = []
         var keyIndices: [Int64] = []
         for record in records {
             for key in record.searchKeys {
-                keyLogs.append(log)
                 keys.append(key)
                 keyIndices.append(Int64(record.index))
             }
         }
         try await connection.checkedQuery("""
-            INSERT INTO tlog_entries (log, idx, leaf_hash, body, integrated_time)
-            SELECT \(log), * FROM UNNEST(\(indices)::BIGINT[], \(hashes)::BYTEA[], \(bodies)::BYTEA[], \(times)::BIGINT[])
-            """, logger: logger)
-        if !keys.isEmpty {
-            try await connection.checkedQuery("""
+            WITH entries AS (
+                INSERT INTO tlog_entries (log, idx, leaf_hash, body, integrated_time)
+                SELECT \(log), * FROM UNNEST(\(indices)::BIGINT[], \(hashes)::BYTEA[], \(bodies)::BYTEA[], \(times)::BIGINT[])
+            ), search AS (
                 INSERT INTO tlog_search_keys (log, key, idx)
-                SELECT * FROM UNNEST(\(keyLogs)::TEXT[], \(keys)::TEXT[], \(keyIndices)::BIGINT[])
+                SELECT \(log), * FROM UNNEST(\(keys)::TEXT[], \(keyIndices)::BIGINT[])
                 ON CONFLICT DO NOTHING
-                """, logger: logger)
-        }
+            )
+            UPDATE tlog_heads SET size = \(head.size), checkpoint = \(head.checkpoint) WHERE log = \(log)
+            """, logger: logger)
     }
 
     public func records(log: String, range: Range<Int>) async throws -> [LogRecord] {
