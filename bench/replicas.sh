@@ -71,15 +71,26 @@ start_cluster() {
 }
 
 for replicas in 1 3; do
-    for log in v1 v2; do : >"$WORK/append-$replicas-$log.jsonl"; done
+    for log in v1 v2; do : >"$WORK/append-$replicas-$log.jsonl"; : >"$WORK/cpu-$replicas-$log.txt"; done
 done
 : >"$WORK/failover.txt"
 
 for run in $(seq 1 "$RUNS"); do
     for replicas in 1 3; do
         start_cluster "$replicas" "r${replicas}run$run"
-        "$BIN/log-append-bench" --url "$V1_URLS" --log v1 --clients "$CLIENTS" --entries "$ENTRIES" >>"$WORK/append-$replicas-v1.jsonl"
-        "$BIN/log-append-bench" --url "$V2_URLS" --log v2 --clients "$CLIENTS" --entries "$ENTRIES" >>"$WORK/append-$replicas-v2.jsonl"
+        for log in v1 v2; do
+            urls=$V1_URLS; [ "$log" = v2 ] && urls=$V2_URLS
+            before=$(head -1 /proc/stat)
+            "$BIN/log-append-bench" --url "$urls" --log "$log" --clients "$CLIENTS" --entries "$ENTRIES" >>"$WORK/append-$replicas-$log.jsonl"
+            # How busy the machine's cores were during the run (client, replicas and PostgreSQL share them).
+            python3 - "$before" "$(head -1 /proc/stat)" >>"$WORK/cpu-$replicas-$log.txt" <<'EOF2'
+import sys
+a, b = ([int(x) for x in line.split()[1:]] for line in sys.argv[1:3])
+d = [y - x for x, y in zip(a, b)]
+idle = d[3] + d[4]
+print(f"{100 * (1 - idle / sum(d)):.0f}")
+EOF2
+        done
         if [ "$replicas" = 3 ]; then
             # Failover: load over all three replicas, SIGKILL the first mid-run, and time the first entry integrated
             # after the kill as another replica's checkpoint shows it.
@@ -119,12 +130,16 @@ lines = [
     "PostgreSQL 15, all on this machine with the client (`log-append-bench`, clients spread over the replicas, entries",
     f"signed before the clock starts), each configuration on a fresh database; {clients} clients, {entries} entries. Medians of {runs} runs.",
     "",
-    "| log | 1 replica entries/s | 3 replicas entries/s | 3 vs 1 (goal >= 1.0x) | p99 ms, 1 | p99 ms, 3 |",
-    "|---|---|---|---|---|---|",
+    "| log | 1 replica entries/s | 3 replicas entries/s | 3 vs 1 (goal >= 1.0x) | p99 ms, 1 | p99 ms, 3 | CPU busy, 1 | CPU busy, 3 |",
+    "|---|---|---|---|---|---|---|---|",
 ]
+def cpu(replicas, log):
+    return statistics.median(float(l) for l in open(f"{work}/cpu-{replicas}-{log}.txt") if l.strip())
 for log in ["v1", "v2"]:
     one, three = med(1, log, "entriesPerSecond"), med(3, log, "entriesPerSecond")
-    lines.append(f"| Rekor {log} | {one:,.0f} | {three:,.0f} | {three / one:.2f}x | {med(1, log, 'p99ms'):.1f} | {med(3, log, 'p99ms'):.1f} |")
+    lines.append(
+        f"| Rekor {log} | {one:,.0f} | {three:,.0f} | {three / one:.2f}x | {med(1, log, 'p99ms'):.1f} | {med(3, log, 'p99ms'):.1f} "
+        f"| {cpu(1, log):.0f}% | {cpu(3, log):.0f}% |")
 kills = [l.strip() for l in open(f"{work}/failover.txt") if l.strip()]
 times = [float(k) for k in kills if k != "timeout"]
 lines += [
