@@ -164,8 +164,16 @@ public actor TransparencyLog {
                 if !plan.records.isEmpty {
                     onBatch?(BatchCommit(entries: plan.records.count, treeSize: plan.tree.size, commitDuration: ContinuousClock.now - commitStart))
                 }
-                absorb(plan.missing, from: base.size)
-                absorb(plan.leafHashes, from: plan.start)
+                if tree.size == base.size {
+                    // Nothing was taken in meanwhile: the plan's tree is this one with the batch on top.
+                    tree = plan.tree
+                    for (offset, hash) in (plan.missing + plan.leafHashes).enumerated() {
+                        indexByLeaf[LeafKey(hash), default: base.size + offset] = base.size + offset
+                    }
+                } else {
+                    absorb(plan.missing, from: base.size)
+                    absorb(plan.leafHashes, from: plan.start)
+                }
                 if plan.checkpoint.size > latest.size { latest = plan.checkpoint }
                 var next = plan.records.makeIterator()
                 for (item, duplicateOf) in zip(batch, plan.duplicateOf) {
