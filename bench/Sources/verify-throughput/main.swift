@@ -45,6 +45,33 @@ func round(concurrency: Int, cases: [Case]) async throws -> Int {
     return results.count
 }
 
+/// ECDSA verifications per second with swift-crypto (through SigstoreCrypto, as verification calls it) for `kind`,
+/// over a digest of `algorithm`, for about a second.
+func verificationsPerSecond(_ kind: KeyKind, _ algorithm: HashAlgorithm) throws -> Double {
+    let key = try SigningKey.generate(kind)
+    let digest = try ArtifactDigest(algorithm: algorithm, bytes: (0..<algorithm.byteCount).map { UInt8($0) })
+    let signature = try key.signature(forDigest: digest)
+    let clock = ContinuousClock()
+    let start = clock.now
+    var n = 0
+    while clock.now - start < .seconds(1) {
+        for _ in 0..<50 { try key.publicKey.verifySignature(signature, digest: digest) }
+        n += 50
+    }
+    let elapsed = clock.now - start
+    return Double(n) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+}
+let p256 = try verificationsPerSecond(.ecdsaP256, .sha256)
+let p384 = try verificationsPerSecond(.ecdsaP384, .sha384)
+// The signing keys of the bundles: a P-384 leaf key makes the artifact signature a P-384 verification too.
+var p384Leaves = 0
+for result in await verifier.verify(try cases.map { (bundle: try SigstoreBundle(jsonData: $0.bundle), policy: $0.policy) }, maxConcurrency: 1) {
+    if case .ecdsaP384 = try result.get().certificate?.publicKey().kind { p384Leaves += 1 }
+}
+print(
+    #"{"swift_crypto_p256_verify_per_second": \#(p256), "swift_crypto_p384_verify_per_second": \#(p384), "#
+        + #""bundles": \#(cases.count), "p384_leaf_keys": \#(p384Leaves)}"#)
+
 for concurrency in 1...maxConcurrency {
     _ = try await round(concurrency: concurrency, cases: cases)  // warm-up
     let clock = ContinuousClock()
