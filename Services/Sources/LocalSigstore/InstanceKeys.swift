@@ -85,7 +85,7 @@ public struct InstanceKeys: Sendable {
     /// A SHA-256 (hex) over the public half of every current key and CA certificate and the Rekor v1 tree ID: what
     /// replicas sharing one database must all have.
     public var publicFingerprint: String {
-        get throws { Self.fingerprint(created, try Authority.allCases.map { try currentMaterial($0) }, oidcKey) }
+        get throws { Self.fingerprint(created, try Authority.allCases.map { try retirement(of: $0, at: created) }, oidcKey) }
     }
 
     /// A SHA-256 (hex) that names the instance across rotations: its creation time and every authority's first
@@ -93,10 +93,7 @@ public struct InstanceKeys: Sendable {
     public var birthFingerprint: String {
         get throws {
             Self.fingerprint(created, try Authority.allCases.map { authority in
-                if let first = retired.first(where: { $0.authority == authority && $0.generation == 1 }) {
-                    return (first.publicKey.map { [$0] } ?? []) + first.chain + (first.treeID.map { [Array(String($0).utf8)] } ?? [])
-                }
-                return try currentMaterial(authority)
+                try retired.first { $0.authority == authority && $0.generation == 1 } ?? retirement(of: authority, at: created)
             }, oidcKey)
         }
     }
@@ -104,18 +101,25 @@ public struct InstanceKeys: Sendable {
     /// How many rotations the instance has had: a replica with more has newer keys than one with fewer.
     public var rotations: Int { Authority.allCases.map { generation(of: $0) - 1 }.reduce(0, +) }
 
-    /// The public material of `authority`'s current generation, as ``RetiredMaterial`` records it once retired.
-    private func currentMaterial(_ authority: Authority) throws -> [[UInt8]] {
+    /// The public material of `authority`'s current generation as it is recorded once retired at `end`: its public
+    /// key (Rekor, CT log), its chain (Fulcio, TSA: issuing certificate first) and its tree ID (Rekor v1).
+    private func retirement(of authority: Authority, at end: Date) throws -> RetiredMaterial {
+        var material = RetiredMaterial(
+            authority: authority, generation: generation(of: authority), start: validFrom(authority), end: end,
+            publicKey: nil, chain: [], treeID: nil)
         switch authority {
-        case .fulcio: [try der(fulcioIntermediate), try der(fulcioRoot)]
-        case .tsa: [try der(tsaCertificate), try der(tsaRoot)]
-        case .ctlog: [Array(ctLogKey.publicKey.derRepresentation)]
-        case .rekor: [Array(rekorKey.publicKey.derRepresentation), Array(String(rekorTreeID).utf8)]
-        case .rekorV2: [SigstoreCrypto.PublicKey(rekorV2Key.publicKey).derRepresentation]
+        case .fulcio: material.chain = [try der(fulcioIntermediate), try der(fulcioRoot)]
+        case .tsa: material.chain = [try der(tsaCertificate), try der(tsaRoot)]
+        case .ctlog: material.publicKey = Array(ctLogKey.publicKey.derRepresentation)
+        case .rekor:
+            material.publicKey = Array(rekorKey.publicKey.derRepresentation)
+            material.treeID = rekorTreeID
+        case .rekorV2: material.publicKey = SigstoreCrypto.PublicKey(rekorV2Key.publicKey).derRepresentation
         }
+        return material
     }
 
-    private static func fingerprint(_ created: Date, _ materials: [[[UInt8]]], _ oidcKey: P256.Signing.PrivateKey) -> String {
+    private static func fingerprint(_ created: Date, _ materials: [RetiredMaterial], _ oidcKey: P256.Signing.PrivateKey) -> String {
         var all: [UInt8] = []
         func add(_ bytes: [UInt8]) {
             withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { all += $0 }
@@ -123,8 +127,9 @@ public struct InstanceKeys: Sendable {
         }
         add(Array(String(Int64(created.timeIntervalSince1970)).utf8))
         for material in materials {
-            add(Array(String(material.count).utf8))
-            for part in material { add(part) }
+            let parts = (material.publicKey.map { [$0] } ?? []) + material.chain + (material.treeID.map { [Array(String($0).utf8)] } ?? [])
+            add(Array(String(parts.count).utf8))
+            for part in parts { add(part) }
         }
         add(Array(oidcKey.publicKey.derRepresentation))
         return Hex.encode(Array(SHA256.hash(data: all)))
@@ -237,34 +242,26 @@ public struct InstanceKeys: Sendable {
         let next = generation(of: authority) + 1
         // Certificates of a new generation are backdated a minute, as at creation, for clocks a little behind.
         let notValidBefore = at.addingTimeInterval(-60)
-        var retiredNow = RetiredMaterial(
-            authority: authority, generation: generation(of: authority), start: validFrom(authority), end: at,
-            publicKey: nil, chain: [], treeID: nil)
+        let retiredNow = try retirement(of: authority, at: at)
         var copy = self
         switch authority {
         case .fulcio:
-            retiredNow.chain = [try der(fulcioIntermediate), try der(fulcioRoot)]
             let fulcio = try Self.writeFulcio(keys, generation: next, notValidBefore: notValidBefore)
             copy = copy.with(fulcioRoot: fulcio.root, fulcioIntermediate: fulcio.intermediate, fulcioIntermediateKey: fulcio.key)
         case .tsa:
-            retiredNow.chain = [try der(tsaCertificate), try der(tsaRoot)]
             let tsa = try Self.writeTSA(keys, generation: next, notValidBefore: notValidBefore)
             copy = copy.with(tsaRoot: tsa.root, tsaCertificate: tsa.certificate, tsaKey: tsa.key)
         case .ctlog:
-            retiredNow.publicKey = Array(ctLogKey.publicKey.derRepresentation)
             let key = P256.Signing.PrivateKey()
             try Self.writeSecret(keys + "/" + Self.file("ctlog", "key.pem", next), key.pemRepresentation)
             copy = copy.with(ctLogKey: key)
         case .rekor:
-            retiredNow.publicKey = Array(rekorKey.publicKey.derRepresentation)
-            retiredNow.treeID = rekorTreeID
             let key = P256.Signing.PrivateKey()
             try Self.writeSecret(keys + "/" + Self.file("rekor", "key.pem", next), key.pemRepresentation)
             var treeID = Self.newTreeID()
             while treeID == rekorTreeID || retired.contains(where: { $0.treeID == treeID }) { treeID = Self.newTreeID() }
             copy = copy.with(rekorKey: key, rekorTreeID: treeID)
         case .rekorV2:
-            retiredNow.publicKey = SigstoreCrypto.PublicKey(rekorV2Key.publicKey).derRepresentation
             let key = Curve25519.Signing.PrivateKey()
             try Self.writeSecret(keys + "/" + Self.file("rekor-v2", "key.pem", next), Self.ed25519PEM(key))
             copy = copy.with(rekorV2Key: key)

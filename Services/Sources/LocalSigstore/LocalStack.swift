@@ -370,7 +370,12 @@ extension LocalStack {
         guard port != nil else {
             throw InstanceError(.configuration, "--public-url names every service under one address: it needs --port (one listener)")
         }
-        guard let components = URLComponents(string: publicURL), ["http", "https"].contains(components.scheme ?? ""),
+        let components = URLComponents(string: publicURL)
+        guard components?.user == nil, components?.password == nil else {
+            // Not echoed: what stands before the host may be a credential.
+            throw InstanceError(.configuration, "--public-url must not carry a user name or password")
+        }
+        guard let components, ["http", "https"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil
         else {
             throw InstanceError(.configuration, "--public-url must be an http(s) URL such as https://sigstore.example.com, got \(publicURL)")

@@ -34,6 +34,26 @@ struct BadInputTests {
         #expect(health.status == 200)
     }
 
+    @Test("a bad --public-url refuses the start with one line, never echoing a credential")
+    func badPublicURL() throws {
+        let tmp = try TemporaryDirectory()
+        let port = "\(try freePort())"
+        let cases: [([String], String)] = [
+            (["--public-url", "https://sigstore.example.com"], "needs --port"),
+            (["--port", port, "--public-url", "ftp://sigstore.example.com"], "must be an http(s) URL"),
+            (["--port", port, "--public-url", "https://sigstore.example.com/?x=1"], "must be an http(s) URL"),
+            (["--port", port, "--public-url", "https://admin:hunter2@sigstore.example.com"], "must not carry a user name or password"),
+        ]
+        for (arguments, expected) in cases {
+            let (status, output) = try shell(
+                [Paths.binary, "serve", "--data-dir", tmp.path + "/data", "--log-level", "warning"] + arguments)
+            #expect(status != 0, "\(arguments)")
+            let lines = output.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            #expect(lines.count == 1 && output.contains(expected), "\(arguments): \(output)")
+            #expect(!output.contains("hunter2"), "the password stays out of the error")
+        }
+    }
+
     @Test("a data directory the server creates is owner-only under umask 000; a body shorter than its Content-Length gets 400, not 500")
     func umaskAndTruncatedBodies() async throws {
         let tmp = try TemporaryDirectory()
