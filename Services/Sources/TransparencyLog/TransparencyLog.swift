@@ -258,6 +258,7 @@ public actor TransparencyLog {
     ) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let once = ResumeOnce(continuation)
+            let timer = Mutex<Task<Void, Never>?>(nil)
             let work = Task {
                 do {
                     try await operation()
@@ -265,14 +266,17 @@ public actor TransparencyLog {
                 } catch {
                     once.resume(with: .failure(error))
                 }
+                // The answer came: no timer sleeps on for it (one per batch would pile up under load).
+                timer.withLock { $0?.cancel() }
             }
-            Task {
-                try? await Task.sleep(for: deadline)
+            let sleeper = Task {
+                guard (try? await Task.sleep(for: deadline)) != nil else { return }
                 if once.resume(with: .failure(TransparencyLogError(
                     .unavailable, "the storage of log \(log) did not answer within \(deadline); retry later"))) {
                     work.cancel()
                 }
             }
+            timer.withLock { $0 = sleeper }
         }
     }
 
