@@ -1,6 +1,5 @@
 import CSodium
 import Crypto
-import _CryptoExtras
 public import SigstoreCrypto
 import SigstoreModels
 import SigstoreJSON
@@ -140,14 +139,16 @@ public struct EncryptedPrivateKey: Sendable, Hashable {
     }
 
     static func deriveKey(password: [UInt8], salt: [UInt8], parameters: ScryptParameters) throws -> [UInt8] {
-        do {
-            let key = try KDF.Scrypt.deriveKey(
-                from: password, salt: salt, outputByteCount: 32, rounds: parameters.n, blockSize: parameters.r,
-                parallelism: parameters.p)
-            return key.withUnsafeBytes { Array($0) }
-        } catch {
-            throw CosignError(.keyFile, "deriving the key encryption key with scrypt failed")
-        }
+        // libsodium's scrypt (SIMD Salsa20/8): about two thirds of the time of BoringSSL's portable one here, at
+        // cosign's N=65536, r=8, p=1.
+        guard sodium_init() >= 0, parameters.n > 1, parameters.r > 0, parameters.p > 0,
+            let r = UInt32(exactly: parameters.r), let p = UInt32(exactly: parameters.p)
+        else { throw CosignError(.keyFile, "deriving the key encryption key with scrypt failed: invalid parameters") }
+        var key = [UInt8](repeating: 0, count: 32)
+        let rc = crypto_pwhash_scryptsalsa208sha256_ll(
+            password, password.count, salt, salt.count, UInt64(parameters.n), r, p, &key, key.count)
+        guard rc == 0 else { throw CosignError(.keyFile, "deriving the key encryption key with scrypt failed") }
+        return key
     }
 
     static func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8]) throws -> [UInt8] {

@@ -18,8 +18,14 @@ public struct PublicKey: Sendable {
         case ed25519(Curve25519.Signing.PublicKey)
     }
     let backing: Backing
+    /// The `SubjectPublicKeyInfo` an ECDSA key was parsed from, which is what re-encoding it would give: encoding
+    /// the key anew converts its point to affine coordinates, a field inversion on every call.
+    let spki: [UInt8]?
 
-    init(backing: Backing) { self.backing = backing }
+    init(backing: Backing, spki: [UInt8]? = nil) {
+        self.backing = backing
+        self.spki = spki
+    }
 
     /// Wraps an ECDSA P-256 key.
     public init(_ key: P256.Signing.PublicKey) { self.init(backing: .p256(key)) }
@@ -37,9 +43,11 @@ public struct PublicKey: Sendable {
         }
         do {
             switch try KeyAlgorithm(spki.algorithm, what: "public key") {
-            case .p256: self.init(backing: .p256(try P256.Signing.PublicKey(derRepresentation: bytes)))
-            case .p384: self.init(backing: .p384(try P384.Signing.PublicKey(derRepresentation: bytes)))
-            case .p521: self.init(backing: .p521(try P521.Signing.PublicKey(derRepresentation: bytes)))
+            // swift-crypto takes only the uncompressed point form under swift-asn1's strict DER, so `bytes` are the
+            // canonical encoding of the key.
+            case .p256: self.init(backing: .p256(try P256.Signing.PublicKey(derRepresentation: bytes)), spki: bytes)
+            case .p384: self.init(backing: .p384(try P384.Signing.PublicKey(derRepresentation: bytes)), spki: bytes)
+            case .p521: self.init(backing: .p521(try P521.Signing.PublicKey(derRepresentation: bytes)), spki: bytes)
             case .rsa:
                 let key = try _RSA.Signing.PublicKey(unsafeDERRepresentation: bytes)
                 try Self.checkRSASize(key.keySizeInBits)
@@ -100,7 +108,8 @@ public struct PublicKey: Sendable {
 
     /// The PKIX `SubjectPublicKeyInfo` DER encoding.
     public var derRepresentation: [UInt8] {
-        switch backing {
+        if let spki { return spki }
+        return switch backing {
         case .p256(let k): Array(k.derRepresentation)
         case .p384(let k): Array(k.derRepresentation)
         case .p521(let k): Array(k.derRepresentation)

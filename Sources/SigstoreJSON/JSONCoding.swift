@@ -101,8 +101,8 @@ extension Decoder {
     /// Refuses fields other than `known`, as the protobuf JSON mapping does for unknown fields.
     public func rejectUnknownKeys<K: CodingKey & CaseIterable>(_: K.Type) throws {
         let container = try self.container(keyedBy: AnyCodingKey.self)
-        let known = Set(K.allCases.map(\.stringValue))
-        for key in container.allKeys where !known.contains(key.stringValue) {
+        // `K(stringValue:)` is the synthesized switch over the names: no set built per object decoded.
+        for key in container.allKeys where K(stringValue: key.stringValue) == nil {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: codingPath + [key], debugDescription: "unknown field \"\(key.stringValue)\""))
         }

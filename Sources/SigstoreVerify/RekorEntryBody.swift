@@ -28,18 +28,22 @@ public struct RekorV1Body: Sendable, Hashable {
 
     /// Parses a canonicalized body.
     public init(canonicalizedBody body: [UInt8]) throws {
-        let head: Head
+        // One decoding: the kind and version, and the spec of the kinds read (the spec decoded by the kind).
+        let entry: Entry
         do {
-            head = try JSONDecoder().decode(Head.self, from: Data(body))
+            entry = try JSONDecoder().decode(Entry.self, from: Data(body))
+        } catch let error as EntrySpecError {
+            throw VerificationError(.transparencyLog, "malformed \(error.kind) \(error.apiVersion) entry body")
         } catch {
             throw VerificationError(.transparencyLog, "transparency log entry body is not a Rekor entry")
         }
+        let head = entry.head
         kind = head.kind
         apiVersion = head.apiVersion
         do {
             switch (head.kind, head.apiVersion) {
             case ("hashedrekord", "0.0.1"):
-                let spec = try JSONDecoder().decode(Wrapper<HashedRekordV001>.self, from: Data(body)).spec
+                guard case .hashedRekord(let spec) = entry.spec else { throw Bad.field("spec") }
                 guard let sig = Base64.decodeStrict(spec.signature.content), !sig.isEmpty else { throw Bad.field("signature") }
                 signature = sig
                 verifierPEM = try Self.pem(spec.signature.publicKey.content)
@@ -48,7 +52,7 @@ public struct RekorV1Body: Sendable, Hashable {
                 else { throw Bad.field("data.hash") }
                 digest = try ArtifactDigest(algorithm: algorithm, bytes: bytes)
             case ("dsse", "0.0.1"):
-                let spec = try JSONDecoder().decode(Wrapper<DSSEV001>.self, from: Data(body)).spec
+                guard case .dsse(let spec) = entry.spec else { throw Bad.field("spec") }
                 guard let first = spec.signatures.first, let sig = Base64.decodeStrict(first.signature), !sig.isEmpty else {
                     throw Bad.field("signatures")
                 }
@@ -59,7 +63,8 @@ public struct RekorV1Body: Sendable, Hashable {
                 }
                 payloadSHA256 = h
             case ("intoto", "0.0.2"):
-                let content = try JSONDecoder().decode(Wrapper<IntotoV002>.self, from: Data(body)).spec.content
+                guard case .intoto(let spec) = entry.spec else { throw Bad.field("spec") }
+                let content = spec.content
                 guard let first = content.envelope.signatures.first,
                     let sigText = Base64.decodeStrict(first.sig),
                     let sig = Base64.decodeStrict(String(decoding: sigText, as: UTF8.self)), !sig.isEmpty
@@ -93,7 +98,38 @@ public struct RekorV1Body: Sendable, Hashable {
         var kind: String
         var apiVersion: String
     }
-    private struct Wrapper<Spec: Decodable>: Decodable { var spec: Spec }
+    /// A body: its kind and version, and the spec of a kind read.
+    private struct Entry: Decodable {
+        enum Spec {
+            case hashedRekord(HashedRekordV001)
+            case dsse(DSSEV001)
+            case intoto(IntotoV002)
+            case other
+        }
+        var head: Head
+        var spec: Spec
+        enum CodingKeys: String, CodingKey { case kind, apiVersion, spec }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            head = Head(kind: try c.decode(String.self, forKey: .kind), apiVersion: try c.decode(String.self, forKey: .apiVersion))
+            do {
+                switch (head.kind, head.apiVersion) {
+                case ("hashedrekord", "0.0.1"): spec = .hashedRekord(try c.decode(HashedRekordV001.self, forKey: .spec))
+                case ("dsse", "0.0.1"): spec = .dsse(try c.decode(DSSEV001.self, forKey: .spec))
+                case ("intoto", "0.0.2"): spec = .intoto(try c.decode(IntotoV002.self, forKey: .spec))
+                default: spec = .other
+                }
+            } catch {
+                throw EntrySpecError(kind: head.kind, apiVersion: head.apiVersion)
+            }
+        }
+    }
+    /// The spec of a kind read does not decode.
+    private struct EntrySpecError: Error {
+        var kind: String
+        var apiVersion: String
+    }
     private struct Hash: Decodable {
         var algorithm: String
         var value: String

@@ -12,7 +12,7 @@ internal import SigstoreCore
 extension SigstoreVerifier {
     /// Checks the chain at every verified time, then the SCTs against the first chain built.
     func verifyCertificate(_ leaf: SigningCertificate, at times: [VerificationResult.VerifiedTime]) async throws {
-        var firstChain: [Certificate]?
+        var firstChain: VerifiedChain?
         for t in times {
             let chain = try await verifyCertificateChain(leaf, at: t.time)
             if firstChain == nil { firstChain = chain }
@@ -32,7 +32,13 @@ extension SigstoreVerifier {
         if configuration.signedCertificateTimestampThreshold > 0 { try verifySCTs(leaf, chain: chain) }
     }
 
-    func verifyCertificateChain(_ leaf: SigningCertificate, at time: Date) async throws -> [Certificate] {
+    /// A chain from a leaf to a trusted root, and the issuer key hash of its certificate authority.
+    struct VerifiedChain {
+        var certificates: [Certificate]
+        var issuingKeyHash: [UInt8]
+    }
+
+    func verifyCertificateChain(_ leaf: SigningCertificate, at time: Date) async throws -> VerifiedChain {
         guard leaf.isValid(at: time) else {
             throw VerificationError(
                 .certificate,
@@ -56,7 +62,8 @@ extension SigstoreVerifier {
                 CodeSigningPolicy()
             }
             switch await verifier.validate(leaf: leaf.certificate, intermediates: CertificateStore()) {
-            case .validCertificate(let chain): return Array(chain) + ca.upperCertificates
+            case .validCertificate(let chain):
+                return VerifiedChain(certificates: Array(chain) + ca.upperCertificates, issuingKeyHash: ca.issuingKeyHash)
             case .couldNotValidate(let failures):
                 reasons += failures.map { String($0.policyFailureReason.description.prefix(160)) }
             }

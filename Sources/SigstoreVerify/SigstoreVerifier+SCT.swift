@@ -12,7 +12,7 @@ internal import SigstoreCore
 /// Signed certificate timestamps (sigstore-go `sct.go`): the embedded SCTs of trusted CT logs, each verified over
 /// the precertificate rebuilt from the leaf (RFC 6962 §3.2).
 extension SigstoreVerifier {
-    func verifySCTs(_ leaf: SigningCertificate, chain: [Certificate]) throws {
+    func verifySCTs(_ leaf: SigningCertificate, chain: VerifiedChain) throws {
         var verified = Set<String>()
         // Detached SCTs (`--sct`): each over the leaf as an X.509 entry, and each must verify.
         for sct in configuration.detachedSCTs {
@@ -31,7 +31,7 @@ extension SigstoreVerifier {
         }
         let embedded = leaf.certificate.extensions[oid: SigstoreOID.sctList]
         if let ext = embedded {
-            guard chain.count >= 2 else { throw VerificationError(.certificateTransparency, "certificate chain has no issuer for SCT verification") }
+            guard chain.certificates.count >= 2 else { throw VerificationError(.certificateTransparency, "certificate chain has no issuer for SCT verification") }
             let scts = try SignedCertificateTimestamp.parseList(extensionValue: ext.value)
             let tbs: [UInt8]
             do {
@@ -42,7 +42,7 @@ extension SigstoreVerifier {
             } catch let e as VerificationError { throw e } catch {
                 throw VerificationError(.certificateTransparency, "cannot rebuild the precertificate: \(error)")
             }
-            let issuerKeyHash = HashAlgorithm.sha256.digest(of: chain[1].publicKey.spkiDER).bytes
+            let issuerKeyHash = chain.issuingKeyHash
             var embeddedVerified = 0
             for sct in scts {
                 let id = Hex.encode(sct.logID)

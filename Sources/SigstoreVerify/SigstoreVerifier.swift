@@ -6,6 +6,7 @@ public import Foundation
 public import SigstoreModels
 internal import SigstoreCore
 internal import SigstoreJSON
+internal import Synchronization
 
 /// The offline Sigstore verifier: a trusted root, thresholds, and an injected clock. No network access.
 ///
@@ -32,25 +33,41 @@ public struct SigstoreVerifier: Sendable {
     }
 
     /// Verifies many bundles with at most `maxConcurrency` in flight; results are in input order.
+    ///
+    /// Each of up to `maxConcurrency` workers takes the next unverified bundle until none is left, so a bundle costs
+    /// no task of its own and no hand-over between threads.
     public func verify(
         _ items: [(bundle: SigstoreBundle, policy: VerificationPolicy)], maxConcurrency: Int
     ) async -> [Result<VerificationResult, any Error>] {
-        var results = [Result<VerificationResult, any Error>?](repeating: nil, count: items.count)
-        await withTaskGroup(of: (Int, Result<VerificationResult, any Error>).self) { group in
-            var next = 0
-            func add() {
-                let i = next
-                next += 1
-                group.addTask {
-                    do { return (i, .success(try await self.verify(items[i].bundle, policy: items[i].policy))) } catch {
-                        return (i, .failure(error))
-                    }
+        let workers = min(max(1, maxConcurrency), items.count)
+        guard workers > 1 else {
+            var results: [Result<VerificationResult, any Error>] = []
+            results.reserveCapacity(items.count)
+            for item in items {
+                do { results.append(.success(try await verify(item.bundle, policy: item.policy))) } catch {
+                    results.append(.failure(error))
                 }
             }
-            while next < min(max(1, maxConcurrency), items.count) { add() }
-            while let (i, r) = await group.next() {
-                results[i] = r
-                if next < items.count { add() }
+            return results
+        }
+        let next = NextIndex()
+        var results = [Result<VerificationResult, any Error>?](repeating: nil, count: items.count)
+        await withTaskGroup(of: [(Int, Result<VerificationResult, any Error>)].self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    var done: [(Int, Result<VerificationResult, any Error>)] = []
+                    while true {
+                        let i = next.take()
+                        guard i < items.count else { break }
+                        do { done.append((i, .success(try await self.verify(items[i].bundle, policy: items[i].policy)))) } catch {
+                            done.append((i, .failure(error)))
+                        }
+                    }
+                    return done
+                }
+            }
+            for await done in group {
+                for (i, r) in done { results[i] = r }
             }
         }
         return results.map { $0 ?? .failure(VerificationError(.bundle, "bundle was not verified")) }
@@ -106,4 +123,12 @@ public struct SigstoreVerifier: Sendable {
         }
         return result
     }
+}
+
+/// The next index for the workers of a batch to take.
+private final class NextIndex: Sendable {
+    private let value = Atomic<Int>(0)
+
+    /// An index no other caller got.
+    func take() -> Int { value.add(1, ordering: .relaxed).oldValue }
 }

@@ -39,6 +39,10 @@ public struct TrustMaterial: Sendable {
         /// The authority's URI.
         public var uri: String
 
+        /// SHA-256 of the issuing certificate's `SubjectPublicKeyInfo`: the issuer key hash that embedded SCTs sign
+        /// (RFC 6962 §3.2), computed once.
+        var issuingKeyHash: [UInt8] = []
+
         /// For certificate authorities: whether `intermediates` → `root` is a chain of CA certificates whose
         /// signatures verify (checked once, when the trust material is loaded).
         var chainVerified = false
@@ -130,7 +134,9 @@ public struct TrustMaterial: Sendable {
                     leaf = first
                     rest.removeFirst()
                 }
-                return Authority(root: root, intermediates: rest, leaf: leaf, validFor: ca.validFor, uri: ca.uri ?? "")
+                var authority = Authority(root: root, intermediates: rest, leaf: leaf, validFor: ca.validFor, uri: ca.uri ?? "")
+                authority.issuingKeyHash = HashAlgorithm.sha256.digest(of: authority.issuingCertificate.publicKey.spkiDER).bytes
+                return authority
             }
         }
         transparencyLogs = try logs(trustedRoot.tlogs, what: "transparency log", requireStart: true)
