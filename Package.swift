@@ -413,7 +413,10 @@ let package = Package(
         .testTarget(
             name: "SigstoreVerifyTests",
             dependencies: [
-                "SigstoreCore", "SigstoreJSON", "SigstoreVerify", "SigstoreTesting", "SigstoreCrypto", "SigstoreModels", "Sigstore"],
+                "SigstoreCore", "SigstoreJSON", "SigstoreVerify", "SigstoreTesting", "SigstoreCrypto", "SigstoreModels", "Sigstore",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

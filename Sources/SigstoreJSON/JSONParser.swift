@@ -145,8 +145,12 @@ public enum JSONParser {
         var locate: [String] = []
         var path: [String] = []
         var located: Range<Int>?
-        /// Whether the last string read had no escapes.
+        /// Whether the last string read had no escapes, and where its text lies (quotes excluded).
         var lastStringPlain = true
+        var lastStringRange = 0..<0
+        /// The names of the members of the objects being read, innermost last, for refusing duplicates by comparing
+        /// bytes: no String or set per object while only plain names come.
+        var names: [Range<Int>] = []
 
         init(buffer: UnsafeBufferPointer<UInt8>, build: Bool) {
             self.buffer = buffer
@@ -203,9 +207,12 @@ public enum JSONParser {
             switch buffer[position] {
             case UInt8(ascii: "{"): return try object()
             case UInt8(ascii: "["): return try array()
-            case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            // Checking alone builds nothing: `.null` is the one value that needs no box (the enum is indirect).
+            case UInt8(ascii: "\""):
+                let text = try string()
+                return build ? .string(text) : .null
+            case UInt8(ascii: "t"): try literal("true"); return build ? .bool(true) : .null
+            case UInt8(ascii: "f"): try literal("false"); return build ? .bool(false) : .null
             case UInt8(ascii: "n"): try literal("null"); return .null
             default: return try number()
             }
@@ -224,16 +231,22 @@ public enum JSONParser {
             if position < buffer.count, buffer[position] == UInt8(ascii: "}") {
                 position += 1
                 depth -= 1
-                return .object(members)
+                return build ? .object(members) : .null
             }
-            var seen: Set<String> = []
+            // Names compare as bytes until a name with escapes comes, or the object has many members: then as
+            // decoded strings, in a set.
+            let namesBase = names.count
+            var seen: Set<String>?
+            defer { names.removeSubrange(namesBase...) }
             while true {
                 skipWhitespace()
                 guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else {
                     throw failure("expected a string key")
                 }
                 let key = try string(key: true)
-                if rejectDuplicates, !seen.insert(key).inserted { throw failure("duplicate key \"\(key)\"") }
+                if rejectDuplicates, !insertName(key, base: namesBase, seen: &seen) {
+                    throw failure("duplicate key \"\(key.isEmpty ? String(decoding: UnsafeBufferPointer(rebasing: buffer[lastStringRange]), as: UTF8.self) : key)\"")
+                }
                 skipWhitespace()
                 guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
                 position += 1
@@ -263,8 +276,29 @@ public enum JSONParser {
                 guard buffer[position] == UInt8(ascii: "}") else { throw failure("expected ',' or '}'") }
                 position += 1
                 depth -= 1
-                return .object(members)
+                return build ? .object(members) : .null
             }
+        }
+
+        /// Records the name just read (`key`, or empty where the name is plain and nothing is built) among the members
+        /// of the object whose names start at `base`; false when the object already has it.
+        private mutating func insertName(_ key: String, base: Int, seen: inout Set<String>?) -> Bool {
+            let range = lastStringRange
+            if seen == nil, lastStringPlain, names.count - base < 32 {
+                let name = UnsafeBufferPointer(rebasing: buffer[range])
+                for other in names[base...] where other.count == range.count {
+                    if UnsafeBufferPointer(rebasing: buffer[other]).elementsEqual(name) { return false }
+                }
+                names.append(range)
+                return true
+            }
+            if seen == nil {
+                seen = Set(names[base...].map { String(decoding: UnsafeBufferPointer(rebasing: buffer[$0]), as: UTF8.self) })
+            }
+            let name =
+                !key.isEmpty || range.isEmpty ? key
+                : String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+            return seen!.insert(name).inserted
         }
 
         private mutating func array() throws(JSONError) -> OrderedJSON {
@@ -275,7 +309,7 @@ public enum JSONParser {
             if position < buffer.count, buffer[position] == UInt8(ascii: "]") {
                 position += 1
                 depth -= 1
-                return .array(items)
+                return build ? .array(items) : .null
             }
             while true {
                 skipWhitespace()
@@ -290,7 +324,7 @@ public enum JSONParser {
                 guard buffer[position] == UInt8(ascii: "]") else { throw failure("expected ',' or ']'") }
                 position += 1
                 depth -= 1
-                return .array(items)
+                return build ? .array(items) : .null
             }
         }
 
@@ -365,7 +399,9 @@ public enum JSONParser {
             let end = position
             position += 1
             lastStringPlain = plain
-            guard build || (key && rejectDuplicates) else { return "" }
+            lastStringRange = start..<end
+            // Checking alone, a name is decoded only where it has escapes or a member path is being followed.
+            guard build || (key && ((rejectDuplicates && !plain) || !locate.isEmpty)) else { return "" }
             let raw = UnsafeBufferPointer(rebasing: buffer[start..<end])
             if plain { return String(decoding: raw, as: UTF8.self) }
             return Self.unescape(raw)

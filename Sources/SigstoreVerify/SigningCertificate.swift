@@ -47,7 +47,7 @@ public struct SigningCertificate: Sendable, Hashable {
     public func publicKey() throws -> SigstoreCrypto.PublicKey {
         do {
             // The key's own bytes: re-encoding the parsed key would convert its point to affine coordinates again.
-            return try SigstoreCrypto.PublicKey(derEncoded: Array(try Self.subjectPublicKeyInfo(ofCertificate: der)))
+            return try SigstoreCrypto.PublicKey(derEncoded: Array(try CertificateBytes.subjectPublicKeyInfo(der)))
         } catch {
             throw VerificationError(.certificate, "unsupported public key in signing certificate: \(error)")
         }
@@ -91,26 +91,6 @@ public struct SigningCertificate: Sendable, Hashable {
     /// Whether the certificate is valid at `time` (bounds inclusive).
     public func isValid(at time: Date) -> Bool {
         certificate.notValidBefore <= time && time <= certificate.notValidAfter
-    }
-}
-
-extension SigningCertificate {
-    /// The `SubjectPublicKeyInfo` of a DER certificate, as the certificate's bytes carry it.
-    static func subjectPublicKeyInfo(ofCertificate der: [UInt8]) throws -> ArraySlice<UInt8> {
-        let certificate = try DER.parse(der)
-        guard case .constructed(let parts) = certificate.content, let tbs = parts.first(where: { _ in true }),
-            case .constructed(let fields) = tbs.content
-        else { throw ASN1Error.invalidASN1Object(reason: "not a certificate") }
-        // TBSCertificate: [0] version (optional), serialNumber, signature, issuer, validity, subject,
-        // subjectPublicKeyInfo, …
-        var rest = fields.makeIterator()
-        var field = rest.next()
-        if field?.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) { field = rest.next() }
-        for _ in 0..<5 { field = rest.next() }
-        guard let spki = field, spki.identifier == .sequence else {
-            throw ASN1Error.invalidASN1Object(reason: "certificate has no subject public key info")
-        }
-        return spki.encodedBytes
     }
 }
 

@@ -35,7 +35,7 @@ extension SigstoreVerifier {
             let scts = try SignedCertificateTimestamp.parseList(extensionValue: ext.value)
             let tbs: [UInt8]
             do {
-                guard let t = try Self.tbsCertificate(leaf.der, removingExtension: SigstoreOID.sctList) else {
+                guard let t = try CertificateBytes.tbsCertificate(leaf.der, removingExtension: SigstoreOID.sctList) else {
                     throw VerificationError(.certificateTransparency, "certificate has no SCT list")
                 }
                 tbs = t
@@ -70,42 +70,5 @@ extension SigstoreVerifier {
                 .certificateTransparency,
                 "only able to verify \(verified.count) SCT entries; unable to meet threshold of \(configuration.signedCertificateTimestampThreshold)")
         }
-    }
-
-    /// The TBSCertificate of `certificateDER` with the extension `oid` removed (RFC 6962 §3.3: the data an embedded
-    /// SCT signs), re-encoded with swift-asn1. Nil when the certificate has no such extension.
-    static func tbsCertificate(_ certificateDER: [UInt8], removingExtension oid: ASN1ObjectIdentifier) throws -> [UInt8]? {
-        let certificate = try DER.parse(certificateDER)
-        guard case .constructed(let certificateParts) = certificate.content, let tbs = certificateParts.first(where: { _ in true }),
-            case .constructed(let tbsParts) = tbs.content
-        else { throw ASN1Error.invalidASN1Object(reason: "not a certificate") }
-        let extensionsTag = ASN1Identifier(tagWithNumber: 3, tagClass: .contextSpecific)
-        var removed = false
-        var coder = DER.Serializer()
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            for part in tbsParts {
-                guard part.identifier == extensionsTag, case .constructed(let wrapped) = part.content,
-                    let sequence = wrapped.first(where: { _ in true }), case .constructed(let extensions) = sequence.content
-                else {
-                    coder.serialize(part)
-                    continue
-                }
-                try coder.appendConstructedNode(identifier: extensionsTag) { coder in
-                    try coder.appendConstructedNode(identifier: .sequence) { coder in
-                        for field in extensions {
-                            guard case .constructed(let fields) = field.content, let first = fields.first(where: { _ in true }) else {
-                                throw ASN1Error.invalidASN1Object(reason: "malformed extension")
-                            }
-                            if try ASN1ObjectIdentifier(derEncoded: first) == oid {
-                                removed = true
-                            } else {
-                                coder.serialize(field)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return removed ? coder.serializedBytes : nil
     }
 }

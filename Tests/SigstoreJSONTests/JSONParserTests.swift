@@ -118,6 +118,35 @@ struct JSONParserTests {
         #expect(accepted > 200 && accepted < 3800, "\(accepted) accepted")
     }
 
+    @Test("duplicate member names are refused however they are written, and only within one object")
+    func duplicateNames() throws {
+        func refused(_ text: String) -> Bool {
+            (try? JSONParser.validate(Array(text.utf8), rejectingDuplicateKeys: true)) == nil
+        }
+        // Plain names compare as bytes; a name with escapes is the same name as its plain spelling.
+        #expect(refused(#"{"a":1,"b":2,"a":3}"#))
+        #expect(refused(#"{"a":1,"a":2}"#))
+        #expect(refused(#"{"a":1,"a":2}"#))
+        #expect(refused(#"{"":1,"":2}"#))
+        #expect(!refused(#"{"a":1,"ab":2,"b":3,"":4}"#))
+        // The same names in nested and sibling objects are not duplicates.
+        #expect(!refused(#"{"a":{"a":1,"b":{"a":2}},"b":[{"a":1},{"a":2}]}"#))
+        #expect(refused(#"{"x":{"a":1},"y":{"a":1,"c":0,"a":2}}"#))
+        // Past 32 members the names go into a set: a late duplicate is still found.
+        let many = (0..<40).map { #""k\#($0)":\#($0)"# }
+        #expect(!refused("{" + many.joined(separator: ",") + "}"))
+        #expect(refused("{" + (many + [#""k3":0"#]).joined(separator: ",") + "}"))
+        #expect(refused("{" + (many + [#""k3":0"#]).joined(separator: ",") + "}"))
+        // Without the option, duplicates pass the check; the message names the duplicate.
+        #expect((try? JSONParser.validate(Array(#"{"a":1,"a":2}"#.utf8))) == .object)
+        do {
+            try JSONParser.validate(Array(#"{"sig":1,"sig":2}"#.utf8), rejectingDuplicateKeys: true)
+            Issue.record("a duplicate key passed")
+        } catch {
+            #expect(error.message.contains(#"duplicate key "sig""#), "\(error.message)")
+        }
+    }
+
     @Test("invalid UTF-8 and excessive nesting are refused")
     func limits() {
         #expect(throws: JSONError.self) { try JSONParser.validate([0x22, 0xC3, 0x28, 0x22]) }
