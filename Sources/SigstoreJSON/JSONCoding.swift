@@ -37,10 +37,21 @@ public enum JSONCoding {
             throw JSONError(.tooLarge, "\(what) is larger than \(limit) bytes")
         }
         if strict {
+            // One pass of the strict reader builds the tree the document is decoded from.
+            let tree: OrderedJSON
             do {
-                try JSONParser.validate(data, rejectingDuplicateKeys: true)
+                tree = try JSONParser.parseRejectingDuplicateKeys(data)
             } catch {
                 throw JSONError(.malformed, "malformed \(what): \(error.message)", underlying: error)
+            }
+            do {
+                return try T(from: JSONTreeDecoder(value: tree, codingPath: []))
+            } catch let error as DecodingError {
+                throw JSONError(.malformed, "malformed \(what): \(describe(error))", underlying: error)
+            } catch let error as any ReportableError {
+                throw error
+            } catch {
+                throw JSONError(.malformed, "malformed \(what): \(error)", underlying: error)
             }
         }
         do {
@@ -100,6 +111,15 @@ public struct AnyCodingKey: CodingKey {
 extension Decoder {
     /// Refuses fields other than `known`, as the protobuf JSON mapping does for unknown fields.
     public func rejectUnknownKeys<K: CodingKey & CaseIterable>(_: K.Type) throws {
+        if let tree = self as? JSONTreeDecoder {
+            // The strict documents' decoder: the member names as parsed, no keyed container built to list them.
+            guard case .object(let members) = tree.value else { return }
+            for (name, _) in members where K(stringValue: name) == nil {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: codingPath + [AnyCodingKey(stringValue: name)], debugDescription: "unknown field \"\(name)\""))
+            }
+            return
+        }
         let container = try self.container(keyedBy: AnyCodingKey.self)
         // `K(stringValue:)` is the synthesized switch over the names: no set built per object decoded.
         for key in container.allKeys where K(stringValue: key.stringValue) == nil {

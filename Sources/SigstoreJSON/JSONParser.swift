@@ -21,6 +21,15 @@ public enum JSONParser {
         }
     }
 
+    /// Parses a whole document as ``validate(_:rejectingDuplicateKeys:)`` checks it with duplicate keys refused.
+    static func parseRejectingDuplicateKeys(_ bytes: some Collection<UInt8>) throws(JSONError) -> OrderedJSON {
+        try withBuffer(bytes) { buffer throws(JSONError) in
+            var reader = Reader(buffer: buffer, build: true)
+            reader.rejectDuplicates = true
+            return try reader.document()
+        }
+    }
+
     /// Parses a whole document, building only the top-level members named in `keeping` (when the top level is an
     /// object); every other member is checked but left out, so a statement's large predicate costs one scan.
     public static func parse(_ bytes: some Collection<UInt8>, keepingTopLevel keeping: Set<String>) throws(JSONError) -> OrderedJSON {
