@@ -101,12 +101,13 @@ p("- attest-blob reads the predicate into a buffer with room for the statement's
   "JSON validator and embeds it as written, in that same buffer (no tree is built, no copy made); the ECDSA signature "
   "hashes the DSSE pre-authentication encoding in pieces; the bundle is streamed to its file, the payload base64-encoded "
   "a megabyte at a time. Its peak is the statement alone, or the key's scrypt decryption (64 MiB by construction, "
-  "done before the predicate is read). Time: not met; perf attributes about 40% of its samples to that scrypt run, "
-  "which overlapping with the predicate's reading would hide only by holding scrypt's 64 MiB and the predicate at once "
-  "(over 2x the predicate).")
+  "done before the predicate is read). Time: not met. The scrypt run alone (libsodium's) takes about three times "
+  "`openssl dgst` of the predicate (the `public-key` row of the top section); overlapping it with the predicate's "
+  "reading would hide it only by holding scrypt's 64 MiB and the predicate at once (over 2x the predicate). The rest is "
+  "the validating pass, the PAE digest, base64 and the kernel's copy of the 67 MB written (perf).")
 p("- verify-blob-attestation checks the bundle file in one pass that also finds the DSSE payload's base64, decodes "
   "that in place, into the start of the buffer the file was read into, which then is the statement (the rest of the "
-  "bundle goes through Foundation's JSONDecoder without it), checks the signature over a streamed PAE digest, then "
+  "bundle goes through the strict JSON reader's tree decoder without it), checks the signature over a streamed PAE digest, then "
   "reads only the statement's type, subject and predicate type (the predicate is scanned once, not built: the "
   "envelope keeps what its checks read). Its peak is the bundle file's size, not the file plus the statement.")
 p("- No peer ran: Go cosign is not installed on these machines and sigstore-python cannot attest with a key.")
