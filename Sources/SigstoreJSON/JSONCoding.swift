@@ -27,8 +27,8 @@ public enum JSONCoding {
     public static let defaultLimit = 128 << 20
 
     /// Decodes a document of type `T`; `what` names it in errors (`"malformed trusted root: missing field …"`).
-    /// `strict` first checks the text as Go's protojson reads Sigstore documents: UTF-8 only, no key twice in an
-    /// object.
+    /// `strict` reads the text as Go's protojson reads Sigstore documents (UTF-8 only, no key twice in an object) in
+    /// one pass of ``JSONParser`` and decodes from what it built.
     /// - Throws: ``JSONError`` when the document is larger than `limit` or does not decode.
     public static func decode<T: Decodable>(
         _ type: T.Type, from data: some Collection<UInt8>, what: String, limit: Int = defaultLimit, strict: Bool = false
@@ -44,17 +44,9 @@ public enum JSONCoding {
             } catch {
                 throw JSONError(.malformed, "malformed \(what): \(error.message)", underlying: error)
             }
-            do {
-                return try T(from: JSONTreeDecoder(value: tree, codingPath: []))
-            } catch let error as DecodingError {
-                throw JSONError(.malformed, "malformed \(what): \(describe(error))", underlying: error)
-            } catch let error as any ReportableError {
-                throw error
-            } catch {
-                throw JSONError(.malformed, "malformed \(what): \(error)", underlying: error)
-            }
+            return try decoding(what) { try T(from: JSONTreeDecoder(value: tree, codingPath: [])) }
         }
-        do {
+        return try decoding(what) {
             // Decoded in place where the bytes are contiguous: a copy into `Data` would hold a large document twice.
             let decoded = try data.withContiguousStorageIfAvailable { buffer -> T in
                 guard let base = buffer.baseAddress, !buffer.isEmpty else { return try JSONDecoder().decode(T.self, from: Data()) }
@@ -62,6 +54,13 @@ public enum JSONCoding {
                 return try JSONDecoder().decode(T.self, from: view)
             }
             return try decoded ?? JSONDecoder().decode(T.self, from: Data(data))
+        }
+    }
+
+    /// Runs a decoding, its errors made one line naming the document (a user-facing error passes as it is).
+    private static func decoding<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as DecodingError {
             throw JSONError(.malformed, "malformed \(what): \(describe(error))", underlying: error)
         } catch let error as any ReportableError {
