@@ -29,11 +29,13 @@ public struct RekorV1Body: Sendable, Hashable {
     /// Parses a canonicalized body.
     public init(canonicalizedBody body: [UInt8]) throws {
         // One decoding: the kind and version, and the spec of the kinds read (the spec decoded by the kind).
+        // Read as strictly as the bundle (one pass of the strict JSON reader: UTF-8, no member twice): Rekor writes
+        // canonical JSON, and readers that keep the first or the last of a repeated member would disagree.
         let entry: Entry
         do {
-            entry = try JSONDecoder().decode(Entry.self, from: Data(body))
-        } catch let error as EntrySpecError {
-            throw VerificationError(.transparencyLog, "malformed \(error.kind) \(error.apiVersion) entry body")
+            entry = try JSONCoding.decode(Entry.self, from: body, what: "transparency log entry body", strict: true)
+        } catch let error as VerificationError {
+            throw error
         } catch {
             throw VerificationError(.transparencyLog, "transparency log entry body is not a Rekor entry")
         }
@@ -121,14 +123,9 @@ public struct RekorV1Body: Sendable, Hashable {
                 default: spec = .other
                 }
             } catch {
-                throw EntrySpecError(kind: head.kind, apiVersion: head.apiVersion)
+                throw VerificationError(.transparencyLog, "malformed \(head.kind) \(head.apiVersion) entry body")
             }
         }
-    }
-    /// The spec of a kind read does not decode.
-    private struct EntrySpecError: Error {
-        var kind: String
-        var apiVersion: String
     }
     private struct Hash: Decodable {
         var algorithm: String

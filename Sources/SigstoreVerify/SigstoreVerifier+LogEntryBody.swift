@@ -72,8 +72,14 @@ extension SigstoreVerifier {
         let sameKey: Bool
         switch material {
         case .certificate(let leaf):
-            let block = try? PEMBlock.parseFirst(body.verifierPEM)
-            sameKey = block?.label == "CERTIFICATE" && block?.bytes == leaf.der
+            // The log usually holds the PEM the signer wrote, as written here (64 columns, one block): compared as
+            // text first, parsed only when it differs.
+            if body.verifierPEM == PEMBlock(label: "CERTIFICATE", bytes: leaf.der).pemString {
+                sameKey = true
+            } else {
+                let block = try? PEMBlock.parseFirst(body.verifierPEM)
+                sameKey = block?.label == "CERTIFICATE" && block?.bytes == leaf.der
+            }
         case .publicKey(let key):
             // A key may have signed with a certificate attached (`--certificate` with `--key`): the log then records
             // the certificate, which must be for this key.

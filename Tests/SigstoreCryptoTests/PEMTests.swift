@@ -1,4 +1,5 @@
 import SigstoreCrypto
+import SwiftASN1
 import Testing
 
 /// PEMBlock against Go's `pem.Decode` behaviour: what is read, what is skipped, what is refused.
@@ -47,5 +48,15 @@ struct PEMTests {
         #expect(blocks[0] == long)
         #expect(long.pemString.split(separator: "\n").allSatisfy { $0.count <= 64 })
         #expect(long.pemString.hasSuffix("-----END CERTIFICATE-----\n"))
+    }
+
+    @Test("the text written is swift-asn1's PEMDocument's, with Go's final newline, at every length around the line breaks")
+    func sameAsPEMDocument() {
+        for count in [1, 2, 3, 45, 46, 47, 48, 49, 95, 96, 97, 300, 1234] {
+            let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            #expect(
+                PEMBlock(label: "CERTIFICATE", bytes: bytes).pemString
+                    == PEMDocument(type: "CERTIFICATE", derBytes: bytes).pemString + "\n", "\(count) bytes")
+        }
     }
 }

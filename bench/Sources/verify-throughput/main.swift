@@ -103,6 +103,16 @@ let p384Leaves = counted
 let setP384 = cases.count + p384Leaves
 let setP256 = 3 * cases.count + (cases.count - p384Leaves)
 
+// VERIFY_THROUGHPUT_PROFILE=1: the bundles alone for SECONDS, nothing else (for perf record).
+if ProcessInfo.processInfo.environment["VERIFY_THROUGHPUT_PROFILE"] != nil {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var done = 0
+    while clock.now - start < .seconds(seconds) { done += try await round(concurrency: 1, cases: cases) }
+    print(#"{"profiled_bundles_per_second": \#(Double(done) / (clock.now - start).seconds)}"#)
+    exit(0)
+}
+
 // Parsing alone (bundle JSON into the model), for the share of a verification that is not verification.
 do {
     let clock = ContinuousClock()
