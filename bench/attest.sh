@@ -102,7 +102,7 @@ p("- attest-blob reads the predicate into a buffer with room for the statement's
   "hashes the DSSE pre-authentication encoding in pieces; the bundle is streamed to its file, the payload base64-encoded "
   "a megabyte at a time. Its peak is the statement alone, or the key's scrypt decryption (64 MiB by construction, "
   "done before the predicate is read). Time: not met. The scrypt run alone (libsodium's) takes about three times "
-  "`openssl dgst` of the predicate (the `public-key` row of the top section); overlapping it with the predicate's "
+  "openssl dgst of the predicate (the public-key row of the top section); overlapping it with the predicate's "
   "reading would hide it only by holding scrypt's 64 MiB and the predicate at once (over 2x the predicate). The rest is "
   "the validating pass, the PAE digest, base64 and the kernel's copy of the 67 MB written (perf).")
 p("- verify-blob-attestation checks the bundle file in one pass that also finds the DSSE payload's base64, decodes "
