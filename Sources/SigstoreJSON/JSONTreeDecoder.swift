@@ -120,9 +120,7 @@ struct JSONTreeDecoder: Decoder {
             return false
         }
 
-        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-            try JSONTreeDecoder.unbox(type, from: try require(key), path: codingPath + [key])
-        }
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decode(type, key) }
 
         func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
             guard let value = find(key) else { return nil }

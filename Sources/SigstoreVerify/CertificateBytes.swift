@@ -48,18 +48,18 @@ enum CertificateBytes {
     }
 
     /// The fields of the TBSCertificate of a DER certificate.
-    static func tbsFields(_ certificate: [UInt8]) throws -> (tbs: Element, fields: [Element]) {
+    static func tbsFields(_ certificate: [UInt8]) throws -> [Element] {
         let outer = try element(certificate, at: 0, end: certificate.count)
         guard outer.tag == 0x30, outer.whole.upperBound == certificate.count else { throw malformed("not a certificate") }
         let tbs = try element(certificate, at: outer.content.lowerBound, end: outer.content.upperBound)
         guard tbs.tag == 0x30 else { throw malformed("no TBSCertificate") }
-        return (tbs, try children(certificate, of: tbs.content))
+        return try children(certificate, of: tbs.content)
     }
 
     /// The `SubjectPublicKeyInfo` of a DER certificate: the field after [0] version (optional), serialNumber,
     /// signature, issuer, validity and subject.
     static func subjectPublicKeyInfo(_ certificate: [UInt8]) throws -> ArraySlice<UInt8> {
-        let fields = try tbsFields(certificate).fields
+        let fields = try tbsFields(certificate)
         let index = fields.first?.tag == 0xA0 ? 6 : 5
         guard index < fields.count, fields[index].tag == 0x30 else { throw malformed("no subject public key info") }
         return certificate[fields[index].whole]
@@ -68,7 +68,7 @@ enum CertificateBytes {
     /// The TBSCertificate of a DER certificate with the extension `oid` taken out of its [3] extensions (RFC 6962
     /// §3.2), the lengths around it re-encoded; nil when the certificate has no such extension.
     static func tbsCertificate(_ certificate: [UInt8], removingExtension oid: ASN1ObjectIdentifier) throws -> [UInt8]? {
-        let (_, fields) = try tbsFields(certificate)
+        let fields = try tbsFields(certificate)
         guard let wrapperIndex = fields.firstIndex(where: { $0.tag == 0xA3 }) else { return nil }
         let wrapper = fields[wrapperIndex]
         let list = try element(certificate, at: wrapper.content.lowerBound, end: wrapper.content.upperBound)
