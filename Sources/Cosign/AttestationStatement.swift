@@ -31,13 +31,11 @@ public enum AttestationStatement {
     public static func generate(
         predicate: consuming [UInt8], type: String, subjectName: String, sha256: String, time: Date, validateType: Bool = true
     ) throws -> [UInt8] {
-        let subject: OrderedJSON = .array([
-            .members([
-                ("name", subjectName.isEmpty ? nil : .string(subjectName)),
-                ("digest", .object([("sha256", .string(sha256))])),
-            ])
-        ])
+        let subject = subject(name: subjectName, sha256: sha256)
         let predicateType = validateType ? try PredicateType.validatedURI(for: type) : PredicateType.uri(for: type)
+        if let what = embeddedAsWritten(type: type, predicateType: predicateType) {
+            return try splice(subject: subject, predicateType: predicateType, rawObject: consume predicate, what: what)
+        }
         switch type {
         case "spdx":
             // cosign keeps the document as a string and writes the statement with Go's encoding/json (sorted keys,
@@ -47,8 +45,6 @@ public enum AttestationStatement {
                 ("_type", .string(InTotoStatement.typeV01)), ("predicate", .string(text)),
                 ("predicateType", .string(predicateType)), ("subject", subject),
             ]).serialized(escapeHTML: true)
-        case "spdxjson", "cyclonedx", "openvex":
-            return try splice(subject: subject, predicateType: predicateType, rawObject: consume predicate, what: nil)
         case "slsaprovenance", "slsaprovenance02":
             let tree = try parseObject(predicate, what: "provenance predicate")
             let projected = try PredicateSchema.project(tree, onto: PredicateSchema.slsaProvenance02, what: "Provenance predicate")
@@ -77,9 +73,7 @@ public enum AttestationStatement {
                 subject: subject, predicateType: predicateType,
                 predicate: .object([("Data", .string(text)), ("Timestamp", .string(stamp))]))
         default:
-            return try splice(
-                subject: subject, predicateType: predicateType, rawObject: consume predicate,
-                what: "invalid JSON payload for predicate type \(predicateType)")
+            preconditionFailure("\(type) is embedded as written")
         }
     }
 
@@ -139,21 +133,63 @@ public enum AttestationStatement {
         do {
             kind = try JSONParser.validate(out)
         } catch {
-            throw CosignError(.invalidInput, [what, error.message].compactMap { $0 }.joined(separator: ": "))
+            throw invalidPredicate(error.message, what: what)
         }
-        guard kind == .object else {
-            throw CosignError(
-                .invalidInput,
-                [what, "expected a JSON object, found \(kind == .array ? "an array" : "a \(kind.rawValue)")"].compactMap { $0 }
-                    .joined(separator: ": "))
-        }
-        let whitespace: [UInt8] = [0x20, 0x09, 0x0A, 0x0D]
-        while let last = out.last, whitespace.contains(last) { out.removeLast() }
-        let leading = out.prefix { whitespace.contains($0) }.count
-        let header = header(subject: subject, predicateType: predicateType)
-        out.replaceSubrange(0..<leading, with: header)
-        out.append(UInt8(ascii: "}"))
+        try requireObject(kind, what: what)
+        embed(&out, header: header(subject: subject, predicateType: predicateType))
         return out
+    }
+
+    /// The `subject` list of a statement about one artifact.
+    private static func subject(name: String, sha256: String) -> OrderedJSON {
+        .array([
+            .members([
+                ("name", name.isEmpty ? nil : .string(name)),
+                ("digest", .object([("sha256", .string(sha256))])),
+            ])
+        ])
+    }
+
+    /// For a predicate that is embedded as written (one cosign only checks to be a JSON object): what errors about it
+    /// start with, as an optional inside; nil for the types whose predicate is rebuilt.
+    private static func embeddedAsWritten(type: String, predicateType: String) -> String?? {
+        switch type {
+        case "spdxjson", "cyclonedx", "openvex": .some(nil)
+        case "spdx", "slsaprovenance", "slsaprovenance02", "slsaprovenance1", "link", "vuln", "custom": nil
+        default: .some("invalid JSON payload for predicate type \(predicateType)")
+        }
+    }
+
+    /// Whether a predicate of `type` is embedded as written.
+    static func isEmbeddedAsWritten(type: String) -> Bool { embeddedAsWritten(type: type, predicateType: "") != nil }
+
+    /// A predicate embedded as written, for ``StreamedPredicate``: the statement's text before the predicate (it ends
+    /// with `}` after it), and the start of errors about the predicate; nil when `type`'s predicate is rebuilt.
+    static func embedding(type: String, subjectName: String, sha256: String, validateType: Bool) throws -> (header: [UInt8], what: String?)? {
+        let predicateType = validateType ? try PredicateType.validatedURI(for: type) : PredicateType.uri(for: type)
+        guard let what = embeddedAsWritten(type: type, predicateType: predicateType) else { return nil }
+        return (header(subject: subject(name: subjectName, sha256: sha256), predicateType: predicateType), what)
+    }
+
+    /// Turns a checked predicate object, in place, into its statement: surrounding whitespace dropped, `header` in
+    /// front, `}` after.
+    static func embed(_ predicate: inout [UInt8], header: [UInt8]) {
+        while let last = predicate.last, isWhitespace(last) { predicate.removeLast() }
+        let leading = predicate.prefix(while: isWhitespace).count
+        predicate.replaceSubrange(0..<leading, with: header)
+        predicate.append(UInt8(ascii: "}"))
+    }
+
+    static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
+    static func invalidPredicate(_ message: String, what: String?) -> CosignError {
+        CosignError(.invalidInput, [what, message].compactMap { $0 }.joined(separator: ": "))
+    }
+
+    static func requireObject(_ kind: JSONParser.Kind, what: String?) throws {
+        guard kind == .object else {
+            throw invalidPredicate("expected a JSON object, found \(kind == .array ? "an array" : "a \(kind.rawValue)")", what: what)
+        }
     }
 
     private static func parseObject(_ bytes: [UInt8], what: String) throws -> OrderedJSON {

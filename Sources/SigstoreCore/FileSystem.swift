@@ -45,6 +45,13 @@ public enum FileSystem {
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw FileError(.io, "read \(path): not a regular file") }
     }
 
+    /// The size of the regular file open at `fd`; nil for anything else (a FIFO, a device, a directory).
+    public static func regularFileSize(_ fd: Int32) -> Int? {
+        var status = stat()
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(status.st_size)
+    }
+
     /// Reads a whole (small) file, refusing directories and files over `limit` bytes.
     public static func readFile(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
         try readFile(path, limit: limit, extraCapacity: 1)
@@ -101,39 +108,9 @@ public enum FileSystem {
     public static func writeAtomically(
         to path: String, mode: UInt32, _ produce: (_ write: ([UInt8]) throws -> Void) throws -> Void
     ) throws {
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            directory = "."
-        }
-        var template = Array("\(directory)/.cosign-tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw error(errno, path: path, verb: "create") }
-        let tmpPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var ok = false
-        var open = true
-        defer {
-            if open { close(fd) }
-            if !ok { unlink(tmpPath) }
-        }
-        guard fchmod(fd, mode_t(mode)) == 0 else { throw error(errno, path: path, verb: "chmod") }
-        try produce { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw error(errno, path: path, verb: "write")
-                }
-                offset += n
-            }
-        }
-        guard fsync(fd) == 0 else { throw error(errno, path: path, verb: "sync") }
-        open = false
-        close(fd)
-        guard rename(tmpPath, path) == 0 else { throw error(errno, path: path, verb: "rename") }
-        ok = true
+        let file = try AtomicFile(path, mode: mode)
+        try produce(file.write)
+        try file.commit()
     }
 
     /// The error for a failed system call on `path`: `"<verb> <path>: <reason>"`.
@@ -149,3 +126,61 @@ public enum FileSystem {
         return FileError(.io, "\(verb) \(path): \(reason)")
     }
 }
+
+/// A file written atomically: bytes go to a temporary file in the same directory, which ``commit()`` syncs and renames
+/// to the path. Until then nothing is at the path; a file released without ``commit()`` is removed. For a writer that
+/// has a last check to make (asynchronously) after the bytes are out and before they may be seen.
+public final class AtomicFile {
+    /// The final path.
+    public let path: String
+    private let temporaryPath: String
+    private var descriptor: Int32
+    private var committed = false
+
+    /// Creates the temporary file beside `path`, with `mode`.
+    public init(_ path: String, mode: UInt32) throws {
+        let directory: String
+        if let slash = path.lastIndex(of: "/") {
+            directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            directory = "."
+        }
+        var template = Array("\(directory)/.cosign-tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw FileSystem.error(errno, path: path, verb: "create") }
+        self.path = path
+        self.descriptor = fd
+        self.temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard fchmod(fd, mode_t(mode)) == 0 else { throw FileSystem.error(errno, path: path, verb: "chmod") }
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { systemWrite(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.error(errno, path: path, verb: "write")
+            }
+            offset += n
+        }
+    }
+
+    /// Syncs the file and renames it to ``path``.
+    public func commit() throws {
+        guard fsync(descriptor) == 0 else { throw FileSystem.error(errno, path: path, verb: "sync") }
+        close(descriptor)
+        descriptor = -1
+        guard rename(temporaryPath, path) == 0 else { throw FileSystem.error(errno, path: path, verb: "rename") }
+        committed = true
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+        if !committed { unlink(temporaryPath) }
+    }
+}
+
+/// `write(2)`, under a name that ``AtomicFile/write(_:)`` does not shadow.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }

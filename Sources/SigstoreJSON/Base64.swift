@@ -70,15 +70,37 @@ public enum Base64 {
         bytes.withUnsafeBufferPointer { encode($0, into: &out) }
     }
 
+    /// Two base64 characters for each 12-bit value, the first in the low byte: six input bytes become eight
+    /// characters with four lookups.
+    private static let pairs: [UInt16] = (0..<4096).map { UInt16(alphabet[$0 >> 6]) | UInt16(alphabet[$0 & 63]) << 8 }
+
     /// Appends standard, padded base64 of `input` to `out`.
     public static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         let count = input.count
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: (count + 2) / 3 * 4))
+        let length = (count + 2) / 3 * 4
+        out.reserveCapacity(start + length)
+        out.append(contentsOf: repeatElement(0, count: length))
         alphabet.withUnsafeBufferPointer { table in
             out.withUnsafeMutableBufferPointer { output in
                 var i = 0
                 var o = start
+                // Eight bytes read (big-endian), the first six encoded, while eight are there to read.
+                if let source = UnsafeRawPointer(input.baseAddress), let target = UnsafeMutableRawPointer(output.baseAddress) {
+                    pairs.withUnsafeBufferPointer { pairs in
+                        while i + 8 <= count {
+                            let word = UInt64(bigEndian: source.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                            let chars =
+                                UInt64(pairs[Int(truncatingIfNeeded: word >> 52)])
+                                | UInt64(pairs[Int(truncatingIfNeeded: word >> 40 & 0xFFF)]) << 16
+                                | UInt64(pairs[Int(truncatingIfNeeded: word >> 28 & 0xFFF)]) << 32
+                                | UInt64(pairs[Int(truncatingIfNeeded: word >> 16 & 0xFFF)]) << 48
+                            target.storeBytes(of: chars.littleEndian, toByteOffset: o, as: UInt64.self)
+                            i += 6
+                            o += 8
+                        }
+                    }
+                }
                 while i + 3 <= count {
                     let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
                     output[o] = table[Int(n >> 18 & 63)]

@@ -82,7 +82,7 @@ public enum JSONParser {
         func skipString() -> Bool {
             index += 1
             while true {
-                index = Reader.skipPlainASCII(buffer, from: index)
+                index = skipPlainASCII(buffer, from: index)
                 guard index < buffer.count else { return false }
                 switch buffer[index] {
                 case UInt8(ascii: "\""): index += 1; return true
@@ -380,7 +380,7 @@ public enum JSONParser {
             let start = position
             var plain = true
             while true {
-                position = Self.skipPlainASCII(buffer, from: position)
+                position = JSONParser.skipPlainASCII(buffer, from: position)
                 guard position < buffer.count else { throw failure("unterminated string") }
                 let byte = buffer[position]
                 if byte == UInt8(ascii: "\"") { break }
@@ -414,27 +414,6 @@ public enum JSONParser {
             let raw = UnsafeBufferPointer(rebasing: buffer[start..<end])
             if plain { return String(decoding: raw, as: UTF8.self) }
             return Self.unescape(raw)
-        }
-
-        /// The first index from `start` where 8 bytes in a row are not all plain string text (printable ASCII other
-        /// than `"` and `\\`): long runs of such text (base64, hex, names) are passed a word at a time; the byte loop
-        /// checks what is left.
-        @inline(__always)
-        static func skipPlainASCII(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-            guard let base = buffer.baseAddress else { return start }
-            var index = start
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            while index + 8 <= buffer.count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                // Any byte >= 0x80, < 0x20, equal to '"' (0x22) or to '\\' (0x5C) stops the run (exact tests).
-                let quote = word ^ (ones &* 0x22)
-                let backslash = word ^ (ones &* 0x5C)
-                let special = (word | (word &- ones &* 0x20) | (quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
-                if special != 0 { break }
-                index += 8
-            }
-            return index
         }
 
         /// The length of the well-formed UTF-8 sequence at `index` (RFC 3629: no overlongs, surrogates or values past
@@ -514,5 +493,28 @@ public enum JSONParser {
             }
             return String(decoding: out, as: UTF8.self)
         }
+    }
+}
+
+extension JSONParser {
+    /// The first index from `start` where 8 bytes in a row are not all plain string text (printable ASCII other
+    /// than `"` and `\\`): long runs of such text (base64, hex, names) are passed a word at a time; the byte loop
+    /// checks what is left.
+    @inline(__always)
+    static func skipPlainASCII(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = buffer.baseAddress else { return start }
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= buffer.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            // Any byte >= 0x80, < 0x20, equal to '"' (0x22) or to '\\' (0x5C) stops the run (exact tests).
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let special = (word | (word &- ones &* 0x20) | (quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
+            if special != 0 { break }
+            index += 8
+        }
+        return index
     }
 }

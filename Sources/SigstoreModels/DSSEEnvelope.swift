@@ -60,9 +60,14 @@ public struct DSSEEnvelope: Decodable, Hashable, Sendable {
 
     /// The DSSE v1 pre-authentication encoding `"DSSEv1" SP len(type) SP type SP len(body) SP body`.
     public static func preAuthenticationEncoding(payloadType: String, payload: [UInt8]) -> [UInt8] {
-        var out = Array("DSSEv1 \(payloadType.utf8.count) \(payloadType) \(payload.count) ".utf8)
+        var out = preAuthenticationHeader(payloadType: payloadType, payloadLength: payload.count)
         out.append(contentsOf: payload)
         return out
+    }
+
+    /// The pre-authentication encoding up to the payload: what a signer hashes before a payload it streams.
+    public static func preAuthenticationHeader(payloadType: String, payloadLength: Int) -> [UInt8] {
+        Array("DSSEv1 \(payloadType.utf8.count) \(payloadType) \(payloadLength) ".utf8)
     }
 
     /// The PAE of this envelope: the bytes its signatures cover.

@@ -16,6 +16,10 @@ public enum SigningContent: Sendable {
     case message([UInt8])
     /// A DSSE envelope over `payload` (attestations, cosign v3 image signatures).
     case dsse(payload: [UInt8], payloadType: String)
+    /// ``dsse(payload:payloadType:)`` whose pre-authentication digest the caller has already computed (while reading
+    /// the payload, say). A key whose hash is the digest's signs it as it is; any other key computes its own. The
+    /// caller answers for the digest matching the payload.
+    case dssePrehashed(payload: [UInt8], payloadType: String, preAuthenticationDigest: ArtifactDigest)
 }
 
 /// The signing services one signing run uses.
@@ -214,6 +218,11 @@ public struct ArtifactSigner: Sendable {
                 let signed = try await key.signedEnvelope(payload: payload, payloadType: payloadType)
                 signature = signed.signatures[0].sig.bytes
                 envelope = signed
+            case .dssePrehashed(let payload, let payloadType, let preAuthenticationDigest):
+                let signed = try await key.signedEnvelope(
+                    payload: payload, payloadType: payloadType, preAuthenticationDigest: preAuthenticationDigest)
+                signature = signed.signatures[0].sig.bytes
+                envelope = signed
             }
         } catch let error as SigningError {
             throw error
@@ -271,7 +280,7 @@ public struct ArtifactSigner: Sendable {
         switch content {
         case .digest(let d): artifact = .digest(d)
         case .message: artifact = .digest(signed.digest!)
-        case .dsse: artifact = .none
+        case .dsse, .dssePrehashed: artifact = .none
         }
         let policy: VerificationPolicy
         if keyBased {

@@ -6,7 +6,7 @@ extension DSSEEnvelope {
     /// The digest of the pre-authentication encoding, hashed in pieces (the payload is not copied).
     public func preAuthenticationDigest(_ algorithm: HashAlgorithm) -> ArtifactDigest {
         var hasher = algorithm.makeHasher()
-        hasher.update(Array("DSSEv1 \(payloadType.utf8.count) \(payloadType) \(payload.bytes.count) ".utf8))
+        hasher.update(Self.preAuthenticationHeader(payloadType: payloadType, payloadLength: payload.bytes.count))
         payload.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return hasher.finalize()
     }

@@ -1,4 +1,5 @@
 import Cosign
+import CosignCLI
 import CosignOCI
 import Foundation
 import OCIModels
@@ -616,6 +617,123 @@ struct BlobAttestationTests {
         #expect(tooBig.status == 1)
         #expect(tooBig.stderr.contains("huge.json: file is larger than"), "\(tooBig.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.json"))
+    }
+}
+
+extension BlobAttestationTests {
+    /// Standard input that, when the password is read from it (the key is being decrypted, the predicate file's first
+    /// pass started), waits, then runs `meanwhile`, then gives the password.
+    final class PasswordAfter: InputSource {
+        let password: String
+        let meanwhile: @Sendable () -> Void
+        init(_ password: String, meanwhile: @escaping @Sendable () -> Void) {
+            self.password = password
+            self.meanwhile = meanwhile
+        }
+        var isTerminal: Bool { false }
+        func readLine() -> String? { nil }
+        func readSecretLine() -> String? { nil }
+        func readAll() -> [UInt8] {
+            Thread.sleep(forTimeInterval: 1)
+            meanwhile()
+            return Array(password.utf8)
+        }
+    }
+
+    @Test("a predicate file is checked and hashed while the key is decrypted: the statement and the errors are those of the whole-file path; a file changed meanwhile is refused")
+    func streamedPredicate() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = ["COSIGN_PASSWORD": "pw"]
+        #expect(await cosign(["generate-key-pair", "--output-key-prefix", "\(dir)/k"], env: env).status == 0)
+        let hex = String(repeating: "cd", count: 32)
+        func attest(_ predicate: String, type: String = "spdxjson", bundle: String, stdin: String? = nil) async -> RunResult {
+            await cosign(
+                ["attest-blob", "--key", "\(dir)/k.key", "--tlog-upload=false", "--predicate", stdin == nil ? predicate : "-", "--type", type,
+                 "--hash", hex, "--bundle", bundle, "artifact.bin"], env: env, stdin: stdin ?? "")
+        }
+        func payload(_ bundle: String) throws -> Data {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as! [String: Any]
+            return Data(base64Encoded: (object["dsseEnvelope"] as! [String: Any])["payload"] as! String)!
+        }
+        // Whitespace around the object, non-ASCII text, pieces larger than the 1 MiB the first pass reads at a time.
+        let big = (0..<40_000).map { #"{"name":"pkg-\#($0)","note":"é€😀 \u00e9 \"q\"","n":-\#($0).5e-3}"# }.joined(separator: ",")
+        for (name, text) in [("small", " \n\t{\"a\":[1,2,{\"b\":null}]}\n\n "), ("big", "\n{\"packages\":[\(big)]}\n")] {
+            let file = "\(dir)/\(name).json"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            for type in ["spdxjson", "https://example.com/predicate/v1"] {
+                let streamed = await attest(file, type: type, bundle: "\(dir)/\(name).file.json")
+                #expect(streamed.status == 0, "\(streamed.stderr)")
+                let piped = await attest(file, type: type, bundle: "\(dir)/\(name).stdin.json", stdin: text)
+                #expect(piped.status == 0, "\(piped.stderr)")
+                #expect(try payload("\(dir)/\(name).file.json") == payload("\(dir)/\(name).stdin.json"), "\(name) \(type)")
+                let verified = await cosign(
+                    ["verify-blob-attestation", "--key", "\(dir)/k.pub", "--bundle", "\(dir)/\(name).file.json", "--type", type,
+                     "--insecure-ignore-tlog", "--digest", hex, "--digestAlg", "sha256"], env: env)
+                #expect(verified.status == 0, "\(verified.stderr)")
+            }
+        }
+        // Apart from the signature, the bundle written from the file is the bundle written from memory.
+        func withoutSignature(_ bundle: String) throws -> NSDictionary {
+            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle))) as! [String: Any]
+            var envelope = object["dsseEnvelope"] as! [String: Any]
+            envelope["signatures"] = (envelope["signatures"] as! [[String: Any]]).map { $0.filter { $0.key != "sig" } }
+            object["dsseEnvelope"] = envelope
+            return object as NSDictionary
+        }
+        #expect(try withoutSignature("\(dir)/big.file.json") == withoutSignature("\(dir)/big.stdin.json"))
+        // Errors name the file and say what the whole-file reader says; nothing is written.
+        for (text, type) in [("[1]", "spdxjson"), ("{\"a\":tru}", "spdxjson"), ("{\"a\":\"\u{01}\"}", "cyclonedx"), ("\"s\"", "https://example.com/p"),
+                             ("{} {}", "openvex"), ("{\"a\":\"\\x\"}", "spdxjson")] {
+            let file = "\(dir)/bad.json"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let streamed = await attest(file, type: type, bundle: "\(dir)/bad.bundle.json")
+            let piped = await attest(file, type: type, bundle: "\(dir)/bad.bundle.json", stdin: text)
+            #expect(streamed.status == 1 && piped.status == 1, "\(text)")
+            let message = streamed.stderr.components(separatedBy: "invalid predicate \(file): ").last ?? ""
+            #expect(!message.isEmpty && piped.stderr.contains("invalid predicate from standard input: \(message)"), "\(text): \(streamed.stderr) vs \(piped.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/bad.bundle.json"))
+        }
+        // The file changes after the first pass (while the password is asked for): refused, no bundle.
+        let file = "\(dir)/changing.json"
+        try #"{"version":1}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let out = BufferSink()
+        let err = BufferSink()
+        let stdin = PasswordAfter("pw") { try? #"{"version":2}"#.write(toFile: file, atomically: false, encoding: .utf8) }
+        let context = CommandContext(
+            environment: ["TUF_ROOT": NSTemporaryDirectory() + "swift-cosign-tests-no-tuf"], stdout: out, stderr: err, stdin: stdin)
+        let status = await CosignCLI.run(
+            ["attest-blob", "--key", "\(dir)/k.key", "--tlog-upload=false", "--predicate", file, "--type", "spdxjson", "--hash", hex,
+             "--bundle", "\(dir)/changed.bundle.json", "artifact.bin"], context: context)
+        #expect(status == 1)
+        #expect(err.text.contains("invalid predicate \(file): the file changed while it was being read"), "\(err.text)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/changed.bundle.json"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.hasPrefix(".cosign-tmp") })
+    }
+}
+
+extension BlobAttestationTests {
+    @Test(
+        "keys that do not sign a SHA-256 digest (P-384, Ed25519) get the statement built from the predicate file; the bundle verifies",
+        .enabled(if: Requirement.tool("openssl").shouldRun, "needs openssl"), arguments: [["ec", "-pkeyopt", "ec_paramgen_curve:P-384"], ["ed25519"]])
+    func streamedPredicateOtherKeys(_ algorithm: [String]) async throws {
+        try Requirement.tool("openssl").check()
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (status, pem) = try runProcess("openssl", ["genpkey", "-algorithm"] + algorithm)
+        #expect(status == 0)
+        try pem.write(toFile: "\(dir)/raw.pem", atomically: true, encoding: .utf8)
+        #expect(await cosign(["import-key-pair", "--key", "\(dir)/raw.pem", "--output-key-prefix", "\(dir)/k"]).status == 0)
+        try "\n{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[]}\n".write(toFile: "\(dir)/p.json", atomically: true, encoding: .utf8)
+        let hex = String(repeating: "ef", count: 32)
+        let signed = await cosign(
+            ["attest-blob", "--key", "\(dir)/k.key", "--tlog-upload=false", "--predicate", "\(dir)/p.json", "--type", "spdxjson", "--hash", hex,
+             "--bundle", "\(dir)/b.json", "artifact.bin"])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let verified = await cosign(
+            ["verify-blob-attestation", "--key", "\(dir)/k.pub", "--bundle", "\(dir)/b.json", "--type", "spdxjson", "--insecure-ignore-tlog",
+             "--digest", hex, "--digestAlg", "sha256"])
+        #expect(verified.status == 0, "\(verified.stderr)")
     }
 }
 

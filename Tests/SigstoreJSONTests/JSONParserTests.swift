@@ -167,6 +167,9 @@ struct Base64Tests {
             var out: [UInt8] = []
             Base64.encode(bytes, into: &out)
             #expect(String(decoding: out, as: UTF8.self) == foundation)
+            var appended = Array("prefix:".utf8)
+            Base64.encode(bytes, into: &appended)
+            #expect(String(decoding: appended, as: UTF8.self) == "prefix:" + foundation)
             #expect(String(decoding: OrderedJSON.base64(bytes).serialized(), as: UTF8.self) == "\"\(foundation)\"")
             #expect(Base64.decode(foundation) == bytes)
             let urlSafe = String(foundation.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }).replacingOccurrences(of: "=", with: "")
