@@ -97,14 +97,14 @@ p("|---|---|---|---|---|")
 for name, label in [("attest", "attest-blob --predicate SBOM --bundle B"), ("verify", "verify-blob-attestation --bundle B --type spdxjson"), ("digest", "openssl dgst -sha256 SBOM")]:
     p(f"| \`{label}\` | {ms(t[name])} | {t[name] / t['digest']:.1f}× | {mib(m[name])} | {m[name] * 1024 / pred:.2f}× |")
 p("")
-p("- attest-blob reads the predicate into a buffer with room for the statement's header, checks it with a one-pass "
-  "JSON validator and embeds it as written, in that same buffer (no tree is built, no copy made); the ECDSA signature "
-  "hashes the DSSE pre-authentication encoding in pieces; the bundle is streamed to its file, the payload base64-encoded "
-  "a megabyte at a time. Its peak is the statement alone, or the key's scrypt decryption (64 MiB by construction, "
-  "done before the predicate is read). Time: not met. The scrypt run alone (libsodium's) takes about three times "
-  "openssl dgst of the predicate (the public-key row of the top section); overlapping it with the predicate's "
-  "reading would hide it only by holding scrypt's 64 MiB and the predicate at once (over 2x the predicate). The rest is "
-  "the validating pass, the PAE digest, base64 and the kernel's copy of the 67 MB written (perf).")
+p("- attest-blob, signing with a key alone: while the key's scrypt decryption runs (64 MiB, about three times "
+  "openssl dgst of the predicate: the public-key row of the top section), another task reads the predicate in 192 KiB "
+  "pieces, checks it with a JSON validator that keeps no part of it (the whole-document reader's verdicts and "
+  "messages) and hashes the DSSE pre-authentication encoding of the statement around it; the key then signs that digest. "
+  "The bundle is written with its payload's base64 read from the file again, those bytes hashed on a second task and "
+  "compared before the file is renamed into place (a predicate changed in between is refused). The statement is never "
+  "in memory: the peak is scrypt's. What remains after scrypt is the second read, base64 and the kernel's write and "
+  "fsync of the 67 MB (perf).")
 p("- verify-blob-attestation checks the bundle file in one pass that also finds the DSSE payload's base64, decodes "
   "that in place, into the start of the buffer the file was read into, which then is the statement (the rest of the "
   "bundle goes through the strict JSON reader's tree decoder without it), checks the signature over a streamed PAE digest, then "
