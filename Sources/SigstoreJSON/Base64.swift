@@ -51,7 +51,11 @@ public struct Int64String: Decodable, Hashable, Sendable {
 public enum Base64 {
     /// Encodes with the standard alphabet and padding.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
+        func text(_ input: UnsafeBufferPointer<UInt8>) -> String {
+            String(unsafeUninitializedCapacity: (input.count + 2) / 3 * 4) { output in encode(input, to: output) }
+        }
+        if let result = bytes.withContiguousStorageIfAvailable(text) { return result }
+        return Array(bytes).withUnsafeBufferPointer(text)
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -76,49 +80,54 @@ public enum Base64 {
 
     /// Appends standard, padded base64 of `input` to `out`.
     public static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        let count = input.count
         let start = out.count
-        let length = (count + 2) / 3 * 4
+        let length = (input.count + 2) / 3 * 4
         out.reserveCapacity(start + length)
         out.append(contentsOf: repeatElement(0, count: length))
-        alphabet.withUnsafeBufferPointer { table in
-            out.withUnsafeMutableBufferPointer { output in
-                var i = 0
-                var o = start
-                // Eight bytes read (big-endian), the first six encoded, while eight are there to read.
-                if let source = UnsafeRawPointer(input.baseAddress), let target = UnsafeMutableRawPointer(output.baseAddress) {
-                    pairs.withUnsafeBufferPointer { pairs in
-                        while i + 8 <= count {
-                            let word = UInt64(bigEndian: source.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                            let chars =
-                                UInt64(pairs[Int(truncatingIfNeeded: word >> 52)])
-                                | UInt64(pairs[Int(truncatingIfNeeded: word >> 40 & 0xFFF)]) << 16
-                                | UInt64(pairs[Int(truncatingIfNeeded: word >> 28 & 0xFFF)]) << 32
-                                | UInt64(pairs[Int(truncatingIfNeeded: word >> 16 & 0xFFF)]) << 48
-                            target.storeBytes(of: chars.littleEndian, toByteOffset: o, as: UInt64.self)
-                            i += 6
-                            o += 8
-                        }
-                    }
+        out.withUnsafeMutableBufferPointer { _ = encode(input, to: UnsafeMutableBufferPointer(rebasing: $0[start...])) }
+    }
+
+    /// Writes standard, padded base64 of `input` at the start of `output` (room for it assumed); returns its length.
+    private static func encode(_ input: UnsafeBufferPointer<UInt8>, to output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let count = input.count
+        var i = 0
+        var o = 0
+        // Eight bytes read (big-endian), the first six encoded, while eight are there to read.
+        if let source = UnsafeRawPointer(input.baseAddress), let target = UnsafeMutableRawPointer(output.baseAddress) {
+            pairs.withUnsafeBufferPointer { pairs in
+                while i + 8 <= count {
+                    let word = UInt64(bigEndian: source.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let chars =
+                        UInt64(pairs[Int(truncatingIfNeeded: word >> 52)])
+                        | UInt64(pairs[Int(truncatingIfNeeded: word >> 40 & 0xFFF)]) << 16
+                        | UInt64(pairs[Int(truncatingIfNeeded: word >> 28 & 0xFFF)]) << 32
+                        | UInt64(pairs[Int(truncatingIfNeeded: word >> 16 & 0xFFF)]) << 48
+                    target.storeBytes(of: chars.littleEndian, toByteOffset: o, as: UInt64.self)
+                    i += 6
+                    o += 8
                 }
-                while i + 3 <= count {
-                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-                    output[o] = table[Int(n >> 18 & 63)]
-                    output[o + 1] = table[Int(n >> 12 & 63)]
-                    output[o + 2] = table[Int(n >> 6 & 63)]
-                    output[o + 3] = table[Int(n & 63)]
-                    i += 3
-                    o += 4
-                }
-                guard i < count else { return }
-                let second = count - i == 2 ? UInt32(input[i + 1]) : 0
-                let n = UInt32(input[i]) << 16 | second << 8
-                output[o] = table[Int(n >> 18 & 63)]
-                output[o + 1] = table[Int(n >> 12 & 63)]
-                output[o + 2] = count - i == 2 ? table[Int(n >> 6 & 63)] : UInt8(ascii: "=")
-                output[o + 3] = UInt8(ascii: "=")
             }
         }
+        alphabet.withUnsafeBufferPointer { table in
+            while i + 3 <= count {
+                let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                output[o] = table[Int(n >> 18 & 63)]
+                output[o + 1] = table[Int(n >> 12 & 63)]
+                output[o + 2] = table[Int(n >> 6 & 63)]
+                output[o + 3] = table[Int(n & 63)]
+                i += 3
+                o += 4
+            }
+            guard i < count else { return }
+            let second = count - i == 2 ? UInt32(input[i + 1]) : 0
+            let n = UInt32(input[i]) << 16 | second << 8
+            output[o] = table[Int(n >> 18 & 63)]
+            output[o + 1] = table[Int(n >> 12 & 63)]
+            output[o + 2] = count - i == 2 ? table[Int(n >> 6 & 63)] : UInt8(ascii: "=")
+            output[o + 3] = UInt8(ascii: "=")
+            o += 4
+        }
+        return o
     }
 
     /// Decodes standard or URL-safe base64, padding optional; nil on any other character, on padding anywhere but

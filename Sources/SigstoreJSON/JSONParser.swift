@@ -23,9 +23,15 @@ public enum JSONParser {
 
     /// Parses a whole document as ``validate(_:rejectingDuplicateKeys:)`` checks it with duplicate keys refused.
     static func parseRejectingDuplicateKeys(_ bytes: some Collection<UInt8>) throws(JSONError) -> OrderedJSON {
+        try parse(bytes, rejectingDuplicateKeys: true)
+    }
+
+    /// Parses a whole document; with `rejectingDuplicateKeys`, an object naming a member twice is an error (see
+    /// ``validate(_:rejectingDuplicateKeys:)``).
+    public static func parse(_ bytes: some Collection<UInt8>, rejectingDuplicateKeys: Bool) throws(JSONError) -> OrderedJSON {
         try withBuffer(bytes) { buffer throws(JSONError) in
             var reader = Reader(buffer: buffer, build: true)
-            reader.rejectDuplicates = true
+            reader.rejectDuplicates = rejectingDuplicateKeys
             return try reader.document()
         }
     }

@@ -28,140 +28,104 @@ public struct RekorV1Body: Sendable, Hashable {
 
     /// Parses a canonicalized body.
     public init(canonicalizedBody body: [UInt8]) throws {
-        // One decoding: the kind and version, and the spec of the kinds read (the spec decoded by the kind).
         // Read as strictly as the bundle (one pass of the strict JSON reader: UTF-8, no member twice): Rekor writes
-        // canonical JSON, and readers that keep the first or the last of a repeated member would disagree.
-        let entry: Entry
+        // canonical JSON, and readers that keep the first or the last of a repeated member would disagree. The tree
+        // is read directly: the fields this needs are a dozen strings.
+        let tree: OrderedJSON
         do {
-            entry = try JSONCoding.decode(Entry.self, from: body, what: "transparency log entry body", strict: true)
-        } catch let error as VerificationError {
-            throw error
+            tree = try JSONParser.parse(body, rejectingDuplicateKeys: true)
         } catch {
             throw VerificationError(.transparencyLog, "transparency log entry body is not a Rekor entry")
         }
-        let head = entry.head
-        kind = head.kind
-        apiVersion = head.apiVersion
+        guard let kind = Self.string(tree, "kind"), let apiVersion = Self.string(tree, "apiVersion") else {
+            throw VerificationError(.transparencyLog, "transparency log entry body is not a Rekor entry")
+        }
+        self.kind = kind
+        self.apiVersion = apiVersion
+        let spec = Self.member(tree, "spec")
         do {
-            switch (head.kind, head.apiVersion) {
+            switch (kind, apiVersion) {
             case ("hashedrekord", "0.0.1"):
-                guard case .hashedRekord(let spec) = entry.spec else { throw Bad.field("spec") }
-                guard let sig = Base64.decodeStrict(spec.signature.content), !sig.isEmpty else { throw Bad.field("signature") }
+                guard let content = Self.string(spec, "signature", "content"), let key = Self.string(spec, "signature", "publicKey", "content"),
+                    let algorithm = Self.string(spec, "data", "hash", "algorithm"), let value = Self.string(spec, "data", "hash", "value")
+                else { throw Bad.spec }
+                guard let sig = Base64.decodeStrict(content), !sig.isEmpty else { throw Bad.field("signature") }
                 signature = sig
-                verifierPEM = try Self.pem(spec.signature.publicKey.content)
-                guard let algorithm = HashAlgorithm(rawValue: spec.data.hash.algorithm),
-                    let bytes = Hex.decode(spec.data.hash.value), spec.data.hash.value == spec.data.hash.value.lowercased()
-                else { throw Bad.field("data.hash") }
-                digest = try ArtifactDigest(algorithm: algorithm, bytes: bytes)
+                verifierPEM = try Self.pem(key)
+                guard let hash = HashAlgorithm(rawValue: algorithm), let bytes = Hex.decode(value), value == value.lowercased() else {
+                    throw Bad.field("data.hash")
+                }
+                digest = try ArtifactDigest(algorithm: hash, bytes: bytes)
             case ("dsse", "0.0.1"):
-                guard case .dsse(let spec) = entry.spec else { throw Bad.field("spec") }
-                guard let first = spec.signatures.first, let sig = Base64.decodeStrict(first.signature), !sig.isEmpty else {
+                guard let algorithm = Self.string(spec, "payloadHash", "algorithm"), let value = Self.string(spec, "payloadHash", "value"),
+                    case .array(let items)? = Self.member(spec, "signatures")
+                else { throw Bad.spec }
+                let signatures = try items.map { item in
+                    guard let signature = Self.string(item, "signature"), let verifier = Self.string(item, "verifier") else { throw Bad.spec }
+                    return (signature, verifier)
+                }
+                guard let first = signatures.first, let sig = Base64.decodeStrict(first.0), !sig.isEmpty else {
                     throw Bad.field("signatures")
                 }
                 signature = sig
-                verifierPEM = try Self.pem(first.verifier)
-                guard spec.payloadHash.algorithm == "sha256", let h = Hex.decode(spec.payloadHash.value), h.count == 32 else {
-                    throw Bad.field("payloadHash")
-                }
+                verifierPEM = try Self.pem(first.1)
+                guard algorithm == "sha256", let h = Hex.decode(value), h.count == 32 else { throw Bad.field("payloadHash") }
                 payloadSHA256 = h
             case ("intoto", "0.0.2"):
-                guard case .intoto(let spec) = entry.spec else { throw Bad.field("spec") }
-                let content = spec.content
-                guard let first = content.envelope.signatures.first,
-                    let sigText = Base64.decodeStrict(first.sig),
+                let content = Self.member(spec, "content")
+                guard let algorithm = Self.string(content, "payloadHash", "algorithm"), let value = Self.string(content, "payloadHash", "value"),
+                    case .array(let items)? = Self.member(content, "envelope", "signatures")
+                else { throw Bad.spec }
+                let signatures = try items.map { item in
+                    guard let sig = Self.string(item, "sig"), let key = Self.string(item, "publicKey") else { throw Bad.spec }
+                    return (sig, key)
+                }
+                guard let first = signatures.first, let sigText = Base64.decodeStrict(first.0),
                     let sig = Base64.decodeStrict(String(decoding: sigText, as: UTF8.self)), !sig.isEmpty
                 else { throw Bad.field("envelope.signatures") }
                 signature = sig
-                verifierPEM = try Self.pem(first.publicKey)
-                guard content.payloadHash.algorithm == "sha256", let h = Hex.decode(content.payloadHash.value), h.count == 32
-                else { throw Bad.field("payloadHash") }
+                verifierPEM = try Self.pem(first.1)
+                guard algorithm == "sha256", let h = Hex.decode(value), h.count == 32 else { throw Bad.field("payloadHash") }
                 payloadSHA256 = h
             default:
-                throw VerificationError(
-                    .transparencyLog, "unsupported transparency log entry kind \(head.kind) \(head.apiVersion)")
+                throw VerificationError(.transparencyLog, "unsupported transparency log entry kind \(kind) \(apiVersion)")
             }
         } catch let error as VerificationError {
             throw error
         } catch Bad.field(let name) {
-            throw VerificationError(.transparencyLog, "malformed \(head.kind) entry: invalid \(name)")
+            throw VerificationError(.transparencyLog, "malformed \(kind) entry: invalid \(name)")
         } catch {
-            throw VerificationError(.transparencyLog, "malformed \(head.kind) \(head.apiVersion) entry body")
+            throw VerificationError(.transparencyLog, "malformed \(kind) \(apiVersion) entry body")
         }
     }
 
-    private enum Bad: Error { case field(String) }
+    private enum Bad: Error {
+        case field(String)
+        /// The spec lacks a field its kind requires, or has one of the wrong type.
+        case spec
+    }
 
     private static func pem(_ b64: String) throws -> String {
         guard let bytes = Base64.decodeStrict(b64), !bytes.isEmpty else { throw Bad.field("public key") }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private struct Head: Decodable {
-        var kind: String
-        var apiVersion: String
-    }
-    /// A body: its kind and version, and the spec of a kind read.
-    private struct Entry: Decodable {
-        enum Spec {
-            case hashedRekord(HashedRekordV001)
-            case dsse(DSSEV001)
-            case intoto(IntotoV002)
-            case other
-        }
-        var head: Head
-        var spec: Spec
-        enum CodingKeys: String, CodingKey { case kind, apiVersion, spec }
+    /// The value at `path` (member names) from `value`.
+    private static func member(_ value: OrderedJSON?, _ path: String...) -> OrderedJSON? { lookup(value, path) }
 
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            head = Head(kind: try c.decode(String.self, forKey: .kind), apiVersion: try c.decode(String.self, forKey: .apiVersion))
-            do {
-                switch (head.kind, head.apiVersion) {
-                case ("hashedrekord", "0.0.1"): spec = .hashedRekord(try c.decode(HashedRekordV001.self, forKey: .spec))
-                case ("dsse", "0.0.1"): spec = .dsse(try c.decode(DSSEV001.self, forKey: .spec))
-                case ("intoto", "0.0.2"): spec = .intoto(try c.decode(IntotoV002.self, forKey: .spec))
-                default: spec = .other
-                }
-            } catch {
-                throw VerificationError(.transparencyLog, "malformed \(head.kind) \(head.apiVersion) entry body")
-            }
-        }
+    /// The string at `path`; nil when there is none or the value is not a string.
+    private static func string(_ value: OrderedJSON?, _ path: String...) -> String? {
+        guard case .string(let text)? = lookup(value, path) else { return nil }
+        return text
     }
-    private struct Hash: Decodable {
-        var algorithm: String
-        var value: String
-    }
-    private struct HashedRekordV001: Decodable {
-        struct Data: Decodable { var hash: Hash }
-        struct Signature: Decodable {
-            struct Key: Decodable { var content: String }
-            var content: String
-            var publicKey: Key
+
+    private static func lookup(_ value: OrderedJSON?, _ path: [String]) -> OrderedJSON? {
+        var current = value
+        for name in path {
+            guard case .object(let members)? = current, let found = members.first(where: { $0.0 == name }) else { return nil }
+            current = found.1
         }
-        var data: Data
-        var signature: Signature
-    }
-    private struct DSSEV001: Decodable {
-        struct Sig: Decodable {
-            var signature: String
-            var verifier: String
-        }
-        var payloadHash: Hash
-        var signatures: [Sig]
-    }
-    private struct IntotoV002: Decodable {
-        struct Content: Decodable {
-            struct Envelope: Decodable {
-                struct Sig: Decodable {
-                    var sig: String
-                    var publicKey: String
-                }
-                var signatures: [Sig]
-            }
-            var envelope: Envelope
-            var payloadHash: Hash
-        }
-        var content: Content
+        return current
     }
 }
 

@@ -38,20 +38,23 @@ public struct SignedNote: Sendable, Hashable {
             throw VerificationError(.transparencyLog, "malformed checkpoint: signature lines must end with a newline")
         }
         var parsed: [Signature] = []
+        // Bytes, as Go's note package reads them: "— " (U+2014, a space), the key name, a space, base64.
+        let dash: [UInt8] = [0xE2, 0x80, 0x94, 0x20]
         for line in sigPart.dropLast().split(separator: 0x0A, omittingEmptySubsequences: false) {
-            let s = String(decoding: line, as: UTF8.self)
-            guard s.hasPrefix("\u{2014} ") else {
+            guard line.starts(with: dash) else {
                 throw VerificationError(.transparencyLog, "malformed checkpoint: signature line does not start with an em dash")
             }
-            let fields = s.dropFirst(2).split(separator: " ", omittingEmptySubsequences: false)
+            let fields = line.dropFirst(dash.count).split(separator: 0x20, omittingEmptySubsequences: false)
+            let encoded = fields.count == 2 ? String(decoding: fields[1], as: UTF8.self) : ""
             // Canonical base64 only: a signature line whose padding bits were changed decodes to the same bytes, and a
             // checkpoint is taken exactly as its signer wrote it.
-            guard fields.count == 2, !fields[0].isEmpty, let raw = Base64.decodeStrict(fields[1]), raw.count > 4,
-                Base64.encode(raw) == fields[1]
+            guard fields.count == 2, !fields[0].isEmpty, let raw = Base64.decodeStrict(encoded), raw.count > 4,
+                Base64.encode(raw) == encoded
             else {
                 throw VerificationError(.transparencyLog, "malformed checkpoint signature line")
             }
-            parsed.append(Signature(name: String(fields[0]), keyHint: Array(raw[0..<4]), signature: Array(raw[4...])))
+            parsed.append(
+                Signature(name: String(decoding: fields[0], as: UTF8.self), keyHint: Array(raw[0..<4]), signature: Array(raw[4...])))
         }
         guard !parsed.isEmpty else { throw VerificationError(.transparencyLog, "checkpoint has no signatures") }
         signatures = parsed

@@ -167,6 +167,8 @@ struct Base64Tests {
             var out: [UInt8] = []
             Base64.encode(bytes, into: &out)
             #expect(String(decoding: out, as: UTF8.self) == foundation)
+            #expect(Base64.encode(bytes) == foundation)
+            #expect(Base64.encode(bytes.lazy.map { $0 }) == foundation)
             var appended = Array("prefix:".utf8)
             Base64.encode(bytes, into: &appended)
             #expect(String(decoding: appended, as: UTF8.self) == "prefix:" + foundation)

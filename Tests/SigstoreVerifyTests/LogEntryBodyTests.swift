@@ -85,3 +85,67 @@ struct LogEntryBodyTests {
         }
     }
 }
+
+/// RekorV1Body: the fields each v1 kind records, and one-line errors for bodies that are not what their kind says.
+@Suite("Rekor v1 entry bodies")
+struct RekorV1BodyTests {
+    static let pem = Base64.encode(Array("-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n".utf8))
+    static let signature = Base64.encode([UInt8](repeating: 0x30, count: 8))
+    static let hash = String(repeating: "ab", count: 32)
+
+    static func body(_ text: String) throws -> RekorV1Body { try RekorV1Body(canonicalizedBody: Array(text.utf8)) }
+
+    static func refusal(_ text: String) -> String? {
+        do {
+            _ = try body(text)
+            return nil
+        } catch let error as VerificationError {
+            return error.check == .transparencyLog ? error.message : "check \(error.check)"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    static let hashedRekord =
+        #"{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":"\#(hash)"}},"signature":{"content":"\#(signature)","publicKey":{"content":"\#(pem)"}}}}"#
+
+    @Test("hashedrekord, dsse and intoto bodies give the logged signature, key and digest")
+    func kinds() throws {
+        let logged = try Self.body(Self.hashedRekord)
+        #expect(logged.kind == "hashedrekord" && logged.apiVersion == "0.0.1")
+        #expect(logged.signature == [UInt8](repeating: 0x30, count: 8))
+        #expect(logged.verifierPEM.hasPrefix("-----BEGIN PUBLIC KEY-----"))
+        #expect(logged.digest == (try ArtifactDigest(algorithm: .sha256, bytes: Hex.decode(Self.hash)!)))
+
+        let dsse = try Self.body(
+            #"{"apiVersion":"0.0.1","kind":"dsse","spec":{"envelopeHash":{"algorithm":"sha256","value":"00"},"payloadHash":{"algorithm":"sha256","value":"\#(Self.hash)"},"signatures":[{"signature":"\#(Self.signature)","verifier":"\#(Self.pem)"}]}}"#)
+        #expect(dsse.payloadSHA256 == Hex.decode(Self.hash) && dsse.signature.count == 8)
+
+        let intoto = try Self.body(
+            #"{"apiVersion":"0.0.2","kind":"intoto","spec":{"content":{"envelope":{"payloadType":"x","signatures":[{"sig":"\#(Base64.encode(Array(Self.signature.utf8)))","publicKey":"\#(Self.pem)"}]},"payloadHash":{"algorithm":"sha256","value":"\#(Self.hash)"}}}}"#)
+        #expect(intoto.payloadSHA256 == Hex.decode(Self.hash) && intoto.signature.count == 8)
+    }
+
+    @Test("bodies that are not entries, or not the entries their kind says, are refused with one line naming what is wrong")
+    func refusals() {
+        let cases: [(String, String)] = [
+            ("not json", "transparency log entry body is not a Rekor entry"),
+            (#"{"kind":"hashedrekord"}"#, "transparency log entry body is not a Rekor entry"),
+            (#"{"apiVersion":1,"kind":"hashedrekord","spec":{}}"#, "transparency log entry body is not a Rekor entry"),
+            (#"{"apiVersion":"0.0.1","kind":"hashedrekord","kind":"dsse","spec":{}}"#, "transparency log entry body is not a Rekor entry"),
+            (#"{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{}}}"#, "malformed hashedrekord 0.0.1 entry body"),
+            (Self.hashedRekord.replacingOccurrences(of: #""content":"\#(Self.signature)""#, with: #""content":7"#), "malformed hashedrekord 0.0.1 entry body"),
+            (Self.hashedRekord.replacingOccurrences(of: Self.signature, with: "!!"), "malformed hashedrekord entry: invalid signature"),
+            (Self.hashedRekord.replacingOccurrences(of: Self.hash, with: Self.hash.uppercased()), "malformed hashedrekord entry: invalid data.hash"),
+            (Self.hashedRekord.replacingOccurrences(of: Self.pem, with: ""), "malformed hashedrekord entry: invalid public key"),
+            (#"{"apiVersion":"0.0.1","kind":"dsse","spec":{"payloadHash":{"algorithm":"sha256","value":"\#(Self.hash)"},"signatures":[]}}"#,
+             "malformed dsse entry: invalid signatures"),
+            (#"{"apiVersion":"0.0.1","kind":"dsse","spec":{"payloadHash":{"algorithm":"sha256","value":"\#(Self.hash)"},"signatures":[{"signature":"\#(Self.signature)"}]}}"#,
+             "malformed dsse 0.0.1 entry body"),
+            (#"{"apiVersion":"0.0.1","kind":"rekord","spec":{}}"#, "unsupported transparency log entry kind rekord 0.0.1"),
+        ]
+        for (text, message) in cases {
+            #expect(Self.refusal(text) == message, "\(text)")
+        }
+    }
+}
