@@ -33,6 +33,13 @@ public struct PublicKey: Sendable {
     /// Wraps an Ed25519 key.
     public init(_ key: Curve25519.Signing.PublicKey) { self.init(backing: .ed25519(key)) }
 
+    /// A P-256 key already parsed from `spki` (a certificate's, by swift-certificates), which the caller vouches for:
+    /// its point is not decoded a second time.
+    package init(_ key: P256.Signing.PublicKey, spki: [UInt8]) { self.init(backing: .p256(key), spki: spki) }
+
+    /// A P-384 key already parsed from `spki`, as for P-256.
+    package init(_ key: P384.Signing.PublicKey, spki: [UInt8]) { self.init(backing: .p384(key), spki: spki) }
+
     /// Parses a PKIX `SubjectPublicKeyInfo`.
     public init(derEncoded bytes: [UInt8]) throws {
         let spki: SubjectPublicKeyInfo

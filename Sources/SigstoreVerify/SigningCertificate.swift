@@ -47,7 +47,11 @@ public struct SigningCertificate: Sendable, Hashable {
     public func publicKey() throws -> SigstoreCrypto.PublicKey {
         do {
             // The key's own bytes: re-encoding the parsed key would convert its point to affine coordinates again.
-            return try SigstoreCrypto.PublicKey(derEncoded: Array(try CertificateBytes.subjectPublicKeyInfo(der)))
+            // swift-certificates decoded the point already (uncompressed only, as ours): an ECDSA key is taken as is.
+            let spki = Array(try CertificateBytes.subjectPublicKeyInfo(der))
+            if let key = P256.Signing.PublicKey(certificate.publicKey) { return SigstoreCrypto.PublicKey(key, spki: spki) }
+            if let key = P384.Signing.PublicKey(certificate.publicKey) { return SigstoreCrypto.PublicKey(key, spki: spki) }
+            return try SigstoreCrypto.PublicKey(derEncoded: spki)
         } catch {
             throw VerificationError(.certificate, "unsupported public key in signing certificate: \(error)")
         }
