@@ -138,9 +138,11 @@ public struct ArtifactHasher: Sendable {
     /// Returns the digest of everything fed so far.
     public func finalize() -> ArtifactDigest {
         switch backing {
-        case .sha256(let h): ArtifactDigest(unchecked: .sha256, bytes: Array(h.finalize()))
-        case .sha384(let h): ArtifactDigest(unchecked: .sha384, bytes: Array(h.finalize()))
-        case .sha512(let h): ArtifactDigest(unchecked: .sha512, bytes: Array(h.finalize()))
+        // The digest's bytes copied at once (`Array(digest)` reads it as a sequence of unknown length: a byte at a
+        // time, the array grown as it goes).
+        case .sha256(let h): ArtifactDigest(unchecked: .sha256, bytes: h.finalize().withUnsafeBytes { Array($0) })
+        case .sha384(let h): ArtifactDigest(unchecked: .sha384, bytes: h.finalize().withUnsafeBytes { Array($0) })
+        case .sha512(let h): ArtifactDigest(unchecked: .sha512, bytes: h.finalize().withUnsafeBytes { Array($0) })
         }
     }
 }

@@ -5,18 +5,24 @@ public enum Merkle {
     /// `SHA-256(0x00 ‖ leaf)`.
     public static func leafHash(_ leaf: some Sequence<UInt8>) -> [UInt8] {
         var h = SHA256()
-        h.update(data: [0x00])
-        h.update(data: Array(leaf))
-        return Array(h.finalize())
+        withUnsafeBytes(of: UInt8(0x00)) { h.update(bufferPointer: $0) }
+        if leaf.withContiguousStorageIfAvailable({ h.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            h.update(data: Array(leaf))
+        }
+        return h.finalize().withUnsafeBytes { Array($0) }
     }
 
-    /// `SHA-256(0x01 ‖ left ‖ right)`.
+    /// `SHA-256(0x01 ‖ left ‖ right)`: the input laid out on the stack, hashed at once (a proof hashes a node per
+    /// level of the tree, for every entry verified).
     public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        var h = SHA256()
-        h.update(data: [0x01])
-        h.update(data: left)
-        h.update(data: right)
-        return Array(h.finalize())
+        withUnsafeTemporaryAllocation(byteCount: 1 + left.count + right.count, alignment: 1) { buffer in
+            buffer[0] = 0x01
+            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1...]).copyMemory(from: $0) }
+            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + left.count)...]).copyMemory(from: $0) }
+            var h = SHA256()
+            h.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+            return h.finalize().withUnsafeBytes { Array($0) }
+        }
     }
 
     /// The root an inclusion proof leads to (RFC 9162 §2.1.3.2), or nil when the proof has the wrong shape.
