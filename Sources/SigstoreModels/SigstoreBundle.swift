@@ -52,7 +52,7 @@ public struct SigstoreBundle: Decodable, Hashable, Sendable {
             self = split.bundle.replacingPayload(with: decoded)
             return
         }
-        self = try decodeDocument(SigstoreBundle.self, from: jsonData, what: "bundle")
+        self = try Self.decode(jsonData)
     }
 
     /// Parses bundle JSON it takes over (pass it with `consume`): a large DSSE payload is decoded into the document's
@@ -63,7 +63,7 @@ public struct SigstoreBundle: Decodable, Hashable, Sendable {
         guard bytes.count >= Self.inPlacePayloadSize, bytes.count <= Limits.maxDocumentBytes,
             let split = try bytes.withUnsafeBufferPointer({ try Self.splitLargePayload($0) })
         else {
-            self = try decodeDocument(SigstoreBundle.self, from: bytes, what: "bundle")
+            self = try Self.decode(bytes)
             return
         }
         guard Base64.decodeInPlace(&bytes, range: split.payload) else {
@@ -90,7 +90,7 @@ public struct SigstoreBundle: Decodable, Hashable, Sendable {
         rest.reserveCapacity(buffer.count - range.count)
         rest.append(contentsOf: buffer[..<range.lowerBound])
         rest.append(contentsOf: buffer[range.upperBound...])
-        let bundle = try decodeDocument(SigstoreBundle.self, from: rest, what: "bundle")
+        let bundle = try decode(rest)
         guard case .dsseEnvelope = bundle.content else { return nil }
         return (bundle, range)
     }
