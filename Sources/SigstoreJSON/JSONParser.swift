@@ -222,7 +222,7 @@ public enum JSONParser {
             switch buffer[position] {
             case UInt8(ascii: "{"): return try object()
             case UInt8(ascii: "["): return try array()
-            // Checking alone builds nothing: `.null` is the one value that needs no box (the enum is indirect).
+            // Checking alone builds nothing: `.null` stands for every value read and not kept.
             case UInt8(ascii: "\""):
                 let text = try string()
                 return build ? .string(text) : .null

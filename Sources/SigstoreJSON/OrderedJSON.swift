@@ -1,6 +1,6 @@
 /// A JSON value whose objects keep their member order, for writing documents byte for byte in the field order other
 /// Sigstore implementations use (Foundation's `JSONEncoder` does not keep order on every platform).
-public indirect enum OrderedJSON: Hashable, Sendable {
+public enum OrderedJSON: Hashable, Sendable {
     case string(String)
     case number(Int64)
     /// JSON text written verbatim (a number that is not an integer, as it was read).
