@@ -7,6 +7,24 @@ import Testing
 
 @Suite("JSON reader for predicates")
 struct JSONParserTests {
+    /// `count` documents, each a seed (in turn) with one to three bytes inserted, removed or replaced by bytes of
+    /// `alphabet`, from a seeded generator.
+    static func mutations(of seeds: [String], alphabet: [UInt8], count: Int, seed: UInt64) -> [[UInt8]] {
+        var generator = SplitMix64(state: seed)
+        return (0..<count).map { i in
+            var bytes = Array(seeds[i % seeds.count].utf8)
+            for _ in 0..<(1 + Int(generator.next() % 3)) {
+                let position = Int(generator.next() % UInt64(bytes.count + 1))
+                switch generator.next() % 3 {
+                case 0: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
+                case 1: if position < bytes.count { bytes.remove(at: position) }
+                default: if position < bytes.count { bytes[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+                }
+            }
+            return bytes
+        }
+    }
+
     @Test("well-formed documents parse with numbers and member order kept")
     func parses() throws {
         let text = #" {"b":1,"a":[true,false,null,-0.5e3,"x\u00e9\n\ud83d\ude00"],"c":{}} "#
@@ -77,20 +95,7 @@ struct JSONParserTests {
             #"{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"00"}}],"predicate":{}}"#,
         ]
         let alphabet = Array(#"{}[]:,"\/ 0123456789.eE+-truefalsnxu\#u{00}\#u{1f}"#.utf8) + [0xC3, 0xA9, 0xED, 0xA0, 0x80, 0xFF]
-        var generator = SplitMix64(state: 0x5eed)
-        var documents: [[UInt8]] = []
-        for i in 0..<4000 {
-            var bytes = Array(seeds[i % seeds.count].utf8)
-            for _ in 0..<(1 + Int(generator.next() % 3)) {
-                let position = Int(generator.next() % UInt64(bytes.count + 1))
-                switch generator.next() % 3 {
-                case 0: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
-                case 1: if position < bytes.count { bytes.remove(at: position) }
-                default: if position < bytes.count { bytes[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))] }
-                }
-            }
-            documents.append(bytes)
-        }
+        let documents = Self.mutations(of: seeds, alphabet: alphabet, count: 4000, seed: 0x5eed)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("interop/json_verdicts.py").path
         let process = Process()

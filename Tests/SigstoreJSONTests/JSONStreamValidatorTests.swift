@@ -69,18 +69,8 @@ struct JSONStreamValidatorTests {
             "-12.5e3", " \"text\" ", "[[],{},[{}],\"\"]",
         ]
         let alphabet = Array(#"{}[]:,"\/ 0123456789.eE+-truefalsnxu\#u{00}\#u{1f}"#.utf8) + [0x0A, 0xC3, 0xA9, 0xED, 0xA0, 0x80, 0xF4, 0x90, 0xFF]
-        var generator = SplitMix64(state: 0x5eed_57)
         var accepted = 0
-        for i in 0..<4000 {
-            var bytes = Array(seeds[i % seeds.count].utf8)
-            for _ in 0..<(1 + Int(generator.next() % 3)) {
-                let position = Int(generator.next() % UInt64(bytes.count + 1))
-                switch generator.next() % 3 {
-                case 0: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
-                case 1: if position < bytes.count { bytes.remove(at: position) }
-                default: if position < bytes.count { bytes[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))] }
-                }
-            }
+        for bytes in JSONParserTests.mutations(of: seeds, alphabet: alphabet, count: 4000, seed: 0x5eed_57) {
             Self.check(bytes, sizes: [1, 3, 7, .max])
             if case .value = Self.expected(bytes) { accepted += 1 }
         }
