@@ -81,8 +81,7 @@ public struct BlobAttester: Sendable {
                 let built = try streamed.statement()
                 statement = built
                 // Compared while the output is written; nothing is renamed into place before the comparison passes.
-                let path = streamed.path
-                sameStatement = Task.detached { try checked.requireSame(built, payloadType: payloadType, path: path) }
+                sameStatement = Task.detached { try checked.requireSame(built) }
                 return try await sign(.dssePrehashed(payload: built, payloadType: payloadType, preAuthenticationDigest: checked.preAuthenticationDigest))
             }
             if statement == nil { statement = try makeStatement(blob, subject: streamed?.subject, console: console) }
@@ -178,7 +177,6 @@ public struct BlobAttester: Sendable {
     /// A predicate file's check and hash started on a task of its own (nil when the predicate is not a file embedded
     /// as written), and how to build its statement once the task is through.
     private struct PredicateStream {
-        let path: String
         let subject: Subject
         let task: Task<StreamedPredicate?, any Error>
         let statement: () throws -> [UInt8]
@@ -195,7 +193,7 @@ public struct BlobAttester: Sendable {
         let task = Task.detached(priority: .userInitiated) {
             try StreamedPredicate.check(path: path, header: header, what: what, payloadType: AttestationStatement.payloadType)
         }
-        return PredicateStream(path: path, subject: subject, task: task) {
+        return PredicateStream(subject: subject, task: task) {
             console.info("Using payload from: \(path)")
             var statement = try AttestationInput.read(path, console: console)
             AttestationStatement.embed(&statement, header: header)
