@@ -7,19 +7,21 @@ import SigstoreJSON
 // and the `Decodable` initializers read it again and word the error. `BundleTreeTests` holds the two to the same
 // values over every bundle in the shared vectors and thousands of mutations of them.
 
-/// An object's members, for the tree readers.
-struct TreeObject {
+/// An object's members, for the tree readers, named by the `CodingKeys` the `Decodable` initializers use.
+struct TreeObject<Key: CodingKey> {
     let members: [(String, OrderedJSON)]
 
-    /// The object, when `value` is one whose member names are all in `known` (protojson refuses unknown fields).
-    init?(_ value: OrderedJSON?, known: Set<String>) {
-        guard case .object(let members)? = value, members.allSatisfy({ known.contains($0.0) }) else { return nil }
+    /// The object, when `value` is one whose member names are all keys of `Key` (protojson refuses unknown fields):
+    /// the synthesized `Key(stringValue:)`, as `rejectUnknownKeys` checks them.
+    init?(_ value: OrderedJSON?, _: Key.Type) {
+        guard case .object(let members)? = value, members.allSatisfy({ Key(stringValue: $0.0) != nil }) else { return nil }
         self.members = members
     }
 
     /// A member that is there and not `null` (as `decodeIfPresent` sees it).
-    subscript(_ name: String) -> OrderedJSON? {
-        for (key, value) in members where key == name {
+    subscript(_ key: Key) -> OrderedJSON? {
+        let name = key.stringValue
+        for (member, value) in members where member == name {
             if case .null = value { return nil }
             return value
         }
@@ -75,12 +77,12 @@ extension SigstoreBundle {
 
     /// The bundle in `tree`, when it has the usual shape; nil otherwise (see the top of this file).
     init?(tree: OrderedJSON) {
-        guard let o = TreeObject(tree, known: ["mediaType", "verificationMaterial", "messageSignature", "dsseEnvelope"]),
-            let mediaType = o["mediaType"]?.treeString, Self.supportedMediaTypes.contains(mediaType),
-            let material = VerificationMaterial(tree: o["verificationMaterial"])
+        guard let o = TreeObject(tree, CodingKeys.self),
+            let mediaType = o[.mediaType]?.treeString, Self.supportedMediaTypes.contains(mediaType),
+            let material = VerificationMaterial(tree: o[.verificationMaterial])
         else { return nil }
         let content: Content
-        switch (o["messageSignature"], o["dsseEnvelope"]) {
+        switch (o[.messageSignature], o[.dsseEnvelope]) {
         case (let m?, nil):
             guard let message = MessageSignature(tree: m) else { return nil }
             content = .messageSignature(message)
@@ -96,18 +98,18 @@ extension SigstoreBundle {
 
 extension VerificationMaterial {
     init?(tree: OrderedJSON?) {
-        guard let o = TreeObject(tree, known: ["publicKey", "x509CertificateChain", "certificate", "tlogEntries", "timestampVerificationData"])
+        guard let o = TreeObject(tree, CodingKeys.self)
         else { return nil }
         let signer: Signer
-        switch (o["publicKey"], o["x509CertificateChain"], o["certificate"]) {
+        switch (o[.publicKey], o[.x509CertificateChain], o[.certificate]) {
         case (let key?, nil, nil):
-            guard let hint = TreeObject(key, known: ["hint"]) else { return nil }
-            let text = hint["hint"]
+            guard let hint = TreeObject(key, Hint.CodingKeys.self) else { return nil }
+            let text = hint[.hint]
             if text != nil && text?.treeString == nil { return nil }
             signer = .publicKey(hint: text?.treeString)
         case (nil, let chain?, nil):
-            guard let c = TreeObject(chain, known: ["certificates"]) else { return nil }
-            let certificates = c["certificates"].map { $0.treeArray(Self.rawBytes) } ?? []
+            guard let c = TreeObject(chain, Chain.CodingKeys.self) else { return nil }
+            let certificates = c[.certificates].map { $0.treeArray(Self.rawBytes) } ?? []
             guard let certificates, certificates.count <= Limits.maxCertificates else { return nil }
             signer = .x509CertificateChain(certificates)
         case (nil, nil, let certificate?):
@@ -116,10 +118,10 @@ extension VerificationMaterial {
         default:
             return nil
         }
-        let entries = o["tlogEntries"].map { $0.treeArray(TransparencyLogEntry.init(tree:)) } ?? []
+        let entries = o[.tlogEntries].map { $0.treeArray(TransparencyLogEntry.init(tree:)) } ?? []
         guard let entries, entries.count <= Limits.maxTlogEntries else { return nil }
         var timestamps: TimestampVerificationData?
-        if let data = o["timestampVerificationData"] {
+        if let data = o[.timestampVerificationData] {
             guard let parsed = TimestampVerificationData(tree: data) else { return nil }
             timestamps = parsed
         }
@@ -128,24 +130,24 @@ extension VerificationMaterial {
 
     /// `{"rawBytes": "<base64>"}`, the field optional (empty bytes).
     static func rawBytes(_ value: OrderedJSON) -> Base64Bytes? {
-        guard let o = TreeObject(value, known: ["rawBytes"]) else { return nil }
-        guard let raw = o["rawBytes"] else { return Base64Bytes([]) }
+        guard let o = TreeObject(value, RawBytes.CodingKeys.self) else { return nil }
+        guard let raw = o[.rawBytes] else { return Base64Bytes([]) }
         return raw.treeBase64
     }
 }
 
 extension MessageSignature {
     init?(tree: OrderedJSON) {
-        guard let o = TreeObject(tree, known: ["messageDigest", "signature"]) else { return nil }
+        guard let o = TreeObject(tree, CodingKeys.self) else { return nil }
         var digest: MessageDigest?
-        if let d = o["messageDigest"] {
-            guard let m = TreeObject(d, known: ["algorithm", "digest"]) else { return nil }
-            let algorithm = m["algorithm"].map(\.treeString) ?? "HASH_ALGORITHM_UNSPECIFIED"
-            let bytes = m["digest"].map(\.treeBase64) ?? Base64Bytes([])
+        if let d = o[.messageDigest] {
+            guard let m = TreeObject(d, MessageDigest.CodingKeys.self) else { return nil }
+            let algorithm = m[.algorithm].map(\.treeString) ?? "HASH_ALGORITHM_UNSPECIFIED"
+            let bytes = m[.digest].map(\.treeBase64) ?? Base64Bytes([])
             guard let algorithm, let bytes else { return nil }
             digest = MessageDigest(algorithm: algorithm, digest: bytes.bytes)
         }
-        let signature = o["signature"].map(\.treeBase64) ?? Base64Bytes([])
+        let signature = o[.signature].map(\.treeBase64) ?? Base64Bytes([])
         guard let signature else { return nil }
         self.init(messageDigest: digest, signature: signature.bytes)
     }
@@ -153,11 +155,11 @@ extension MessageSignature {
 
 extension TimestampVerificationData {
     init?(tree: OrderedJSON) {
-        guard let o = TreeObject(tree, known: ["rfc3161Timestamps"]) else { return nil }
-        let list = o["rfc3161Timestamps"].map {
+        guard let o = TreeObject(tree, CodingKeys.self) else { return nil }
+        let list = o[.rfc3161Timestamps].map {
             $0.treeArray { item -> Base64Bytes? in
-                guard let signed = TreeObject(item, known: ["signedTimestamp"]) else { return nil }
-                return signed["signedTimestamp"]?.treeBase64
+                guard let signed = TreeObject(item, Signed.CodingKeys.self) else { return nil }
+                return signed[.signedTimestamp]?.treeBase64
             }
         } ?? []
         guard let list, list.count <= Limits.maxTimestamps else { return nil }
@@ -167,15 +169,15 @@ extension TimestampVerificationData {
 
 extension DSSEEnvelope {
     init?(tree: OrderedJSON) {
-        guard let o = TreeObject(tree, known: ["payload", "payloadType", "signatures"]),
-            let payload = o["payload"]?.treeBase64, let payloadType = o["payloadType"]?.treeString
+        guard let o = TreeObject(tree, CodingKeys.self),
+            let payload = o[.payload]?.treeBase64, let payloadType = o[.payloadType]?.treeString
         else { return nil }
-        let signatures = o["signatures"].map {
+        let signatures = o[.signatures].map {
             $0.treeArray { item -> Signature? in
-                guard let s = TreeObject(item, known: ["sig", "keyid"]) else { return nil }
-                let sig = s["sig"].map(\.treeBase64) ?? Base64Bytes([])
+                guard let s = TreeObject(item, Signature.CodingKeys.self) else { return nil }
+                let sig = s[.sig].map(\.treeBase64) ?? Base64Bytes([])
                 guard let sig else { return nil }
-                let keyid = s["keyid"]
+                let keyid = s[.keyid]
                 if keyid != nil && keyid?.treeString == nil { return nil }
                 return Signature(sig: sig.bytes, keyid: keyid?.treeString)
             }
@@ -201,30 +203,29 @@ extension TransparencyLogEntry {
     }
 
     init?(tree: OrderedJSON) {
-        guard let o = TreeObject(
-            tree, known: ["logIndex", "logId", "kindVersion", "integratedTime", "inclusionPromise", "inclusionProof", "canonicalizedBody"]),
-            let logIndex = o["logIndex"].map(\.treeInt64) ?? Int64String(0),
-            let logID = TreeObject(o["logId"], known: ["keyId"])?["keyId"]?.treeBase64,
-            let kindVersion = TreeObject(o["kindVersion"], known: ["kind", "version"]),
-            let kind = kindVersion["kind"]?.treeString, let version = kindVersion["version"]?.treeString
+        guard let o = TreeObject(tree, CodingKeys.self),
+            let logIndex = o[.logIndex].map(\.treeInt64) ?? Int64String(0),
+            let logID = TreeObject(o[.logId], LogIDJSON.CodingKeys.self)?[.keyId]?.treeBase64,
+            let kindVersion = TreeObject(o[.kindVersion], KindVersion.CodingKeys.self),
+            let kind = kindVersion[.kind]?.treeString, let version = kindVersion[.version]?.treeString
         else { return nil }
         var integratedTime: Int64String?
-        if let value = o["integratedTime"] {
+        if let value = o[.integratedTime] {
             guard let time = value.treeInt64 else { return nil }
             integratedTime = time
         }
         var signedEntryTimestamp: Base64Bytes?
-        if let promise = o["inclusionPromise"] {
-            guard let set = TreeObject(promise, known: ["signedEntryTimestamp"])?["signedEntryTimestamp"]?.treeBase64 else { return nil }
+        if let promise = o[.inclusionPromise] {
+            guard let set = TreeObject(promise, Promise.CodingKeys.self)?[.signedEntryTimestamp]?.treeBase64 else { return nil }
             signedEntryTimestamp = set
         }
         var inclusionProof: InclusionProof?
-        if let proof = o["inclusionProof"] {
+        if let proof = o[.inclusionProof] {
             guard let parsed = InclusionProof(tree: proof) else { return nil }
             inclusionProof = parsed
         }
         var body: Base64Bytes?
-        if let value = o["canonicalizedBody"] {
+        if let value = o[.canonicalizedBody] {
             guard let bytes = value.treeBase64 else { return nil }
             body = bytes
         }
@@ -244,14 +245,14 @@ extension InclusionProof {
     }
 
     init?(tree: OrderedJSON) {
-        guard let o = TreeObject(tree, known: ["logIndex", "rootHash", "treeSize", "hashes", "checkpoint"]),
-            let logIndex = o["logIndex"].map(\.treeInt64) ?? Int64String(0),
-            let rootHash = o["rootHash"]?.treeBase64, let treeSize = o["treeSize"]?.treeInt64,
-            let hashes = o["hashes"].map({ $0.treeArray(\.treeBase64) }) ?? [], hashes.count <= 64
+        guard let o = TreeObject(tree, CodingKeys.self),
+            let logIndex = o[.logIndex].map(\.treeInt64) ?? Int64String(0),
+            let rootHash = o[.rootHash]?.treeBase64, let treeSize = o[.treeSize]?.treeInt64,
+            let hashes = o[.hashes].map({ $0.treeArray(\.treeBase64) }) ?? [], hashes.count <= 64
         else { return nil }
         var checkpoint: String?
-        if let value = o["checkpoint"] {
-            guard let envelope = TreeObject(value, known: ["envelope"])?["envelope"]?.treeString else { return nil }
+        if let value = o[.checkpoint] {
+            guard let envelope = TreeObject(value, Checkpoint.CodingKeys.self)?[.envelope]?.treeString else { return nil }
             checkpoint = envelope
         }
         self.init(logIndex: logIndex, rootHash: rootHash, treeSize: treeSize, hashes: hashes, checkpoint: checkpoint)
