@@ -67,7 +67,7 @@ public struct BlobAttester: Sendable {
             let payloadType = AttestationStatement.payloadType
             if let streamed, let checked = try await streamed.task.value {
                 if outputs.newBundleFormat, outputs.bundle != nil {
-                    // The bundle's payload is written from the file (``write``): the statement is never in memory. The
+                    // The bundle's payload is written from the file (`writeBundle`): the statement is never in memory. The
                     // signature must cover the digest of the first pass, which a key with another hash (P-384, Ed25519)
                     // does not sign: then the statement is built after all.
                     let digest = checked.preAuthenticationDigest
